@@ -1,0 +1,71 @@
+"""Reads and idempotent writes of the read model: orders, their timeline, and the message log."""
+
+from __future__ import annotations
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+
+from models.order import OrderView, TimelineEvent
+from models.tables import MessageRecord, OrderRecord, TimelineRecord, utcnow
+
+
+def save_order(engine: Engine, view: OrderView, events: list[TimelineEvent]) -> None:
+    """Upsert the order's row and add the timeline events not stored yet (by sequence number).
+
+    Safe to run twice with the same input: a retried activity never duplicates a row or a timeline entry.
+    """
+    with Session(engine) as session:
+        record = session.get(OrderRecord, view.order_id) or OrderRecord(order_id=view.order_id,
+                                                                         received_at=view.received_at, status="")
+        record.status = view.status.value
+        record.channel = view.channel.value
+        record.customer_name = view.customer.name
+        record.customer_email = view.customer.email
+        record.total = str(view.total)
+        record.currency = view.currency
+        record.expected_fulfillment_date = view.expected_fulfillment_date
+        record.shipped = view.shipment is not None
+        record.feedback_rating = view.feedback.rating if view.feedback else None
+        record.view = view.model_dump(mode="json", exclude={"timeline"})
+        record.updated_at = utcnow()
+        session.add(record)
+        stored = set(session.exec(select(TimelineRecord.seq).where(TimelineRecord.order_id == view.order_id)))
+        for e in events:
+            if e.seq not in stored:
+                session.add(TimelineRecord(order_id=view.order_id, seq=e.seq, at=e.at, kind=e.kind, text=e.text,
+                                           data=e.data))
+        session.commit()
+
+
+def list_orders(engine: Engine, status: str | None = None, limit: int = 50, offset: int = 0) -> list[OrderRecord]:
+    with Session(engine) as session:
+        query = select(OrderRecord)
+        if status:
+            query = query.where(OrderRecord.status == status)
+        query = query.order_by(col(OrderRecord.received_at).desc()).offset(offset).limit(limit)
+        return list(session.exec(query))
+
+
+def timeline(engine: Engine, order_id: str) -> list[TimelineRecord]:
+    with Session(engine) as session:
+        return list(session.exec(select(TimelineRecord).where(TimelineRecord.order_id == order_id)
+                                 .order_by(col(TimelineRecord.seq))))
+
+
+def find_message(engine: Engine, key: str) -> MessageRecord | None:
+    with Session(engine) as session:
+        return session.get(MessageRecord, key)
+
+
+def log_message(engine: Engine, record: MessageRecord) -> None:
+    with Session(engine) as session:
+        session.merge(record)
+        session.commit()
+
+
+def list_messages(engine: Engine, order_id: str | None = None) -> list[MessageRecord]:
+    with Session(engine) as session:
+        query = select(MessageRecord)
+        if order_id:
+            query = query.where(MessageRecord.order_id == order_id)
+        return list(session.exec(query.order_by(col(MessageRecord.created_at))))

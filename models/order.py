@@ -1,0 +1,230 @@
+"""The order form as submitted, and the order as the workflow sees it (status, lines, dates, timeline)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from enum import Enum
+from typing import Any
+
+from pydantic import BaseModel, Field, field_validator
+
+from .policy import Policy
+
+ORDER_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
+
+
+def workflow_id_for(order_id: str) -> str:
+    """The Temporal workflow id of an order: one workflow per order number."""
+    return f"order-{order_id}"
+
+
+class Channel(str, Enum):
+    web = "web"
+    phone = "phone"
+    api = "api"
+
+
+class OrderStatus(str, Enum):
+    received = "received"
+    incomplete = "incomplete"
+    expired = "expired"
+    confirmed = "confirmed"
+    delayed = "delayed"
+    shipped = "shipped"
+    delivered = "delivered"
+    completed = "completed"
+    cancelled = "cancelled"
+
+    @property
+    def is_open_for_fulfillment(self) -> bool:
+        return self in (OrderStatus.confirmed, OrderStatus.delayed)
+
+
+class Customer(BaseModel):
+    name: str = Field(default="", max_length=200)
+    email: str = Field(default="", max_length=254)
+    phone: str = Field(default="", max_length=40)
+
+
+class Address(BaseModel):
+    line1: str = Field(default="", max_length=200)
+    line2: str = Field(default="", max_length=200)
+    city: str = Field(default="", max_length=100)
+    region: str = Field(default="", max_length=100)
+    postal_code: str = Field(default="", max_length=20)
+    country: str = Field(default="", max_length=2, description="ISO 3166-1 alpha-2 code, e.g. US")
+
+    def lines(self) -> list[str]:
+        city_line = " ".join(p for p in (self.postal_code, self.city) if p)
+        parts = [self.line1, self.line2, city_line, self.region, self.country]
+        return [p for p in parts if p]
+
+
+class OrderLine(BaseModel):
+    sku: str = Field(max_length=64)
+    quantity: int = Field(default=1)
+    options: dict[str, Any] = Field(default_factory=dict)
+
+
+class OrderForm(BaseModel):
+    """The standardized order form. Well-formed but possibly incomplete: the validator says what is missing."""
+
+    order_id: str | None = Field(default=None, pattern=ORDER_ID_PATTERN,
+                                 description="client-chosen order number; resubmitting it never makes a second order")
+    channel: Channel = Channel.api
+    customer: Customer = Field(default_factory=Customer)
+    shipping_address: Address = Field(default_factory=Address)
+    lines: list[OrderLine] = Field(default_factory=list, max_length=100)
+    notes: str = Field(default="", max_length=2000)
+
+
+class FieldProblem(BaseModel):
+    """One thing wrong with a form: `field` is a path such as `lines[0].options.fabric`."""
+
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.message}"
+
+
+class PricedLine(BaseModel):
+    """An order line checked against the catalog."""
+
+    sku: str
+    name: str
+    quantity: int
+    options: dict[str, Any]
+    option_labels: dict[str, str] = Field(default_factory=dict, description="option name -> label, for messages")
+    unit_price: Decimal
+    lead_time_days: int
+    fulfiller: str = Field(description="'warehouse' or a manufacturer id")
+
+    @property
+    def total(self) -> Decimal:
+        return self.unit_price * self.quantity
+
+
+class FormCheck(BaseModel):
+    """The result of validating a form: either problems, or the priced lines of a complete order."""
+
+    problems: list[FieldProblem] = Field(default_factory=list)
+    lines: list[PricedLine] = Field(default_factory=list)
+    currency: str = "USD"
+    manufacturers: dict[str, str] = Field(default_factory=dict, description="manufacturer id -> name")
+    expected_fulfillment_date: date | None = None
+
+    @property
+    def complete(self) -> bool:
+        return not self.problems
+
+
+class FormCheckRequest(BaseModel):
+    form: OrderForm
+    as_of: datetime = Field(description="when the order is accepted: lead times count from here")
+
+
+class OrderStart(BaseModel):
+    """The order workflow's input: the form as submitted, and the policy and timezone the order runs under."""
+
+    order_id: str = Field(pattern=ORDER_ID_PATTERN)
+    form: OrderForm
+    policy: Policy = Field(default_factory=Policy)
+    timezone: str = "America/Chicago"
+
+
+# ---- staff and customer actions (workflow update inputs) ----
+
+class FormCompletion(BaseModel):
+    form: OrderForm
+
+
+class Acknowledgement(BaseModel):
+    department: str = Field(min_length=1, max_length=64)
+    by: str = Field(default="", max_length=100)
+
+
+class DelayReport(BaseModel):
+    new_date: date
+    reason: str = Field(min_length=1, max_length=500)
+
+    @field_validator("reason")
+    @classmethod
+    def _reason_not_blank(cls, v: str) -> str:
+        if not v.strip():
+            raise ValueError("a delay needs a reason the customer can read")
+        return v.strip()
+
+
+class Shipment(BaseModel):
+    carrier: str = Field(min_length=1, max_length=100)
+    tracking_number: str = Field(min_length=1, max_length=100)
+    tracking_url: str | None = Field(default=None, max_length=500, pattern=r"^https?://\S+$")
+    expected_delivery_date: date
+    shipped_at: datetime | None = None
+
+
+class Cancellation(BaseModel):
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class FeedbackEntry(BaseModel):
+    rating: int = Field(ge=1, le=5)
+    comment: str = Field(default="", max_length=2000)
+    received_at: datetime | None = None
+
+
+# ---- what the workflow reports ----
+
+class TimelineEvent(BaseModel):
+    seq: int
+    at: datetime
+    kind: str
+    text: str
+    data: dict[str, Any] = Field(default_factory=dict)
+
+
+class ActionResult(BaseModel):
+    """What an accepted staff or customer action returns."""
+
+    order_id: str
+    status: OrderStatus
+    message: str
+    problems: list[FieldProblem] = Field(default_factory=list)
+    duplicate: bool = Field(default=False, description="true when the order already existed: nothing new was created")
+
+
+class OrderView(BaseModel):
+    """The order as the `status` query returns it; also what the read model stores."""
+
+    order_id: str
+    status: OrderStatus
+    channel: Channel
+    customer: Customer
+    shipping_address: Address
+    lines: list[PricedLine] = Field(default_factory=list)
+    notes: str = ""
+    currency: str = "USD"
+    problems: list[FieldProblem] = Field(default_factory=list)
+    received_at: datetime
+    expected_fulfillment_date: date | None = None
+    original_fulfillment_date: date | None = None
+    work_orders: list[str] = Field(default_factory=list, description="departments sent a work order")
+    acknowledged: dict[str, datetime] = Field(default_factory=dict)
+    shipment: Shipment | None = None
+    delivered_at: datetime | None = None
+    feedback: FeedbackEntry | None = None
+    cancel_reason: str | None = None
+    timeline: list[TimelineEvent] = Field(default_factory=list)
+
+    @property
+    def total(self) -> Decimal:
+        return sum((line.total for line in self.lines), Decimal("0"))
+
+
+class OrderSnapshot(BaseModel):
+    """What the workflow hands the read model: the current view and the timeline events since the last save."""
+
+    view: OrderView
+    events: list[TimelineEvent] = Field(default_factory=list)

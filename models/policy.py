@@ -1,0 +1,34 @@
+"""The business policy: every waiting period of an order, with business defaults.
+
+Each field can be overridden by an environment variable `ORDERLY_<FIELD>` (see `models.settings.PolicySettings`)
+given in seconds (`30`) or ISO-8601 (`P2D`, `PT10M`), so a demo or a test can run a whole lifecycle in seconds.
+The policy travels in the workflow's input: an order keeps the policy it was started with.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+from pydantic import BaseModel, Field
+
+
+class Policy(BaseModel):
+    completion_reminder: timedelta = Field(default=timedelta(days=2),
+                                           description="incomplete form: remind the submitter after this long")
+    completion_expiry: timedelta = Field(default=timedelta(days=7),
+                                         description="incomplete form: give up (status expired) after this long")
+    acknowledgement_reminder: timedelta = Field(default=timedelta(days=1),
+                                                description="remind departments that have not acknowledged a work order")
+    delay_grace: timedelta = Field(default=timedelta(hours=12),
+                                   description="after the end of the expected fulfillment date, wait this long before "
+                                               "declaring the order late")
+    delay_recheck: timedelta = Field(default=timedelta(days=1),
+                                     description="while an order is late with no new date, alert staff again this often")
+    feedback_delay: timedelta = Field(default=timedelta(days=3),
+                                      description="ask for feedback this long after delivery")
+    feedback_reminder: timedelta = Field(default=timedelta(days=5),
+                                         description="remind once about feedback after this long; close after as long again")
+    feedback_call_threshold: Decimal = Field(default=Decimal("3000"),
+                                             description="orders worth at least this get a customer-service call "
+                                                         "instead of an online survey")

@@ -1,0 +1,72 @@
+"""Settings from the environment (prefix ORDERLY_), with defaults that run the embedded stack on one machine."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from datetime import timedelta
+from typing import Any
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from .catalog import ACCOUNTS_RECEIVABLE, CUSTOMER_SERVICE, DEFAULT_CATALOG, WAREHOUSE
+from .policy import Policy
+
+ENV = SettingsConfigDict(env_prefix="ORDERLY_", env_file=".env", extra="ignore")
+
+
+class PolicySettings(BaseSettings, Policy):
+    """The policy, read from ORDERLY_<FIELD> variables (seconds or ISO-8601 durations)."""
+
+    model_config = ENV
+
+    @field_validator(*(n for n, f in Policy.model_fields.items() if f.annotation is timedelta), mode="before")
+    @classmethod
+    def _seconds_or_iso(cls, value: Any) -> Any:
+        """`30` or `2.5` means seconds; anything else is parsed as an ISO-8601 duration such as `P2D`."""
+        if isinstance(value, str):
+            try:
+                return timedelta(seconds=float(value))
+            except ValueError:
+                return value
+        return value
+
+    def policy(self) -> Policy:
+        return Policy.model_validate(self.model_dump())
+
+
+class Settings(BaseSettings):
+    model_config = ENV
+
+    temporal_address: str = Field(default="localhost:7233", validation_alias="TEMPORAL_ADDRESS")
+    temporal_namespace: str = Field(default="default", validation_alias="TEMPORAL_NAMESPACE")
+    task_queue: str = "orderly"
+    var_dir: Path = Path("var")
+    database_url: str = ""
+    catalog_path: Path = DEFAULT_CATALOG
+    public_url: str = "http://localhost:8000"
+
+    company_name: str = "Orderly Furniture Co."
+    company_email: str = "help@orderly.example"
+    company_phone: str = "+1 555 0100"
+    company_address: str = "100 Market Street, Springfield, IL 62701, USA"
+    company_hours: str = "Monday to Friday, 9:00-17:00"
+    company_timezone: str = "America/Chicago"
+    company_holidays_country: str = Field(default="US", description="public holidays skipped in business-day counts; "
+                                                                     "empty for weekends only")
+    mail_from: str = "Orderly Furniture Co. <orders@orderly.example>"
+    department_emails: dict[str, str] = Field(default_factory=lambda: {
+        WAREHOUSE: "warehouse@orderly.example",
+        ACCOUNTS_RECEIVABLE: "accounts@orderly.example",
+        CUSTOMER_SERVICE: "customer-service@orderly.example",
+    }, description="department id -> address; manufacturers default to the catalog's address")
+    staff_alert_email: str = "operations@orderly.example"
+
+    @property
+    def outbox_dir(self) -> Path:
+        return self.var_dir / "outbox"
+
+    @property
+    def db_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.var_dir / 'orderly.db'}"

@@ -1,0 +1,62 @@
+"""The read model (SQLModel tables), written only by activities the order workflow calls."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+
+from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class OrderRecord(SQLModel, table=True):
+    __tablename__ = "orders"
+
+    order_id: str = Field(primary_key=True, max_length=64)
+    status: str = Field(index=True, max_length=20)
+    channel: str = Field(max_length=10)
+    customer_name: str = ""
+    customer_email: str = ""
+    total: str = "0"
+    currency: str = "USD"
+    received_at: datetime
+    expected_fulfillment_date: date | None = Field(default=None, index=True)
+    shipped: bool = False
+    feedback_rating: int | None = None
+    view: dict = Field(default_factory=dict, sa_column=Column(JSON))
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class TimelineRecord(SQLModel, table=True):
+    __tablename__ = "order_timeline"
+    __table_args__ = (UniqueConstraint("order_id", "seq"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    order_id: str = Field(index=True, max_length=64)
+    seq: int
+    at: datetime
+    kind: str = Field(max_length=40)
+    text: str
+    data: dict = Field(default_factory=dict, sa_column=Column(JSON))
+
+
+class MessageRecord(SQLModel, table=True):
+    """The send log: one row per message key, checked before and written after the provider call."""
+
+    __tablename__ = "messages"
+
+    key: str = Field(primary_key=True, max_length=200)
+    order_id: str = Field(index=True, max_length=64)
+    kind: str = Field(max_length=40)
+    recipient: str
+    subject: str
+    status: str = Field(default="sent", max_length=20)
+    provider_id: str = ""
+    attempts: int = 1
+    text: str = ""
+    html: str = ""
+    created_at: datetime = Field(default_factory=utcnow)
+    sent_at: datetime | None = None

@@ -1,0 +1,186 @@
+"""The one form validator: checks an order form against the catalog's standardized fields.
+
+Pure and deterministic: the same function serves the workflow (through an activity), the CLI and the web.
+Every problem names the field it is about, so an incomplete form can be sent back saying exactly what to fix.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from email_validator import EmailNotValidError, validate_email
+
+from .catalog import Catalog, FieldType, FormField
+from .order import FieldProblem, FormCheck, OrderForm, PricedLine
+
+MAX_QUANTITY = 99
+REQUIRED_CUSTOMER = {"name": "your name", "email": "an email address we can write to"}
+REQUIRED_ADDRESS = {"line1": "the street address", "city": "the city", "postal_code": "the postal code",
+                    "country": "the country (two-letter code, e.g. US)"}
+
+
+def validate_form(form: OrderForm, catalog: Catalog) -> FormCheck:
+    problems: list[FieldProblem] = []
+    problems += _check_customer(form)
+    problems += _check_address(form)
+    lines: list[PricedLine] = []
+    if not form.lines:
+        problems.append(FieldProblem(field="lines", message="the order has no products; add at least one line"))
+    seen: dict[tuple, int] = {}
+    for i, line in enumerate(form.lines):
+        where = f"lines[{i}]"
+        product = catalog.product(line.sku)
+        if product is None:
+            problems.append(FieldProblem(field=f"{where}.sku", message=f"unknown product {line.sku!r}"))
+            continue
+        if not 1 <= line.quantity <= MAX_QUANTITY:
+            problems.append(FieldProblem(field=f"{where}.quantity",
+                                         message=f"quantity must be between 1 and {MAX_QUANTITY}"))
+        ptype = catalog.product_type(product.product_type)
+        line_problems = _check_options(where, line.options, ptype.fields)
+        problems += line_problems
+        signature = (line.sku, tuple(sorted((k, str(v)) for k, v in line.options.items())))
+        if signature in seen:
+            problems.append(FieldProblem(field=where, message=(
+                f"same product and options as lines[{seen[signature]}]; change that line's quantity instead")))
+        seen.setdefault(signature, i)
+        if not line_problems:
+            lines.append(PricedLine(
+                sku=product.sku, name=product.name, quantity=line.quantity,
+                options=_normalized(line.options, ptype.fields),
+                option_labels={f.name: f.label for f in ptype.fields},
+                unit_price=product.unit_price, lead_time_days=product.lead_time_days,
+                fulfiller=product.fulfiller))
+    makers = {p.made_by: catalog.manufacturer(p.made_by).name for p in catalog.products if p.made_by}
+    if problems:
+        return FormCheck(problems=problems, currency=catalog.currency)
+    return FormCheck(lines=lines, currency=catalog.currency,
+                     manufacturers={k: v for k, v in makers.items() if any(l.fulfiller == k for l in lines)})
+
+
+def _check_customer(form: OrderForm) -> list[FieldProblem]:
+    problems = [FieldProblem(field=f"customer.{name}", message=f"missing: {what}")
+                for name, what in REQUIRED_CUSTOMER.items() if not getattr(form.customer, name).strip()]
+    if form.customer.email.strip():
+        try:
+            validate_email(form.customer.email, check_deliverability=False)
+        except EmailNotValidError as e:
+            problems.append(FieldProblem(field="customer.email", message=f"not a valid email address: {e}"))
+    for name in ("name", "phone"):
+        if _has_control_chars(getattr(form.customer, name)):
+            problems.append(FieldProblem(field=f"customer.{name}", message="contains control characters"))
+    return problems
+
+
+def _check_address(form: OrderForm) -> list[FieldProblem]:
+    address = form.shipping_address
+    problems = [FieldProblem(field=f"shipping_address.{name}", message=f"missing: {what}")
+                for name, what in REQUIRED_ADDRESS.items() if not getattr(address, name).strip()]
+    if address.country and not (len(address.country) == 2 and address.country.isalpha()):
+        problems.append(FieldProblem(field="shipping_address.country",
+                                     message="use the two-letter country code, e.g. US"))
+    return problems
+
+
+def _check_options(where: str, options: dict[str, Any], fields: list[FormField]) -> list[FieldProblem]:
+    problems: list[FieldProblem] = []
+    known = {f.name for f in fields}
+    for name in options:
+        if name not in known:
+            problems.append(FieldProblem(field=f"{where}.options.{name}",
+                                         message=f"not an option of this product (options: {', '.join(sorted(known))})"))
+    for f in fields:
+        path = f"{where}.options.{f.name}"
+        value = options.get(f.name)
+        if value is None or value == "":
+            if f.required:
+                problems.append(FieldProblem(field=path, message=f"missing: {f.label}{_choices_hint(f)}"))
+            elif f.required_when and f.required_when.applies(options):
+                problems.append(FieldProblem(field=path, message=(
+                    f"missing: {f.label} is required when {f.required_when.field} is set{_choices_hint(f)}")))
+            continue
+        message = _check_value(f, value)
+        if message:
+            problems.append(FieldProblem(field=path, message=message))
+    return problems
+
+
+def _choices_hint(f: FormField) -> str:
+    return f" (one of: {', '.join(f.choices)})" if f.choices else ""
+
+
+def _check_value(f: FormField, value: Any) -> str | None:
+    if f.type is FieldType.choice:
+        if value not in f.choices:
+            return f"{value!r} is not available; choose one of: {', '.join(f.choices)}"
+    elif f.type is FieldType.number:
+        number = _as_number(value)
+        if number is None:
+            return f"{f.label} must be a number"
+        if f.min is not None and number < f.min:
+            return f"{f.label} must be at least {f.min:g}"
+        if f.max is not None and number > f.max:
+            return f"{f.label} must be at most {f.max:g}"
+    elif f.type is FieldType.boolean:
+        if _as_bool(value) is None:
+            return f"{f.label} must be yes or no"
+    elif f.type is FieldType.date:
+        if _as_date(value) is None:
+            return f"{f.label} must be a date like 2026-12-31"
+    elif f.type is FieldType.text:
+        if not isinstance(value, str):
+            return f"{f.label} must be text"
+        if f.max_length is not None and len(value) > f.max_length:
+            return f"{f.label} must be at most {f.max_length} characters"
+        if _has_control_chars(value):
+            return f"{f.label} contains control characters"
+    return None
+
+
+def _normalized(options: dict[str, Any], fields: list[FormField]) -> dict[str, Any]:
+    """Options in their field's type (form posts send strings), in the catalog's field order, blanks dropped."""
+    out: dict[str, Any] = {}
+    for f in fields:
+        value = options.get(f.name)
+        if value is None or value == "":
+            continue
+        if f.type is FieldType.number:
+            number = _as_number(value)
+            value = int(number) if number == int(number) else number
+        elif f.type is FieldType.boolean:
+            value = _as_bool(value)
+        elif f.type is FieldType.date:
+            value = _as_date(value).isoformat()
+        out[f.name] = value
+    return out
+
+
+def _as_number(value: Any) -> float | None:
+    if isinstance(value, bool):
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if number == number and abs(number) != float("inf") else None
+
+
+def _as_bool(value: Any) -> bool | None:
+    if isinstance(value, bool):
+        return value
+    return {"true": True, "yes": True, "on": True, "1": True,
+            "false": False, "no": False, "off": False, "0": False}.get(str(value).strip().lower())
+
+
+def _as_date(value: Any) -> date | None:
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        return None
+
+
+def _has_control_chars(text: str) -> bool:
+    return any(ord(c) < 32 and c not in "\t\n\r" or ord(c) == 127 for c in text)

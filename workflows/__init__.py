@@ -1,0 +1,1 @@
+"""Deterministic orchestration only: the order workflow."""
