@@ -82,9 +82,11 @@ async def _update(client: Client, order_id: str, update: Any, arg: Any = None) -
     except WorkflowUpdateFailedError as e:
         raise _as_order_error(e, order_id) from e
     except RPCError as e:
-        if e.status == RPCStatusCode.NOT_FOUND:
-            raise OrderError("not_found", f"No open order {order_id!r} (unknown, or already closed)") from e
-        raise
+        if e.status != RPCStatusCode.NOT_FOUND:
+            raise
+        view = await order_status(client, order_id)  # raises not_found for an unknown order
+        raise OrderError("refused", f"Order {order_id} is {view.status.value} and closed; "
+                                    "it accepts no more actions") from e
 
 
 def _as_order_error(e: WorkflowUpdateFailedError, order_id: str) -> OrderError:

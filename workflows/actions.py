@@ -41,10 +41,12 @@ class OrderActions(OrderState):
         if self.intake_calls > 1:
             return self.result(f"Order {self.view.order_id} already exists (it is {self.view.status.value}); "
                                "no new order was created").model_copy(update={"duplicate": True})
-        await workflow.wait_condition(lambda: self.check is not None or self.view.status in CLOSED)
+        await workflow.wait_condition(lambda: self.intake_answered or self.cancel_requested)
         if self.view.problems:
+            told = ("no email could be sent without a valid address"
+                    if self.view.timeline[-1].kind == "message_skipped" else "the list was emailed to the customer")
             return self.result(f"Order {self.view.order_id} is incomplete: {len(self.view.problems)} problem(s) "
-                               "to fix; the submitter has been sent the list")
+                               f"to fix ({told})")
         return self.result(f"Order {self.view.order_id} accepted; the confirmation is on its way")
 
     # ---- step 1: completing the form ----

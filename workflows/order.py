@@ -47,10 +47,12 @@ class OrderWorkflow(OrderActions):
     async def until_form_complete(self) -> None:
         self.check = await self.check_form(self.form)
         if self.check.complete:
+            self.intake_answered = True
             return
         deadline = workflow.now() + self.policy.completion_expiry
         self.show_problems(self.check.problems)
         await self.tell_submitter(MessageKind.form_incomplete, date=self.local_date(deadline).isoformat())
+        self.intake_answered = True
         await self.save()
         if await self.wait_until(lambda: self.check.complete, self.policy.completion_reminder):
             return

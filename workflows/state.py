@@ -60,6 +60,7 @@ class OrderState:
         self.work_orders_sent_at = self.view.received_at
         self.saved_seq = 0
         self.intake_calls = 0
+        self.intake_answered = False
         self.background: list[asyncio.Task] = []
         self.record("received", f"Order received by {form.channel.value}")
 
