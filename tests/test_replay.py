@@ -1,0 +1,87 @@
+"""Replay: histories of finished orders, stored under tests/histories/, must replay against the current code.
+
+A change to the workflow that alters what it does for an old history fails here; put it behind
+`workflow.patched(...)`. To add histories after a release: `ORDERLY_RECORD_HISTORIES=1 make test`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from temporalio.client import WorkflowHistory
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.worker import Replayer
+
+from models.order import Acknowledgement, Cancellation, DelayReport, FeedbackEntry, OrderStatus, Shipment
+from starter import orders
+from tests.conftest import sofa_form, wait_for
+from workflows.order import OrderWorkflow
+from workflows.sandbox import workflow_runner
+
+HISTORIES = Path(__file__).parent / "histories"
+
+
+def replayer() -> Replayer:
+    return Replayer(workflows=[OrderWorkflow], data_converter=pydantic_data_converter,
+                    workflow_runner=workflow_runner())
+
+
+def stored_histories() -> list[Path]:
+    return sorted(HISTORIES.glob("*.json"))
+
+
+@pytest.mark.parametrize("path", stored_histories(), ids=lambda p: p.stem)
+async def test_stored_history_replays(path: Path):
+    history = WorkflowHistory.from_json(path.stem, json.loads(path.read_text()))
+    result = await replayer().replay_workflow(history, raise_on_replay_failure=False)
+    assert result.replay_failure is None, f"{path.name} no longer replays: {result.replay_failure}"
+
+
+def test_histories_are_stored():
+    assert len(stored_histories()) >= 3, "tests/histories/ should hold finished orders of every ending"
+
+
+async def run_scenarios(client, settings, monkeypatch) -> list[str]:
+    """Orders that end every way an order can: completed (with every step), cancelled, expired."""
+    await orders.submit_order(client, settings, sofa_form(order_id="HIST-COMPLETED", lines=[{"sku": "SOFA-3S"}]))
+    await orders.complete_form(client, "HIST-COMPLETED", sofa_form())
+    view = await wait_for(client, "HIST-COMPLETED", lambda v: v.status is OrderStatus.confirmed and bool(v.work_orders))
+    await orders.acknowledge(client, "HIST-COMPLETED", Acknowledgement(department="warehouse"))
+    due = view.expected_fulfillment_date
+    await orders.report_delay(client, "HIST-COMPLETED", DelayReport(new_date=due + timedelta(days=3), reason="late"))
+    await orders.mark_shipped(client, "HIST-COMPLETED", Shipment(carrier="UPS", tracking_number="1Z",
+                                                                  expected_delivery_date=due + timedelta(days=5)))
+    await wait_for(client, "HIST-COMPLETED", lambda v: v.status is OrderStatus.shipped)
+    await orders.mark_delivered(client, "HIST-COMPLETED")
+    await wait_for(client, "HIST-COMPLETED", lambda v: any(e.kind == "message" and "feedback" in e.text
+                                                           for e in v.timeline))
+    await orders.submit_feedback(client, "HIST-COMPLETED", FeedbackEntry(rating=4, comment="good"))
+
+    await orders.submit_order(client, settings, sofa_form(order_id="HIST-CANCELLED"))
+    await wait_for(client, "HIST-CANCELLED", lambda v: bool(v.work_orders))
+    await orders.cancel(client, "HIST-CANCELLED", Cancellation(reason="changed plans"))
+
+    monkeypatch.setenv("ORDERLY_COMPLETION_REMINDER", "1")
+    monkeypatch.setenv("ORDERLY_COMPLETION_EXPIRY", "2")
+    await orders.submit_order(client, settings, sofa_form(order_id="HIST-EXPIRED", lines=[{"sku": "CUSHION"}]))
+    ids = ["HIST-COMPLETED", "HIST-CANCELLED", "HIST-EXPIRED"]
+    for order_id in ids:
+        await orders.handle_for(client, order_id).result()
+    return ids
+
+
+@pytest.mark.usefixtures("worker")
+async def test_fresh_histories_replay_and_can_be_recorded(client, settings, monkeypatch):
+    ids = await run_scenarios(client, settings, monkeypatch)
+    version = os.environ.get("ORDERLY_RECORD_HISTORIES")
+    for order_id in ids:
+        history = await orders.handle_for(client, order_id).fetch_history()
+        result = await replayer().replay_workflow(history, raise_on_replay_failure=False)
+        assert result.replay_failure is None
+        if version:
+            name = f"v{version}-{order_id.removeprefix('HIST-').lower()}.json"
+            (HISTORIES / name).write_text(history.to_json())
