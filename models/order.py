@@ -53,7 +53,7 @@ class Address(BaseModel):
     city: str = Field(default="", max_length=100)
     region: str = Field(default="", max_length=100)
     postal_code: str = Field(default="", max_length=20)
-    country: str = Field(default="", max_length=2, description="ISO 3166-1 alpha-2 code, e.g. US")
+    country: str = Field(default="", max_length=60, description="ISO 3166-1 alpha-2 code, e.g. US")
 
     def lines(self) -> list[str]:
         city_line = " ".join(p for p in (self.postal_code, self.city) if p)
