@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import sys
 from collections.abc import Awaitable, Callable
 from datetime import date
@@ -28,8 +29,8 @@ from .orders import OrderError
 
 app = typer.Typer(help="Orderly: order processing as durable Temporal workflows.", no_args_is_help=True,
                   add_completion=False, pretty_exceptions_enable=False)
-out = Console(width=None if sys.stdout.isatty() else 200)
-err = Console(stderr=True)
+out = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 200)
+err = Console(stderr=True, soft_wrap=True)
 JSON = typer.Option(False, "--json", help="print machine-readable JSON")
 
 
@@ -282,4 +283,19 @@ def outbox(order: Optional[str] = typer.Option(None, help="only this order's mes
 
 
 def main() -> None:
-    app()
+    """Run the CLI, then leave without interpreter finalization.
+
+    The Temporal SDK's runtime threads can abort the process while Python finalizes (sdk-python#300: "Fatal Python
+    error: PyGILState_Release", exit 134, seen here about one run in thirty). All output is flushed and every
+    resource is already closed when a command returns, so exiting at once is safe and keeps exit codes truthful.
+    """
+    try:
+        app()
+        code = 0
+    except SystemExit as e:
+        if isinstance(e.code, str):
+            print(e.code, file=sys.stderr)
+        code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)

@@ -9,7 +9,8 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from temporalio.client import (Client, WithStartWorkflowOperation, WorkflowHandle, WorkflowUpdateFailedError)
+from temporalio.client import (Client, WithStartWorkflowOperation, WorkflowHandle, WorkflowQueryFailedError,
+                              WorkflowUpdateFailedError)
 from temporalio.common import SearchAttributePair, TypedSearchAttributes, WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
@@ -67,6 +68,8 @@ def handle_for(client: Client, order_id: str) -> WorkflowHandle[OrderWorkflow, O
 async def order_status(client: Client, order_id: str) -> OrderView:
     try:
         return await handle_for(client, order_id).query(OrderWorkflow.status)
+    except WorkflowQueryFailedError as e:
+        raise OrderError("unavailable", f"Order {order_id} cannot be read right now: {e}") from e
     except RPCError as e:
         if e.status == RPCStatusCode.NOT_FOUND:
             raise OrderError("not_found", f"No order {order_id!r}") from e

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 import pytest
@@ -143,7 +144,8 @@ async def test_full_lifecycle_from_shipping_notice_to_feedback(client, settings,
 
     thanks = await orders.submit_feedback(client, "LIFE-1", FeedbackEntry(rating=5, comment="Beautiful sofa"))
     assert thanks.message == "Thank you: feedback recorded"
-    view = await wait_for(client, "LIFE-1", lambda v: v.status is OrderStatus.completed)
+    view = await orders.handle_for(client, "LIFE-1").result()
+    assert view.status is OrderStatus.completed
     assert view.feedback.rating == 5 and view.feedback.comment == "Beautiful sofa"
     kinds = [e.kind for e in view.timeline]
     assert kinds.index("status:shipped") < kinds.index("status:delivered") < kinds.index("feedback")
@@ -191,7 +193,7 @@ async def test_cancellation_tells_the_customer_and_every_department(client, sett
 async def test_an_incomplete_order_can_be_cancelled_and_no_department_hears_of_it(client, settings, engine):
     await orders.submit_order(client, settings, sofa_form(order_id="CANCEL-2", lines=[{"sku": "SOFA-3S"}]))
     await orders.cancel(client, "CANCEL-2", Cancellation(reason="Changed my mind"))
-    await wait_for(client, "CANCEL-2", lambda v: v.status is OrderStatus.cancelled)
+    assert (await orders.handle_for(client, "CANCEL-2").result()).status is OrderStatus.cancelled
     assert [m.kind for m in messages_of(engine, "CANCEL-2")] == ["form_incomplete", "cancellation_notice"]
 
 
@@ -267,7 +269,8 @@ async def test_short_policy_reminds_and_expires_an_incomplete_form(client, setti
     monkeypatch.setenv("ORDERLY_COMPLETION_REMINDER", "1")
     monkeypatch.setenv("ORDERLY_COMPLETION_EXPIRY", "2")
     await orders.submit_order(client, settings, sofa_form(order_id="EXPIRE-FAST", lines=[{"sku": "CUSHION"}]))
-    view = await wait_for(client, "EXPIRE-FAST", lambda v: v.status is OrderStatus.expired)
+    view = await orders.handle_for(client, "EXPIRE-FAST").result()
+    assert view.status is OrderStatus.expired
     assert [m.kind for m in messages_of(engine, "EXPIRE-FAST")] == ["form_incomplete", "form_reminder", "form_expired"]
     assert "lines[0].options.color" in messages_of(engine, "EXPIRE-FAST", "form_reminder")[0].text
     assert view.timeline[-2].text == "Closed: the form was not completed in time"
@@ -290,3 +293,17 @@ async def test_a_form_without_a_valid_email_is_answered_to_the_caller_only(clien
     assert messages_of(engine, "NOEMAIL-1") == []
     view = await orders.order_status(client, "NOEMAIL-1")
     assert "no valid email address" in view.timeline[-1].text
+
+
+async def test_search_attributes_let_ops_filter_orders(client, settings):
+    view = await confirmed(client, settings, sofa_form(order_id="SA-1"))
+    query = f"WorkflowId = 'order-SA-1' AND OrderStatus = 'confirmed' AND ExpectedFulfillmentDate > " \
+            f"'{view.received_at:%Y-%m-%dT00:00:00Z}'"
+    for _ in range(50):  # visibility is eventually consistent
+        if (await client.count_workflows(query)).count == 1:
+            break
+        await asyncio.sleep(0.2)
+    else:
+        raise AssertionError(f"no workflow matched {query}")
+    description = await orders.handle_for(client, "SA-1").describe()
+    assert await description.static_summary() == "Order SA-1 (web): 1x SOFA-3S"
