@@ -22,6 +22,9 @@ from workflows.sandbox import workflow_runner
 
 def build_worker(client: Client, settings: Settings, engine: Engine | None = None,
                  mailer: Mailer | None = None) -> Worker:
+    if not settings.secret_key.get_secret_value():
+        raise SystemExit("error: ORDERLY_SECRET_KEY is not set: it signs the links in customer emails "
+                         "(orderly dev makes one in var/secrets.json)")
     acts = OrderActivities(settings, engine or make_engine(settings.db_url),
                            mailer or OutboxMailer(settings.outbox_dir), load_catalog(settings.catalog_path))
     return Worker(client, task_queue=settings.task_queue, workflows=[OrderWorkflow],

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import re
 from email.message import EmailMessage
-from email.utils import make_msgid
+from email.utils import format_datetime, make_msgid
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Protocol
 
@@ -26,6 +27,7 @@ def to_mime(email: OutgoingEmail) -> EmailMessage:
     msg["From"] = email.sender
     msg["To"] = email.to
     msg["Subject"] = email.subject
+    msg["Date"] = format_datetime(datetime.now(timezone.utc))
     msg["Message-ID"] = make_msgid(idstring=re.sub(r"[^A-Za-z0-9.-]", ".", email.key), domain="orderly.local")
     msg["X-Orderly-Key"] = email.key
     msg["X-Orderly-Kind"] = email.kind

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy.engine import Engine
 from temporalio import activity
 
+from models.links import PURPOSES, customer_url
 from models.catalog import ACCOUNTS_RECEIVABLE, CUSTOMER_SERVICE, WAREHOUSE, Catalog
 from models.messages import CUSTOMER, STAFF, MessageKind, Notice, OutgoingEmail, Receipt
 from models.order import FormCheck, FormCheckRequest, OrderSnapshot
@@ -90,7 +91,8 @@ class OrderActivities:
 
     def context(self, notice: Notice) -> dict[str, Any]:
         order = notice.order
-        status_url = f"{self.settings.public_url.rstrip('/')}/orders/{order.order_id}"
+        secret, base = self.settings.secret_key.get_secret_value(), self.settings.public_url
+        links = {f"{purpose}_url": customer_url(base, secret, order.order_id, purpose) for purpose in PURPOSES}
         role = {WAREHOUSE: "warehouse", ACCOUNTS_RECEIVABLE: "accounts"}.get(notice.to, "manufacturer")
         lines = [l for l in order.lines if role != "manufacturer" or l.fulfiller == notice.to]
         s = self.settings
@@ -103,7 +105,7 @@ class OrderActivities:
             "date": extra.get("date", order.expected_fulfillment_date),
             "company": {"name": s.company_name, "email": s.company_email, "phone": s.company_phone,
                         "address": s.company_address, "hours": s.company_hours},
-            "status_url": status_url, "form_url": f"{status_url}/form", "survey_url": f"{status_url}/survey",
+            "console_url": f"{base.rstrip('/')}/staff/orders/{order.order_id}", **links,
         }
 
 

@@ -31,6 +31,11 @@ class RequiredWhen(BaseModel):
     field: str
     values: list[Any] | None = None
 
+    def describe(self) -> str:
+        if self.values is None:
+            return f"when {self.field} is given"
+        return f"when {self.field} is " + " or ".join(str(v) for v in self.values)
+
     def applies(self, options: dict[str, Any]) -> bool:
         value = options.get(self.field)
         if value in (None, ""):

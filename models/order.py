@@ -7,11 +7,17 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from .policy import Policy
 
 ORDER_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
+
+
+class Input(BaseModel):
+    """What callers send: an unknown key is refused (a misspelt `note` must not silently lose the notes)."""
+
+    model_config = ConfigDict(extra="forbid")
 
 
 def workflow_id_for(order_id: str) -> str:
@@ -41,13 +47,13 @@ class OrderStatus(str, Enum):
         return self in (OrderStatus.confirmed, OrderStatus.delayed)
 
 
-class Customer(BaseModel):
+class Customer(Input):
     name: str = Field(default="", max_length=200)
     email: str = Field(default="", max_length=254)
     phone: str = Field(default="", max_length=40)
 
 
-class Address(BaseModel):
+class Address(Input):
     line1: str = Field(default="", max_length=200)
     line2: str = Field(default="", max_length=200)
     city: str = Field(default="", max_length=100)
@@ -56,18 +62,19 @@ class Address(BaseModel):
     country: str = Field(default="", max_length=60, description="ISO 3166-1 alpha-2 code, e.g. US")
 
     def lines(self) -> list[str]:
-        city_line = " ".join(p for p in (self.postal_code, self.city) if p)
-        parts = [self.line1, self.line2, city_line, self.region, self.country]
-        return [p for p in parts if p]
+        """As printed on a label: street lines, then `City, Region Postcode`, then the country."""
+        region_postcode = " ".join(p for p in (self.region, self.postal_code) if p)
+        city_line = ", ".join(p for p in (self.city, region_postcode) if p)
+        return [p for p in (self.line1, self.line2, city_line, self.country) if p]
 
 
-class OrderLine(BaseModel):
+class OrderLine(Input):
     sku: str = Field(max_length=64)
     quantity: int = Field(default=1)
     options: dict[str, Any] = Field(default_factory=dict)
 
 
-class OrderForm(BaseModel):
+class OrderForm(Input):
     """The standardized order form. Well-formed but possibly incomplete: the validator says what is missing."""
 
     order_id: str | None = Field(default=None, pattern=ORDER_ID_PATTERN,
@@ -80,10 +87,11 @@ class OrderForm(BaseModel):
 
 
 class FieldProblem(BaseModel):
-    """One thing wrong with a form: `field` is a path such as `lines[0].options.fabric`."""
+    """One thing wrong with a form: `field` is a path such as `lines[0].options.fabric`; `label` says it in words."""
 
     field: str
     message: str
+    label: str = ""
 
     def __str__(self) -> str:
         return f"{self.field}: {self.message}"
@@ -136,16 +144,16 @@ class OrderStart(BaseModel):
 
 # ---- staff and customer actions (workflow update inputs) ----
 
-class FormCompletion(BaseModel):
+class FormCompletion(Input):
     form: OrderForm
 
 
-class Acknowledgement(BaseModel):
+class Acknowledgement(Input):
     department: str = Field(min_length=1, max_length=64)
     by: str = Field(default="", max_length=100)
 
 
-class DelayReport(BaseModel):
+class DelayReport(Input):
     new_date: date
     reason: str = Field(min_length=1, max_length=500)
 
@@ -157,7 +165,7 @@ class DelayReport(BaseModel):
         return v.strip()
 
 
-class Shipment(BaseModel):
+class Shipment(Input):
     carrier: str = Field(min_length=1, max_length=100)
     tracking_number: str = Field(min_length=1, max_length=100)
     tracking_url: str | None = Field(default=None, max_length=500, pattern=r"^https?://\S+$")
@@ -165,11 +173,11 @@ class Shipment(BaseModel):
     shipped_at: datetime | None = None
 
 
-class Cancellation(BaseModel):
+class Cancellation(Input):
     reason: str = Field(min_length=1, max_length=500)
 
 
-class FeedbackEntry(BaseModel):
+class FeedbackEntry(Input):
     rating: int = Field(ge=1, le=5)
     comment: str = Field(default="", max_length=2000)
     received_at: datetime | None = None

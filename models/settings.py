@@ -7,7 +7,7 @@ from pathlib import Path
 from datetime import timedelta
 from typing import Any
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from .catalog import ACCOUNTS_RECEIVABLE, CUSTOMER_SERVICE, DEFAULT_CATALOG, WAREHOUSE
@@ -62,6 +62,13 @@ class Settings(BaseSettings):
         CUSTOMER_SERVICE: "customer-service@orderly.example",
     }, description="department id -> address; manufacturers default to the catalog's address")
     staff_alert_email: str = "operations@orderly.example"
+
+    web_host: str = "127.0.0.1"
+    web_port: int = 8000
+    secret_key: SecretStr = Field(default=SecretStr(""), description="signs customer links; `orderly dev` makes one")
+    link_max_age: timedelta = Field(default=timedelta(days=120), description="how long a customer link stays valid")
+    api_tokens: dict[str, str] = Field(default_factory=dict, description="bearer token -> role (service, warehouse, "
+                                       "accounts, manufacturer, customer-service, admin)")
 
     @property
     def outbox_dir(self) -> Path:

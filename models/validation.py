@@ -32,7 +32,8 @@ def validate_form(form: OrderForm, catalog: Catalog) -> FormCheck:
         where = f"lines[{i}]"
         product = catalog.product(line.sku)
         if product is None:
-            problems.append(FieldProblem(field=f"{where}.sku", message=f"unknown product {line.sku!r}"))
+            problems.append(FieldProblem(field=f"{where}.sku", message=(
+                f"unknown product {line.sku!r}; products: {', '.join(p.sku for p in catalog.products)}")))
             continue
         if not 1 <= line.quantity <= MAX_QUANTITY:
             problems.append(FieldProblem(field=f"{where}.quantity",
@@ -54,9 +55,22 @@ def validate_form(form: OrderForm, catalog: Catalog) -> FormCheck:
                 fulfiller=product.fulfiller))
     makers = {p.made_by: catalog.manufacturer(p.made_by).name for p in catalog.products if p.made_by}
     if problems:
-        return FormCheck(problems=problems, currency=catalog.currency)
+        return FormCheck(problems=[_labelled(p, form, catalog) for p in problems], currency=catalog.currency)
     return FormCheck(lines=lines, currency=catalog.currency,
                      manufacturers={k: v for k, v in makers.items() if any(l.fulfiller == k for l in lines)})
+
+
+def _labelled(problem: FieldProblem, form: OrderForm, catalog: Catalog) -> FieldProblem:
+    """Say where a problem is in the customer's words: `Line 1 (Three-seat sofa)`, `Delivery address`, `You`."""
+    head = problem.field.split(".")[0]
+    if head.startswith("lines["):
+        index = int(head[len("lines["):-1])
+        product = catalog.product(form.lines[index].sku)
+        label = f"Line {index + 1}" + (f" ({product.name})" if product else "")
+    else:
+        label = {"customer": "Your details", "shipping_address": "Delivery address", "lines": "Products"}.get(
+            head, head)
+    return problem.model_copy(update={"label": label})
 
 
 def _check_customer(form: OrderForm) -> list[FieldProblem]:
@@ -98,7 +112,7 @@ def _check_options(where: str, options: dict[str, Any], fields: list[FormField])
                 problems.append(FieldProblem(field=path, message=f"missing: {f.label}{_choices_hint(f)}"))
             elif f.required_when and f.required_when.applies(options):
                 problems.append(FieldProblem(field=path, message=(
-                    f"missing: {f.label} is required when {f.required_when.field} is set{_choices_hint(f)}")))
+                    f"missing: {f.label} is required {f.required_when.describe()}{_choices_hint(f)}")))
             continue
         message = _check_value(f, value)
         if message:

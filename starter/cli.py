@@ -77,8 +77,8 @@ def with_client(action: Callable[..., Awaitable[Any]], as_json: bool) -> Any:
         try:
             client = await connect(settings)
         except RuntimeError as e:
-            fail(f"cannot reach Temporal at {settings.temporal_address} ({e}); is `make run` running?", as_json,
-                 "unavailable")
+            fail(f"cannot reach Temporal at {settings.temporal_address}; is `make run` running? "
+                 "(set TEMPORAL_ADDRESS for another server)", as_json, "unavailable", str(e))
         return await action(client, settings)
 
     try:
@@ -113,10 +113,11 @@ def parse_date(value: str, option: str, as_json: bool) -> date:
 
 @app.command()
 def dev(port: int = typer.Option(7233, help="Temporal gRPC port"),
-        ui_port: int = typer.Option(8233, help="Temporal Web UI port")) -> None:
-    """Run the embedded stack in the foreground: Temporal dev server with its UI, and the worker."""
+        ui_port: int = typer.Option(8233, help="Temporal Web UI port"),
+        web_port: int = typer.Option(8000, help="web shop, staff console and HTTP API port")) -> None:
+    """Run the embedded stack in the foreground: Temporal dev server with its UI, the worker, the web server."""
     from .dev import main
-    main(Settings(), port, ui_port)
+    main(Settings(), port, ui_port, web_port)
 
 
 @app.command()
@@ -141,7 +142,7 @@ def catalog(as_json: bool = JSON) -> None:
         for col in ("field", "type", "required", "allowed"):
             table.add_column(col)
         for f in ptype.fields:
-            required = "yes" if f.required else (f"when {f.required_when.field} is set" if f.required_when else "")
+            required = "yes" if f.required else (f.required_when.describe() if f.required_when else "")
             allowed = ", ".join(f.choices or []) or " ".join(
                 x for x in (f"min {f.min:g}" if f.min is not None else "", f"max {f.max:g}" if f.max is not None else "",
                             f"≤{f.max_length} chars" if f.max_length else "") if x)

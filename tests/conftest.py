@@ -26,6 +26,8 @@ from worker import build_worker
 from workflows.search_attributes import ALL as SEARCH_ATTRIBUTES
 
 BIN = Path(sys.executable).parent
+ROLES = ("service", "warehouse", "accounts", "manufacturer", "customer-service", "admin")
+TOKENS = {f"token-{role}": role for role in ROLES}
 FAST_POLICY = {  # seconds: long enough to act in, short enough to watch a lifecycle go by
     "ORDERLY_COMPLETION_REMINDER": "600", "ORDERLY_COMPLETION_EXPIRY": "1200",
     "ORDERLY_ACKNOWLEDGEMENT_REMINDER": "600", "ORDERLY_DELAY_GRACE": "0", "ORDERLY_DELAY_RECHECK": "600",
@@ -58,7 +60,7 @@ def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
     for name, value in FAST_POLICY.items():
         monkeypatch.setenv(name, value)
     return Settings(var_dir=tmp_path / "var", task_queue=f"orderly-test-{uuid.uuid4().hex[:8]}",
-                    _env_file=None)
+                    secret_key="test-secret-key", api_tokens=TOKENS, _env_file=None)
 
 
 @asynccontextmanager
@@ -108,3 +110,32 @@ async def wait_for(client: Client, order_id: str, predicate: Callable[[OrderView
 
 def messages_of(engine, order_id: str, kind: str | None = None):
     return [m for m in list_messages(engine, order_id) if kind is None or m.kind == kind]
+
+
+@asynccontextmanager
+async def serving(app):
+    """Serve an ASGI app with uvicorn on a free loopback port, for tests that speak real HTTP."""
+    import socket
+
+    import uvicorn
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        assert not task.done(), "the web server did not start"
+        await asyncio.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await task
+
+
+@pytest_asyncio.fixture
+async def web(client: Client, settings: Settings, worker):
+    from starter.web_app import create_app
+    async with serving(create_app(settings, client)) as base_url:
+        yield base_url

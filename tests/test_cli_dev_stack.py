@@ -28,7 +28,7 @@ def free_port() -> int:
 
 class Stack:
     def __init__(self, var_dir: Path) -> None:
-        self.port, self.ui_port = free_port(), free_port()
+        self.port, self.ui_port, self.web_port = free_port(), free_port(), free_port()
         self.env = {**os.environ, **FAST_POLICY, "ORDERLY_VAR_DIR": str(var_dir), "ORDERLY_FEEDBACK_DELAY": "1",
                     "TEMPORAL_ADDRESS": f"127.0.0.1:{self.port}"}
         self.log = var_dir.parent / f"dev-{self.port}.log"
@@ -36,7 +36,8 @@ class Stack:
 
     def start(self) -> str:
         self.log.parent.mkdir(parents=True, exist_ok=True)
-        self.proc = subprocess.Popen([ORDERLY, "dev", "--port", str(self.port), "--ui-port", str(self.ui_port)],
+        self.proc = subprocess.Popen([ORDERLY, "dev", "--port", str(self.port), "--ui-port", str(self.ui_port),
+                                      "--web-port", str(self.web_port)],
                                      env=self.env, cwd=ROOT, stdout=open(self.log, "w"), stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 60
         while "Orderly is running" not in self.output():
@@ -74,14 +75,22 @@ def stack(tmp_path):
     s = Stack(tmp_path / "var")
     yield s
     if s.proc and s.proc.poll() is None:
-        s.proc.kill()
-        s.proc.wait()
+        s.proc.send_signal(signal.SIGINT)
+        try:
+            s.proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            s.proc.kill()
+            s.proc.wait()
 
 
 def test_a_demo_order_from_submission_to_feedback_and_orders_survive_a_restart(stack, tmp_path):
     banner = stack.start()
     assert f"http://127.0.0.1:{stack.ui_port}/namespaces/default/workflows" in banner
     assert f"127.0.0.1:{stack.port}" in banner
+    assert f"Staff console    http://127.0.0.1:{stack.web_port}/staff" in banner
+    catalog_over_http = json.loads(subprocess.run(["curl", "-sf", f"http://127.0.0.1:{stack.web_port}/api/catalog"],
+                                                  capture_output=True, text=True, timeout=30).stdout)
+    assert catalog_over_http["currency"] == "USD"
 
     catalog = stack.json("catalog")
     assert {t["name"] for t in catalog["product_types"]} >= {"sofa", "table"}

@@ -67,7 +67,7 @@ def test_table_without_finish_and_with_a_length_out_of_range():
 def test_conditional_requirements():
     leather = problems(with_line(sku="SOFA-3S", options={"fabric": "leather", "color": "sand"}))
     assert leather == {"lines[0].options.leather_grade":
-                       "missing: Leather grade is required when fabric is set (one of: standard, aniline)"}
+                       "missing: Leather grade is required when fabric is leather (one of: standard, aniline)"}
     assert problems(with_line(sku="SOFA-3S", options={"fabric": "wool", "color": "sand"})) == {}
     engraved = problems(with_line(sku="BOOKCASE-MTM", options={"wood": "oak", "height_cm": 100, "width_cm": 50,
                                                                "engraving": "A.L."}))
@@ -99,7 +99,7 @@ def test_customer_address_lines_and_quantities():
     assert found["customer.email"].startswith("not a valid email address")
     assert found["shipping_address.line1"] == "missing: the street address"
     assert found["shipping_address.country"] == "use the two-letter country code, e.g. US"
-    assert found["lines[0].sku"] == "unknown product 'NOPE'"
+    assert found["lines[0].sku"].startswith("unknown product 'NOPE'; products: SOFA-3S, SOFA-2S")
     assert found["lines[1].quantity"] == "quantity must be between 1 and 99"
     assert problems(sofa_form(lines=[]))["lines"] == "the order has no products; add at least one line"
 
@@ -108,6 +108,20 @@ def test_duplicate_lines_are_pointed_out():
     line = {"sku": "CUSHION", "options": {"color": "sand"}}
     assert problems(sofa_form(lines=[line, line])) == {
         "lines[1]": "same product and options as lines[0]; change that line's quantity instead"}
+
+
+def test_problems_are_labelled_in_the_customers_words():
+    check = validate_form(sofa_form(customer={"name": "Ada", "email": ""},
+                                    lines=[{"sku": "SOFA-3S", "options": {"color": "sand"}}]), CATALOG)
+    assert [(p.label, p.field) for p in check.problems] == [("Your details", "customer.email"),
+                                                            ("Line 1 (Three-seat sofa)", "lines[0].options.fabric")]
+
+
+def test_unknown_keys_are_refused_not_dropped():
+    with pytest.raises(ValidationError, match="note"):
+        OrderForm.model_validate({"note": "Please call before delivery"})
+    with pytest.raises(ValidationError, match="skew"):
+        OrderForm.model_validate({"lines": [{"skew": "SOFA-3S"}]})
 
 
 def test_malformed_forms_are_refused_before_any_order_exists():

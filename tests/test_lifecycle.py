@@ -34,7 +34,7 @@ async def test_sofa_without_fabric_is_sent_back_then_completed_and_confirmed(cli
     assert [p.field for p in result.problems] == ["lines[0].options.fabric"]
     [returned] = messages_of(engine, "SOFA-NOFAB", "form_incomplete")
     assert returned.recipient == "ada@example.com"
-    assert "lines[0].options.fabric: missing: Fabric (one of: linen, velvet, leather, wool)" in returned.text
+    assert "Line 1 (Three-seat sofa): missing: Fabric (one of: linen, velvet, leather, wool)" in returned.text
     assert "/orders/SOFA-NOFAB/form" in returned.text
     assert not messages_of(engine, "SOFA-NOFAB", "order_confirmation")
 
@@ -186,6 +186,7 @@ async def test_cancellation_tells_the_customer_and_every_department(client, sett
     assert {m.recipient for m in messages_of(engine, "CANCEL-1", "work_order_cancelled")} == {
         "warehouse@orderly.example", "accounts@orderly.example", "orders@nordwood.example"}
     assert view.cancel_reason == "Customer moved abroad"
+    await orders.handle_for(client, "CANCEL-1").result()
     with pytest.raises(OrderError, match="Order CANCEL-1 is cancelled and closed"):
         await orders.cancel(client, "CANCEL-1", Cancellation(reason="again"))
 
@@ -272,7 +273,7 @@ async def test_short_policy_reminds_and_expires_an_incomplete_form(client, setti
     view = await orders.handle_for(client, "EXPIRE-FAST").result()
     assert view.status is OrderStatus.expired
     assert [m.kind for m in messages_of(engine, "EXPIRE-FAST")] == ["form_incomplete", "form_reminder", "form_expired"]
-    assert "lines[0].options.color" in messages_of(engine, "EXPIRE-FAST", "form_reminder")[0].text
+    assert "Line 1 (Scatter cushion): missing: Colour" in messages_of(engine, "EXPIRE-FAST", "form_reminder")[0].text
     assert view.timeline[-2].text == "Closed: the form was not completed in time"
 
 

@@ -93,8 +93,8 @@ class OrderWorkflow(OrderActions):
 
     async def remind_unacknowledged(self) -> None:
         """No acknowledgement within the policy's time: remind the departments that have not acknowledged."""
-        waiting = lambda: self.all_acknowledged() or not self.view.status.is_open_for_fulfillment  # noqa: E731
-        if await self.wait_until(waiting, self.policy.acknowledgement_reminder, cancellable=False):
+        if await self.wait_until(self.acknowledged_or_moved_on, self.policy.acknowledgement_reminder,
+                                 cancellable=False):
             return
         pending = [d for d in self.view.work_orders if d not in self.view.acknowledged]
         sent_ago = (workflow.now() - self.work_orders_sent_at).total_seconds()
@@ -105,8 +105,7 @@ class OrderWorkflow(OrderActions):
 
     async def until_shipped(self) -> None:
         while True:
-            shipped_or_new_date = lambda: self.view.shipment is not None or self.date_changed  # noqa: E731
-            if await self.wait_until(shipped_or_new_date, self.lateness_check_at() - workflow.now()):
+            if await self.wait_until(self.shipped_or_new_date, self.lateness_check_at() - workflow.now()):
                 if self.view.shipment is not None:
                     return
                 self.date_changed = False
@@ -145,7 +144,7 @@ class OrderWorkflow(OrderActions):
     # ---- 6. feedback ----
 
     async def ask_for_feedback(self) -> None:
-        has_feedback = lambda: self.view.feedback is not None  # noqa: E731
+        has_feedback = self.has_feedback
         if not await self.wait_until(has_feedback, self.policy.feedback_delay):
             by_call = self.view.total >= self.policy.feedback_call_threshold
             ask = self.ask_by_call if by_call else self.ask_by_survey
@@ -155,7 +154,7 @@ class OrderWorkflow(OrderActions):
                 await ask(reminder=True)
                 await self.save()
                 await self.wait_until(has_feedback, self.policy.feedback_reminder)
-        outcome = "Feedback received" if has_feedback() else "Closed without feedback"
+        outcome = "Order completed with the customer's feedback" if has_feedback() else "Order completed without feedback"
         self.set_status(OrderStatus.completed, outcome)
         await self.save()
 

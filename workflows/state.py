@@ -162,8 +162,17 @@ class OrderState:
         if self.cancel_requested:
             raise OrderCancelled()
 
-    def all_acknowledged(self) -> bool:
-        return all(d in self.view.acknowledged for d in self.view.work_orders)
+    # ---- what the steps wait for ----
+
+    def acknowledged_or_moved_on(self) -> bool:
+        everyone = all(d in self.view.acknowledged for d in self.view.work_orders)
+        return everyone or not self.view.status.is_open_for_fulfillment
+
+    def shipped_or_new_date(self) -> bool:
+        return self.view.shipment is not None or self.date_changed
+
+    def has_feedback(self) -> bool:
+        return self.view.feedback is not None
 
     def start_background(self, work: Awaitable[None]) -> None:
         self.background.append(asyncio.ensure_future(work))

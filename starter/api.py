@@ -1,0 +1,158 @@
+"""The HTTP API: services start and read orders, staff act on them. A thin layer over `starter.orders`.
+
+Every error has one shape: `{"error": {"kind": ..., "message": ..., "details": [...]}}`
+(404 not_found, 409 refused, 422 invalid, 401/403 unauthorized/forbidden, 503 unavailable).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, FastAPI, Header, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from activities.read_model import list_orders
+from models.catalog import ACCOUNTS_RECEIVABLE, WAREHOUSE, Catalog
+from models.order import (Acknowledgement, ActionResult, Cancellation, DelayReport, FeedbackEntry, OrderForm,
+                          OrderStatus, OrderView, Shipment)
+
+from . import orders
+from .auth import Caller, require
+from .orders import OrderError
+
+STATUS_OF = {"not_found": 404, "refused": 409, "invalid": 422, "forbidden": 403, "unavailable": 503}
+READERS = ("service", "warehouse", "accounts", "manufacturer", "customer-service", "admin")
+
+
+class OrderSummary(BaseModel):
+    order_id: str
+    status: str
+    channel: str
+    total: str
+    currency: str
+    expected_fulfillment_date: str | None
+    received_at: str
+
+
+class OrderPage(BaseModel):
+    items: list[OrderSummary]
+    limit: int
+    offset: int
+    next_offset: int | None
+
+
+def error(status: int, kind: str, message: str, details: Any = None) -> JSONResponse:
+    return JSONResponse(status_code=status, content={"error": {"kind": kind, "message": message, "details": details}})
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(OrderError)
+    async def _order_error(_request: Request, e: OrderError) -> JSONResponse:
+        return error(STATUS_OF.get(e.kind, 400), e.kind, e.message)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_request: Request, e: RequestValidationError) -> JSONResponse:
+        details = [{"field": ".".join(str(p) for p in x["loc"] if p != "body"), "message": x["msg"]}
+                   for x in e.errors()]
+        return error(422, "invalid", "The request is not valid: " + "; ".join(
+            f"{d['field']}: {d['message']}" for d in details), details)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_request: Request, e: StarletteHTTPException) -> JSONResponse:
+        kind = {401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed"}.get(
+            e.status_code, "error")
+        response = error(e.status_code, kind, str(e.detail))
+        if e.headers:
+            response.headers.update(e.headers)
+        return response
+
+
+def order_id_for_key(caller: Caller, key: str) -> str:
+    """The same Idempotency-Key from the same caller always names the same order."""
+    return "K-" + hashlib.sha256(f"{caller.role}:{caller.token_id}:{key}".encode()).hexdigest()[:20].upper()
+
+
+def router() -> APIRouter:
+    api = APIRouter(prefix="/api")
+
+    def client(request: Request):
+        return request.app.state.client
+
+    @api.get("/catalog", summary="Product types with their order-form fields, and the products")
+    async def catalog(request: Request) -> Catalog:
+        return request.app.state.catalog
+
+    @api.post("/orders", status_code=201, responses={200: {"description": "the order already existed"}})
+    async def create_order(form: OrderForm, request: Request,
+                           caller: Annotated[Caller, Depends(require("service", "customer-service", "admin"))],
+                           idempotency_key: Annotated[str | None, Header(max_length=200)] = None) -> Any:
+        """Start an order. A well-formed but incomplete form starts it as `incomplete`, with the problems listed."""
+        if idempotency_key and not form.order_id:
+            form = form.model_copy(update={"order_id": order_id_for_key(caller, idempotency_key)})
+        result = await orders.submit_order(client(request), request.app.state.settings, form)
+        return JSONResponse(result.model_dump(mode="json"), status_code=200 if result.duplicate else 201)
+
+    @api.get("/orders")
+    async def list_all(request: Request, _caller: Annotated[Caller, Depends(require(*READERS))],
+                       status: OrderStatus | None = None, limit: Annotated[int, Query(ge=1, le=200)] = 50,
+                       offset: Annotated[int, Query(ge=0)] = 0) -> OrderPage:
+        rows = list_orders(request.app.state.engine, status.value if status else None, limit + 1, offset)
+        items = [OrderSummary(order_id=r.order_id, status=r.status, channel=r.channel, total=r.total,
+                              currency=r.currency, received_at=r.received_at.isoformat(),
+                              expected_fulfillment_date=r.expected_fulfillment_date.isoformat()
+                              if r.expected_fulfillment_date else None) for r in rows[:limit]]
+        return OrderPage(items=items, limit=limit, offset=offset,
+                         next_offset=offset + limit if len(rows) > limit else None)
+
+    @api.get("/orders/{order_id}")
+    async def get_order(order_id: str, request: Request,
+                        _caller: Annotated[Caller, Depends(require(*READERS))]) -> OrderView:
+        return await orders.order_status(client(request), order_id)
+
+    @api.post("/orders/{order_id}/form")
+    async def complete_form(order_id: str, form: OrderForm, request: Request,
+                            _c: Annotated[Caller, Depends(require("service", "customer-service", "admin"))]
+                            ) -> ActionResult:
+        return await orders.complete_form(client(request), order_id, form)
+
+    @api.post("/orders/{order_id}/acknowledgements")
+    async def acknowledge(order_id: str, ack: Acknowledgement, request: Request,
+                          caller: Annotated[Caller, Depends(require("warehouse", "accounts", "manufacturer", "admin"))]
+                          ) -> ActionResult:
+        allowed = {"warehouse": {WAREHOUSE}, "accounts": {ACCOUNTS_RECEIVABLE}}.get(caller.role)
+        if caller.role == "manufacturer" and ack.department in (WAREHOUSE, ACCOUNTS_RECEIVABLE) or (
+                allowed is not None and ack.department not in allowed):
+            raise OrderError("forbidden", f"A {caller.role} token cannot acknowledge for {ack.department}")
+        return await orders.acknowledge(client(request), order_id, ack)
+
+    @api.post("/orders/{order_id}/delays")
+    async def report_delay(order_id: str, delay: DelayReport, request: Request,
+                           _c: Annotated[Caller, Depends(require("warehouse", "manufacturer", "admin"))]
+                           ) -> ActionResult:
+        return await orders.report_delay(client(request), order_id, delay)
+
+    @api.post("/orders/{order_id}/shipments")
+    async def ship(order_id: str, shipment: Shipment, request: Request,
+                   _c: Annotated[Caller, Depends(require("warehouse", "admin"))]) -> ActionResult:
+        return await orders.mark_shipped(client(request), order_id, shipment)
+
+    @api.post("/orders/{order_id}/delivery")
+    async def deliver(order_id: str, request: Request,
+                      _c: Annotated[Caller, Depends(require("warehouse", "admin"))]) -> ActionResult:
+        return await orders.mark_delivered(client(request), order_id)
+
+    @api.post("/orders/{order_id}/cancellation")
+    async def cancel(order_id: str, cancellation: Cancellation, request: Request,
+                     _c: Annotated[Caller, Depends(require("customer-service", "admin"))]) -> ActionResult:
+        return await orders.cancel(client(request), order_id, cancellation)
+
+    @api.post("/orders/{order_id}/feedback")
+    async def feedback(order_id: str, entry: FeedbackEntry, request: Request,
+                       _c: Annotated[Caller, Depends(require("customer-service", "admin"))]) -> ActionResult:
+        return await orders.submit_feedback(client(request), order_id, entry)
+
+    return api

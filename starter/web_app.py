@@ -1,0 +1,31 @@
+"""The web application: the HTTP API, the customer pages and the staff console, on one FastAPI app."""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from temporalio.client import Client
+
+from activities.database import make_engine
+from models.catalog import load_catalog
+from models.settings import Settings
+
+from .api import install_error_handlers, router
+from .temporal import connect
+
+
+def create_app(settings: Settings, client: Client | None = None) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        app.state.client = client or await connect(settings)
+        yield
+
+    app = FastAPI(title="Orderly", version="0.1.0", lifespan=lifespan,
+                  description="Orders as durable Temporal workflows: start them, read them, act on them.")
+    app.state.settings = settings
+    app.state.engine = make_engine(settings.db_url)
+    app.state.catalog = load_catalog(settings.catalog_path)
+    install_error_handlers(app)
+    app.include_router(router())
+    return app
