@@ -255,7 +255,8 @@ def deliver(order: str, as_json: bool = JSON) -> None:
 
 
 @app.command()
-def cancel(order: str, reason: str = typer.Option(...), as_json: bool = JSON) -> None:
+def cancel(order: str, reason: str = typer.Option(..., help="why, in words the customer will read (it is sent "
+                                                        "to them as written)"), as_json: bool = JSON) -> None:
     """Cancel an order before it ships; the customer and every department are told."""
     act(as_json, orders.cancel, order, build(Cancellation, as_json, reason=reason))
 

@@ -11,6 +11,7 @@ from activities.database import make_engine
 from models.catalog import load_catalog
 from models.settings import Settings
 
+from . import web
 from .api import install_error_handlers, router
 from .temporal import connect
 
@@ -28,4 +29,5 @@ def create_app(settings: Settings, client: Client | None = None) -> FastAPI:
     app.state.catalog = load_catalog(settings.catalog_path)
     install_error_handlers(app)
     app.include_router(router())
+    app.include_router(web.router())
     return app

@@ -229,7 +229,7 @@ async def test_refused_actions_leave_the_workflow_running(client, settings, engi
     await refused(orders.cancel, Cancellation(reason="too late"), match="can no longer be cancelled")
     await refused(orders.report_delay, DelayReport(new_date=later(view, 30), reason="x"), match="it is shipped")
     await orders.mark_delivered(client, "REFUSE-1")
-    await refused(orders.mark_delivered, match="it is delivered")
+    await refused(orders.mark_delivered, match="was already delivered on")
     await orders.submit_feedback(client, "REFUSE-1", FeedbackEntry(rating=2))
     await refused(orders.submit_feedback, FeedbackEntry(rating=5), match="already received|completed and closed")
 

@@ -155,6 +155,8 @@ class OrderActions(OrderState):
 
     @mark_delivered.validator
     def _check_mark_delivered(self) -> None:
+        if self.view.delivered_at is not None:
+            raise refuse(f"Order {self.view.order_id} was already delivered on {self.view.delivered_at:%Y-%m-%d}")
         if self.view.status is not OrderStatus.shipped:
             raise refuse(f"Order {self.view.order_id} cannot be marked delivered: it is {self.view.status.value}, "
                          "and only a shipped order can be delivered")
