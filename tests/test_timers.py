@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 import pytest_asyncio
@@ -19,8 +19,9 @@ BUSINESS_POLICY = [f"ORDERLY_{n}" for n in ("COMPLETION_REMINDER", "COMPLETION_E
                                             "DELAY_GRACE", "DELAY_RECHECK", "FEEDBACK_DELAY", "FEEDBACK_REMINDER")]
 
 
-@pytest_asyncio.fixture(scope="module", loop_scope="session")
+@pytest_asyncio.fixture
 async def skipping_env():
+    """A fresh time-skipping server per test: time is shared by everything on one server, so tests stay apart."""
     env = await WorkflowEnvironment.start_time_skipping(test_server_existing_path=binary("temporal-test-server"),
                                                        data_converter=pydantic_data_converter)
     await env.client.operator_service.add_search_attributes(AddSearchAttributesRequest(
