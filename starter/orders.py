@@ -6,6 +6,7 @@ Every failure comes back as an `OrderError` with a kind the callers map to their
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 from typing import Any
 
@@ -53,6 +54,8 @@ async def submit_order(client: Client, settings: Settings, form: OrderForm) -> A
     try:
         return await client.execute_update_with_start_workflow(OrderWorkflow.intake, start_workflow_operation=operation)
     except WorkflowAlreadyStartedError:
+        with contextlib.suppress(WorkflowAlreadyStartedError):  # collect the operation's own copy of the error
+            await operation.workflow_handle()
         view = await order_status(client, order_id)
         return ActionResult(order_id=order_id, status=view.status, duplicate=True,
                             message=f"Order {order_id} already exists (it is {view.status.value}); "
