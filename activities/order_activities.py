@@ -13,7 +13,7 @@ from temporalio import activity
 
 from models.links import PURPOSES, customer_url
 from models.catalog import ACCOUNTS_RECEIVABLE, CUSTOMER_SERVICE, WAREHOUSE, Catalog
-from models.messages import CUSTOMER, STAFF, MessageKind, Notice, OutgoingEmail, Receipt
+from models.messages import CUSTOMER, STAFF, Notice, OutgoingEmail, Receipt
 from models.order import FormCheck, FormCheckRequest, OrderSnapshot
 from models.settings import Settings
 from models.tables import MessageRecord, utcnow
