@@ -17,8 +17,9 @@ install: $(STAMP)
 run: $(STAMP)
 	$(BIN)/orderly dev
 
-test: $(STAMP)
-	$(BIN)/python -m pytest
+test: $(STAMP)  # the whole suite on SQLite, then again on a PostgreSQL server the tests start themselves
+	ORDERLY_TEST_DATABASE=sqlite $(BIN)/python -m pytest
+	ORDERLY_TEST_DATABASE=postgres $(BIN)/python -m pytest
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

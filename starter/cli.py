@@ -24,11 +24,13 @@ from models.order import (Acknowledgement, ActionResult, Cancellation, DelayRepo
                           OrderStatus, OrderView, Shipment)
 from models.settings import Settings
 
+from . import db as db_commands
 from . import orders
 from .orders import OrderError
 
 app = typer.Typer(help="Orderly: order processing as durable Temporal workflows.", no_args_is_help=True,
                   add_completion=False, pretty_exceptions_enable=False)
+app.add_typer(db_commands.app, name="db")
 out = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 200)
 err = Console(stderr=True, soft_wrap=True)
 JSON = typer.Option(False, "--json", help="print machine-readable JSON")

