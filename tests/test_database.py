@@ -1,0 +1,112 @@
+"""The read-model schema is Alembic's: empty database to head and back, no drift from the tables, safe concurrent
+starts, databases made before migrations adopted, idempotent writes. Runs on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import uuid
+from datetime import datetime, timezone
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import inspect, text
+from sqlmodel import Session, SQLModel, select
+
+from activities import database, read_model
+from models.order import OrderView, TimelineEvent
+from models.tables import MessageRecord, OrderRecord, TimelineRecord
+from tests.conftest import TEST_DATABASE, sofa_form
+
+ORDERLY = str(Path(sys.executable).parent / "orderly")
+TABLES = {"orders", "order_timeline", "messages"}
+
+
+@pytest.fixture
+def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A database with no tables at all (not made from the migrated template)."""
+    if TEST_DATABASE == "postgres":
+        admin = request.getfixturevalue("postgres")
+        name = f"e_{uuid.uuid4().hex[:12]}"
+        url = admin.create(name)
+        yield url
+        admin.drop(name)
+    else:
+        yield f"sqlite:///{tmp_path / 'empty.db'}"
+
+
+def schema_drift(engine) -> list:
+    with engine.connect() as conn:
+        return compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), SQLModel.metadata)
+
+
+def test_empty_database_upgrades_to_head_and_back_down(empty_url: str):
+    engine = database.make_engine(empty_url, migrate=False)
+    assert database.current_revision(engine) is None
+    database.upgrade(engine)
+    assert database.current_revision(engine) == database.head_revision()
+    assert TABLES <= set(inspect(engine).get_table_names())
+    database.downgrade(engine, "base")
+    assert database.current_revision(engine) is None
+    assert not TABLES & set(inspect(engine).get_table_names())
+    database.upgrade(engine)  # and up again: every downgrade undid exactly what its upgrade did
+    assert database.current_revision(engine) == database.head_revision()
+    engine.dispose()
+
+
+def test_migrated_schema_matches_the_tables_in_models(empty_url: str):
+    """A column added to models/tables.py without a migration fails here."""
+    engine = database.make_engine(empty_url)
+    assert schema_drift(engine) == [], "models/tables.py and the migrations disagree; add a revision"
+    engine.dispose()
+
+
+def test_several_processes_starting_at_once_migrate_once(empty_url: str):
+    env_url = {"ORDERLY_DATABASE_URL": empty_url}
+    procs = [subprocess.Popen([ORDERLY, "db", "upgrade"], env={**os.environ, **env_url}, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True) for _ in range(3)]
+    outputs = [p.communicate(timeout=60)[0] for p in procs]
+    assert [p.returncode for p in procs] == [0, 0, 0], outputs
+    engine = database.make_engine(empty_url, migrate=False)
+    assert database.current_revision(engine) == database.head_revision()
+    engine.dispose()
+
+
+def test_a_database_made_before_migrations_is_adopted_with_its_rows(empty_url: str):
+    legacy = database.make_engine(empty_url, migrate=False)
+    database.upgrade(legacy, database.INITIAL_REVISION)  # the tables `create_all` made before migrations existed ...
+    with legacy.begin() as conn:
+        conn.execute(text("DROP TABLE alembic_version"))  # ... and no record of any revision
+    with Session(legacy) as session:
+        session.add(OrderRecord(order_id="ORD-OLD", status="confirmed", channel="web",
+                                received_at=datetime(2026, 1, 2, tzinfo=timezone.utc)))
+        session.commit()
+    legacy.dispose()
+    engine = database.make_engine(empty_url)
+    assert database.current_revision(engine) == database.head_revision()
+    assert [r.order_id for r in read_model.list_orders(engine)] == ["ORD-OLD"]
+    engine.dispose()
+
+
+def test_repeated_writes_never_duplicate_rows_or_timeline_entries(engine):
+    form = sofa_form()
+    view = OrderView(order_id="ORD-TWICE", status="confirmed", channel=form.channel, customer=form.customer,
+                     shipping_address=form.shipping_address, received_at=datetime(2026, 11, 29, tzinfo=timezone.utc))
+    events = [TimelineEvent(seq=1, at=view.received_at, kind="received", text="Order received"),
+              TimelineEvent(seq=2, at=view.received_at, kind="confirmed", text="Order confirmed")]
+    for _ in range(2):  # a retried activity
+        read_model.save_order(engine, view, events)
+    message = MessageRecord(key="ORD-TWICE/order_confirmation/customer/1", order_id="ORD-TWICE",
+                            kind="order_confirmation", recipient="ada@example.com", subject="Your order")
+    for _ in range(2):
+        read_model.log_message(engine, message)
+    with Session(engine) as session:
+        assert len(session.exec(select(OrderRecord)).all()) == 1
+        assert [t.seq for t in session.exec(select(TimelineRecord))] == [1, 2]
+        assert len(session.exec(select(MessageRecord)).all()) == 1
+    assert read_model.list_orders(engine)[0].total == str(Decimal("0"))
+    assert engine.dialect.name == ("postgresql" if TEST_DATABASE == "postgres" else "sqlite")
