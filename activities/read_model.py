@@ -69,3 +69,12 @@ def list_messages(engine: Engine, order_id: str | None = None) -> list[MessageRe
         if order_id:
             query = query.where(MessageRecord.order_id == order_id)
         return list(session.exec(query.order_by(col(MessageRecord.created_at))))
+
+
+def count_by_status(engine: Engine) -> dict[str, int]:
+    """How many orders are in each status (for the staff console)."""
+    from sqlalchemy import func
+
+    with Session(engine) as session:
+        rows = session.exec(select(OrderRecord.status, func.count()).group_by(OrderRecord.status))
+        return {status: count for status, count in rows}

@@ -16,16 +16,16 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from activities.read_model import list_orders
-from models.catalog import ACCOUNTS_RECEIVABLE, WAREHOUSE, Catalog
+from models.catalog import Catalog
 from models.order import (Acknowledgement, ActionResult, Cancellation, DelayReport, FeedbackEntry, OrderForm,
                           OrderStatus, OrderView, Shipment)
 
 from . import orders
 from .auth import Caller, require
 from .orders import OrderError
+from .permissions import ALLOWED, acknowledgement_refusal
 
 STATUS_OF = {"not_found": 404, "refused": 409, "invalid": 422, "forbidden": 403, "unavailable": 503}
-READERS = ("service", "warehouse", "accounts", "manufacturer", "customer-service", "admin")
 
 
 class OrderSummary(BaseModel):
@@ -88,7 +88,7 @@ def router() -> APIRouter:
 
     @api.post("/orders", status_code=201, responses={200: {"description": "the order already existed"}})
     async def create_order(form: OrderForm, request: Request,
-                           caller: Annotated[Caller, Depends(require("service", "customer-service", "admin"))],
+                           caller: Annotated[Caller, Depends(require(*ALLOWED["create"]))],
                            idempotency_key: Annotated[str | None, Header(max_length=200)] = None) -> Any:
         """Start an order. A well-formed but incomplete form starts it as `incomplete`, with the problems listed."""
         if idempotency_key and not form.order_id:
@@ -97,7 +97,7 @@ def router() -> APIRouter:
         return JSONResponse(result.model_dump(mode="json"), status_code=200 if result.duplicate else 201)
 
     @api.get("/orders")
-    async def list_all(request: Request, _caller: Annotated[Caller, Depends(require(*READERS))],
+    async def list_all(request: Request, _caller: Annotated[Caller, Depends(require(*ALLOWED["read"]))],
                        status: OrderStatus | None = None, limit: Annotated[int, Query(ge=1, le=200)] = 50,
                        offset: Annotated[int, Query(ge=0)] = 0) -> OrderPage:
         rows = list_orders(request.app.state.engine, status.value if status else None, limit + 1, offset)
@@ -110,49 +110,48 @@ def router() -> APIRouter:
 
     @api.get("/orders/{order_id}")
     async def get_order(order_id: str, request: Request,
-                        _caller: Annotated[Caller, Depends(require(*READERS))]) -> OrderView:
+                        _caller: Annotated[Caller, Depends(require(*ALLOWED["read"]))]) -> OrderView:
         return await orders.order_status(client(request), order_id)
 
     @api.post("/orders/{order_id}/form")
     async def complete_form(order_id: str, form: OrderForm, request: Request,
-                            _c: Annotated[Caller, Depends(require("service", "customer-service", "admin"))]
+                            _c: Annotated[Caller, Depends(require(*ALLOWED["complete_form"]))]
                             ) -> ActionResult:
         return await orders.complete_form(client(request), order_id, form)
 
     @api.post("/orders/{order_id}/acknowledgements")
     async def acknowledge(order_id: str, ack: Acknowledgement, request: Request,
-                          caller: Annotated[Caller, Depends(require("warehouse", "accounts", "manufacturer", "admin"))]
+                          caller: Annotated[Caller, Depends(require(*ALLOWED["acknowledge"]))]
                           ) -> ActionResult:
-        allowed = {"warehouse": {WAREHOUSE}, "accounts": {ACCOUNTS_RECEIVABLE}}.get(caller.role)
-        if caller.role == "manufacturer" and ack.department in (WAREHOUSE, ACCOUNTS_RECEIVABLE) or (
-                allowed is not None and ack.department not in allowed):
-            raise OrderError("forbidden", f"A {caller.role} token cannot acknowledge for {ack.department}")
+        refusal = acknowledgement_refusal(caller.role, ack.department)
+        if refusal:
+            raise OrderError("forbidden", refusal)
         return await orders.acknowledge(client(request), order_id, ack)
 
     @api.post("/orders/{order_id}/delays")
     async def report_delay(order_id: str, delay: DelayReport, request: Request,
-                           _c: Annotated[Caller, Depends(require("warehouse", "manufacturer", "admin"))]
+                           _c: Annotated[Caller, Depends(require(*ALLOWED["delay"]))]
                            ) -> ActionResult:
         return await orders.report_delay(client(request), order_id, delay)
 
     @api.post("/orders/{order_id}/shipments")
     async def ship(order_id: str, shipment: Shipment, request: Request,
-                   _c: Annotated[Caller, Depends(require("warehouse", "admin"))]) -> ActionResult:
+                   _c: Annotated[Caller, Depends(require(*ALLOWED["ship"]))]) -> ActionResult:
         return await orders.mark_shipped(client(request), order_id, shipment)
 
     @api.post("/orders/{order_id}/delivery")
     async def deliver(order_id: str, request: Request,
-                      _c: Annotated[Caller, Depends(require("warehouse", "admin"))]) -> ActionResult:
+                      _c: Annotated[Caller, Depends(require(*ALLOWED["deliver"]))]) -> ActionResult:
         return await orders.mark_delivered(client(request), order_id)
 
     @api.post("/orders/{order_id}/cancellation")
     async def cancel(order_id: str, cancellation: Cancellation, request: Request,
-                     _c: Annotated[Caller, Depends(require("customer-service", "admin"))]) -> ActionResult:
+                     _c: Annotated[Caller, Depends(require(*ALLOWED["cancel"]))]) -> ActionResult:
         return await orders.cancel(client(request), order_id, cancellation)
 
     @api.post("/orders/{order_id}/feedback")
     async def feedback(order_id: str, entry: FeedbackEntry, request: Request,
-                       _c: Annotated[Caller, Depends(require("customer-service", "admin"))]) -> ActionResult:
+                       _c: Annotated[Caller, Depends(require(*ALLOWED["feedback"]))]) -> ActionResult:
         return await orders.submit_feedback(client(request), order_id, entry)
 
     return api

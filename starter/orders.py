@@ -22,6 +22,8 @@ from models.settings import PolicySettings, Settings
 from workflows.order import OrderWorkflow
 from workflows.search_attributes import ORDER_STATUS
 
+from .observability import ORDERS_CREATED
+
 
 class OrderError(Exception):
     def __init__(self, kind: str, message: str) -> None:
@@ -52,7 +54,10 @@ async def submit_order(client: Client, settings: Settings, form: OrderForm) -> A
         search_attributes=TypedSearchAttributes([SearchAttributePair(ORDER_STATUS, "received")]),
         static_summary=summary_of(start))
     try:
-        return await client.execute_update_with_start_workflow(OrderWorkflow.intake, start_workflow_operation=operation)
+        result = await client.execute_update_with_start_workflow(OrderWorkflow.intake, start_workflow_operation=operation)
+        if not result.duplicate:
+            ORDERS_CREATED.labels(form.channel.value).inc()
+        return result
     except WorkflowAlreadyStartedError:
         with contextlib.suppress(WorkflowAlreadyStartedError):  # collect the operation's own copy of the error
             await operation.workflow_handle()
@@ -69,8 +74,17 @@ def handle_for(client: Client, order_id: str) -> WorkflowHandle[OrderWorkflow, O
 
 
 async def order_status(client: Client, order_id: str) -> OrderView:
+    return await _query(client, order_id, OrderWorkflow.status)
+
+
+async def submitted_form(client: Client, order_id: str) -> OrderForm:
+    """The order's form as last submitted (for pre-filling the completion page)."""
+    return await _query(client, order_id, OrderWorkflow.submitted_form)
+
+
+async def _query(client: Client, order_id: str, query: Any) -> Any:
     try:
-        return await handle_for(client, order_id).query(OrderWorkflow.status)
+        return await handle_for(client, order_id).query(query)
     except WorkflowQueryFailedError as e:
         raise OrderError("unavailable", f"Order {order_id} cannot be read right now: {e}") from e
     except RPCError as e:

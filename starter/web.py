@@ -1,53 +1,173 @@
-"""Customer pages reached through the signed links in their emails.
+"""The customer's pages: the order form, the order status, the form-completion page and the survey.
 
-Each link is bound to one order and one purpose and expires; a tampered, expired or other-order link is refused
-with a page saying so. (The order form, form completion and survey pages come next; see issue 3.)
+The order form is open to anyone; every other page is reached through a signed link from the customer's emails,
+bound to one order and one purpose, that expires. A tampered, expired or other-order link is refused with a page
+saying so. The pages use the same validator and the same workflow updates as the API.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
+import hashlib
+import re
+import secrets
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
-from fastapi.templating import Jinja2Templates
+from fastapi.responses import HTMLResponse, Response
+from pydantic import ValidationError
 
-from models.links import LinkError, verify
+from models.links import LinkError, sign, verify
+from models.order import Channel, FeedbackEntry, OrderStatus, OrderView
 
 from . import orders
+from .order_form import blank_page, page_for, read_post
 from .orders import OrderError
+from .pages import CSRF_COOKIE, Refusal, posted_form, redirect, render
 
-templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 CUSTOMER_EVENTS = ("received", "status:", "accepted", "form_completed", "feedback")
+FORM_TOKEN = re.compile(r"^[0-9a-f]{32}$")
 
 
-def page_context(request: Request, **values) -> dict:
-    s = request.app.state.settings
-    return {"company": s.company_name, "contact": f"{s.company_email} · {s.company_phone}", **values}
+def check_link(request: Request, order_id: str, token: str, purpose: str) -> None:
+    settings = request.app.state.settings
+    try:
+        verify(settings.secret_key.get_secret_value(), token, order_id, purpose, settings.link_max_age.total_seconds())
+    except LinkError as e:
+        raise Refusal(403, "This link cannot be used", e.message) from e
 
 
-def refused(request: Request, status: int, heading: str, message: str) -> HTMLResponse:
-    return templates.TemplateResponse(request, "refused.html", page_context(request, heading=heading,
-                                                                             message=message), status_code=status)
+def link(request: Request, order_id: str, purpose: str) -> str:
+    """A signed link to one of the order's pages, relative to this site."""
+    token = sign(request.app.state.settings.secret_key.get_secret_value(), order_id, purpose)
+    suffix = "" if purpose == "status" else f"/{purpose}"
+    return f"/orders/{order_id}{suffix}?t={token}"
+
+
+async def load(request: Request, order_id: str) -> OrderView:
+    try:
+        return await orders.order_status(request.app.state.client, order_id)
+    except OrderError as e:
+        raise as_refusal(e) from e
+
+
+def as_refusal(e: OrderError) -> Refusal:
+    if e.kind == "not_found":
+        return Refusal(404, "Order not found", "We could not find this order.")
+    if e.kind == "unavailable":
+        return Refusal(503, "Please try again in a moment", "Our order system is busy right now; nothing was lost.")
+    return Refusal(409, "That could not be done", e.message)
+
+
+def web_order_id(request: Request, form_token: str) -> str | None:
+    """The order number a form page will create: the same page submitted twice makes one order, not two."""
+    cookie = request.cookies.get(CSRF_COOKIE, "")
+    if not FORM_TOKEN.match(form_token) or not cookie:
+        return None
+    return "W-" + hashlib.sha256(f"{cookie}:{form_token}".encode()).hexdigest()[:12].upper()
 
 
 def router() -> APIRouter:
-    pages = APIRouter()
+    pages = APIRouter(include_in_schema=False)
 
-    @pages.get("/orders/{order_id}", response_class=HTMLResponse, include_in_schema=False)
-    async def order_status_page(order_id: str, request: Request, t: str = "") -> HTMLResponse:
-        settings = request.app.state.settings
+    def order_form(request: Request, form, status: int = 200, **values) -> HTMLResponse:  # noqa: ANN001
+        return render(request, "order_form.html", status, form=form, catalog=request.app.state.catalog, **values)
+
+    @pages.get("/", response_class=HTMLResponse)
+    async def new_order(request: Request) -> HTMLResponse:
+        return order_form(request, blank_page(request.app.state.catalog), heading="Place an order", action="/",
+                          submit_label="Place order", form_token=secrets.token_hex(16))
+
+    @pages.post("/", response_class=HTMLResponse)
+    async def place_order(request: Request) -> Response:
+        data = await posted_form(request)
+        form_token = str(data.get("form_token", ""))
+        form, page = read_post(data, request.app.state.catalog, Channel.web, web_order_id(request, form_token))
+        if form is None:
+            return order_form(request, page, 422, heading="Place an order", action="/", submit_label="Place order",
+                              form_token=form_token if FORM_TOKEN.match(form_token) else secrets.token_hex(16))
         try:
-            verify(settings.secret_key.get_secret_value(), t, order_id, "status",
-                   settings.link_max_age.total_seconds())
-        except LinkError as e:
-            return refused(request, 403, "This link cannot be used", e.message)
-        try:
-            view = await orders.order_status(request.app.state.client, order_id)
-        except OrderError:
-            return refused(request, 404, "Order not found", "We could not find this order.")
+            result = await orders.submit_order(request.app.state.client, request.app.state.settings, form)
+        except OrderError as e:
+            raise as_refusal(e) from e
+        return redirect(request, link(request, result.order_id, "status") + "&placed=1")
+
+    @pages.get("/orders/{order_id}", response_class=HTMLResponse)
+    async def order_status_page(order_id: str, request: Request, t: str = "", placed: str = "") -> HTMLResponse:
+        check_link(request, order_id, t, "status")
+        view = await load(request, order_id)
         timeline = [e for e in view.timeline if e.kind.startswith(CUSTOMER_EVENTS)]
-        return templates.TemplateResponse(request, "status.html", page_context(request, order=view,
-                                                                                timeline=timeline))
+        survey_open = view.status is OrderStatus.delivered and view.feedback is None
+        return render(request, "status.html", order=view, timeline=timeline, placed=bool(placed),
+                      form_url=link(request, order_id, "form") if view.status is OrderStatus.incomplete else None,
+                      survey_url=link(request, order_id, "survey") if survey_open else None)
+
+    async def completion_page(request: Request, order_id: str, t: str, page=None, status: int = 200):  # noqa: ANN001, ANN202
+        view = await load(request, order_id)
+        if view.status is not OrderStatus.incomplete:
+            return render(request, "message.html", heading="Nothing is missing",
+                          message=f"Order {order_id} is {view.status.value}: its form is complete or closed.",
+                          link=link(request, order_id, "status"), link_text="See your order")
+        if page is None:
+            form = await orders.submitted_form(request.app.state.client, order_id)
+            page = page_for(form, view.problems, request.app.state.catalog)
+        return render(request, "order_form.html", status, form=page, catalog=request.app.state.catalog,
+                      heading=f"Complete order {order_id}", action=f"/orders/{order_id}/form?t={t}",
+                      submit_label="Send the missing details", fixed_lines=True)
+
+    @pages.get("/orders/{order_id}/form", response_class=HTMLResponse)
+    async def completion_form(order_id: str, request: Request, t: str = "") -> HTMLResponse:
+        check_link(request, order_id, t, "form")
+        return await completion_page(request, order_id, t)
+
+    @pages.post("/orders/{order_id}/form", response_class=HTMLResponse)
+    async def complete_form(order_id: str, request: Request, t: str = "") -> Response:
+        check_link(request, order_id, t, "form")
+        data = await posted_form(request)
+        view = await load(request, order_id)
+        form, page = read_post(data, request.app.state.catalog, view.channel, order_id)
+        if form is None:
+            return await completion_page(request, order_id, t, page, 422)
+        try:
+            await orders.complete_form(request.app.state.client, order_id, form)
+        except OrderError as e:
+            raise as_refusal(e) from e
+        return redirect(request, link(request, order_id, "status"))
+
+    def survey(request: Request, view: OrderView, t: str, status: int = 200, **values) -> HTMLResponse:  # noqa: ANN003
+        if view.feedback is not None:
+            return render(request, "message.html", heading="Thank you",
+                          message="We have your feedback for this order; the survey takes one answer per order.",
+                          link=link(request, view.order_id, "status"), link_text="See your order")
+        if view.status is not OrderStatus.delivered:
+            return render(request, "message.html", 409, heading="The survey is not open",
+                          message=f"Order {view.order_id} is {view.status.value}: the survey is for delivered "
+                                  "orders that have not been rated yet.")
+        return render(request, "survey.html", status, order=view, action=f"/orders/{view.order_id}/survey?t={t}",
+                      values=values.get("values", {}), error=values.get("error"))
+
+    @pages.get("/orders/{order_id}/survey", response_class=HTMLResponse)
+    async def survey_page(order_id: str, request: Request, t: str = "") -> HTMLResponse:
+        check_link(request, order_id, t, "survey")
+        return survey(request, await load(request, order_id), t)
+
+    @pages.post("/orders/{order_id}/survey", response_class=HTMLResponse)
+    async def send_survey(order_id: str, request: Request, t: str = "") -> HTMLResponse:
+        check_link(request, order_id, t, "survey")
+        data = await posted_form(request)
+        values = {k: str(v) for k, v in data.items() if k in ("rating", "comment")}
+        view = await load(request, order_id)
+        try:
+            entry = FeedbackEntry(rating=values.get("rating") or 0, comment=values.get("comment", "").strip())
+        except ValidationError as e:
+            fields = {str(err["loc"][0]) for err in e.errors()}
+            error = ("Choose a rating from 1 to 5." if "rating" in fields
+                     else "Please keep the comment under 2000 characters.")
+            return survey(request, view, t, 422, values=values, error=error)
+        try:
+            await orders.submit_feedback(request.app.state.client, order_id, entry)
+        except OrderError as e:
+            return render(request, "message.html", 409, heading="Your answer was not recorded", message=e.message)
+        return render(request, "message.html", heading="Thank you",
+                      message="Your feedback is recorded. It helps us do better.",
+                      link=link(request, order_id, "status"), link_text="See your order")
 
     return pages

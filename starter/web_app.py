@@ -11,7 +11,8 @@ from activities.database import make_engine
 from models.catalog import load_catalog
 from models.settings import Settings
 
-from . import web
+from . import console, pages, web
+from . import health
 from .api import install_error_handlers, router
 from .temporal import connect
 
@@ -28,6 +29,9 @@ def create_app(settings: Settings, client: Client | None = None) -> FastAPI:
     app.state.engine = make_engine(settings.db_url)
     app.state.catalog = load_catalog(settings.catalog_path)
     install_error_handlers(app)
+    health.install(app)  # /healthz, /readyz, /metrics and request metrics
+    pages.install(app)
     app.include_router(router())
     app.include_router(web.router())
+    app.include_router(console.router())
     return app

@@ -12,7 +12,7 @@ from temporalio.exceptions import ApplicationError
 with workflow.unsafe.imports_passed_through():
     from models.messages import CUSTOMER, MessageKind
     from models.order import (Acknowledgement, ActionResult, Cancellation, DelayReport, FeedbackEntry,
-                              FormCompletion, OrderStatus, OrderView, Shipment)
+                              FormCompletion, OrderForm, OrderStatus, OrderView, Shipment)
 
 from .state import OrderState
 
@@ -30,6 +30,11 @@ class OrderActions(OrderState):
     @workflow.query
     def status(self) -> OrderView:
         return self.view
+
+    @workflow.query
+    def submitted_form(self) -> OrderForm:
+        """The form as last submitted, problems and all: the form-completion page is pre-filled from it."""
+        return self.form
 
     @workflow.update
     async def intake(self) -> ActionResult:

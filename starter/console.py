@@ -1,0 +1,213 @@
+"""The staff console (`/staff`): orders by status with overdue ones first, each department's queue of unacknowledged
+work orders, an order's detail with its timeline and messages, and a form for every staff action.
+
+Staff sign in with their API token once; the browser then holds a signed, expiring session cookie naming the role
+and the token's fingerprint (never the token). Removing a token from the settings ends its sessions.
+Every action goes through the same workflow update as the API; a refusal is shown with the workflow's reason.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from pydantic import BaseModel, ValidationError
+
+from activities import read_model
+from models.order import (Acknowledgement, Cancellation, Channel, DelayReport, FeedbackEntry, OrderStatus,
+                          Shipment)
+
+from . import orders
+from .auth import Caller, fingerprint, role_of
+from .order_form import blank_page, read_post
+from .orders import OrderError
+from .pages import Refusal, is_https, posted_form, redirect, render
+from .permissions import ALLOWED, STAFF_ROLES, acknowledgement_refusal, may
+from .web import FORM_TOKEN, as_refusal, web_order_id
+
+SESSION_COOKIE = "orderly_staff"
+SESSION_HOURS = 12
+OPEN = (OrderStatus.confirmed.value, OrderStatus.delayed.value)
+ACTIONS: dict[str, tuple[str, type[BaseModel] | None, Any]] = {  # action -> (label, input model, orders function)
+    "acknowledge": ("Acknowledge work order", Acknowledgement, orders.acknowledge),
+    "delay": ("Report a delay", DelayReport, orders.report_delay),
+    "ship": ("Mark shipped", Shipment, orders.mark_shipped),
+    "deliver": ("Mark delivered", None, orders.mark_delivered),
+    "cancel": ("Cancel the order", Cancellation, orders.cancel),
+    "feedback": ("Record feedback from a call", FeedbackEntry, orders.submit_feedback),
+}
+
+
+def _sessions(request: Request) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(request.app.state.settings.secret_key.get_secret_value(), salt="orderly-staff")
+
+
+def signed_in(request: Request) -> Caller | None:
+    """The staff member behind this browser, if its session is valid and its token still configured."""
+    try:
+        session = _sessions(request).loads(request.cookies.get(SESSION_COOKIE, ""), max_age=SESSION_HOURS * 3600)
+    except BadSignature:
+        return None
+    tokens = request.app.state.settings.api_tokens
+    if not any(fingerprint(t) == session.get("fp") and r == session.get("role") for t, r in tokens.items()):
+        return None
+    return Caller(role=session["role"], token_id=session["fp"])
+
+
+def require_staff(request: Request, action: str = "read") -> Caller:
+    caller = signed_in(request)
+    if caller is None:
+        raise Refusal(401, "Please sign in", "You are not signed in to the staff console, or your session ended.",
+                      "/staff/login", "Sign in")
+    if not may(caller.role, action):
+        raise Refusal(403, "Not allowed", f"The {caller.role} role cannot do this; it needs one of: "
+                                          f"{', '.join(ALLOWED[action])}.")
+    return caller
+
+
+def today(request: Request):  # noqa: ANN201
+    return datetime.now(ZoneInfo(request.app.state.settings.company_timezone)).date()
+
+
+def overview(request: Request, status: str | None) -> dict[str, Any]:
+    engine = request.app.state.engine
+    open_rows = [r for s in OPEN for r in read_model.list_orders(engine, s, limit=1000)]
+    now = today(request)
+    overdue = sorted((r for r in open_rows if r.expected_fulfillment_date and r.expected_fulfillment_date < now),
+                     key=lambda r: r.expected_fulfillment_date)
+    queues: dict[str, list] = {}
+    for r in sorted(open_rows, key=lambda r: r.received_at):
+        acknowledged = r.view.get("acknowledged", {})
+        for department in r.view.get("work_orders", []):
+            if department not in acknowledged:
+                queues.setdefault(department, []).append(r)
+    listed = read_model.list_orders(engine, status, limit=200)
+    overdue_ids = {r.order_id for r in overdue}
+    listed.sort(key=lambda r: r.order_id not in overdue_ids)  # stable: overdue first, then newest first
+    return {"overdue": overdue, "queues": queues, "orders": listed, "overdue_ids": overdue_ids,
+            "counts": read_model.count_by_status(engine), "chosen": status, "statuses": list(OrderStatus)}
+
+
+async def detail(request: Request, caller: Caller, order_id: str, status: int = 200, **notes: Any) -> HTMLResponse:
+    try:
+        view = await orders.order_status(request.app.state.client, order_id)
+    except OrderError as e:
+        raise as_refusal(e) from e
+    pending = [d for d in view.work_orders if d not in view.acknowledged]
+    allowed = {a: may(caller.role, a) for a in ACTIONS}
+    ack_departments = [d for d in pending if acknowledgement_refusal(caller.role, d) is None]
+    return render(request, "staff_order.html", status, staff=caller, order=view, actions=ACTIONS, allowed=allowed,
+                  ack_departments=ack_departments, pending=pending, today=today(request),
+                  messages=read_model.list_messages(request.app.state.engine, order_id),
+                  ok=notes.get("ok"), error=notes.get("error"), values=notes.get("values", {}),
+                  failed_action=notes.get("action"))
+
+
+def action_input(action: str, data: dict[str, str]) -> BaseModel | None:
+    model = ACTIONS[action][1]
+    if model is None:
+        return None
+    fields = {k: v for k, v in data.items() if k in model.model_fields and v != ""}
+    return model.model_validate(fields)
+
+
+def router() -> APIRouter:
+    console = APIRouter(prefix="/staff", include_in_schema=False)
+
+    @console.get("/login", response_class=HTMLResponse)
+    async def login_page(request: Request) -> HTMLResponse:
+        return render(request, "staff_login.html")
+
+    @console.post("/login", response_class=HTMLResponse)
+    async def login(request: Request) -> Response:
+        data = await posted_form(request)
+        token = str(data.get("token", "")).strip()
+        role = role_of(request.app.state.settings.api_tokens, token) if token else None
+        if role not in STAFF_ROLES:
+            return render(request, "staff_login.html", 401,
+                          error="That token is not a staff token." if role else "That token is not valid.")
+        response = redirect(request, "/staff")
+        response.set_cookie(SESSION_COOKIE, _sessions(request).dumps({"role": role, "fp": fingerprint(token)}),
+                            max_age=SESSION_HOURS * 3600, httponly=True, samesite="strict",
+                            secure=is_https(request), path="/staff")
+        return response
+
+    @console.post("/logout")
+    async def logout(request: Request) -> Response:
+        await posted_form(request)
+        response = redirect(request, "/staff/login")
+        response.delete_cookie(SESSION_COOKIE, path="/staff")
+        return response
+
+    @console.get("", response_class=HTMLResponse)
+    async def home(request: Request, status: str = "") -> Response:
+        caller = signed_in(request)
+        if caller is None:
+            return redirect(request, "/staff/login")
+        chosen = status if status in {s.value for s in OrderStatus} else None
+        return render(request, "staff_home.html", staff=caller, **overview(request, chosen))
+
+    def phone_form(request: Request, caller: Caller, page, status: int = 200, form_token: str = ""):  # noqa: ANN001, ANN202
+        return render(request, "order_form.html", status, staff=caller, form=page, catalog=request.app.state.catalog,
+                      heading="New phone order", action="/staff/orders/new", submit_label="Create the order",
+                      form_token=form_token or secrets.token_hex(16))
+
+    @console.get("/orders/new", response_class=HTMLResponse)
+    async def new_phone_order(request: Request) -> HTMLResponse:
+        caller = require_staff(request, "create")
+        return phone_form(request, caller, blank_page(request.app.state.catalog))
+
+    @console.post("/orders/new", response_class=HTMLResponse)
+    async def create_phone_order(request: Request) -> Response:
+        caller = require_staff(request, "create")
+        data = await posted_form(request)
+        form_token = str(data.get("form_token", ""))
+        form_token = form_token if FORM_TOKEN.match(form_token) else ""
+        form, page = read_post(data, request.app.state.catalog, Channel.phone, web_order_id(request, form_token))
+        if form is None:
+            return phone_form(request, caller, page, 422, form_token)
+        try:
+            result = await orders.submit_order(request.app.state.client, request.app.state.settings, form)
+        except OrderError as e:
+            raise as_refusal(e) from e
+        return redirect(request, f"/staff/orders/{result.order_id}")
+
+    @console.get("/orders/{order_id}", response_class=HTMLResponse)
+    async def order_page(order_id: str, request: Request) -> Response:
+        caller = signed_in(request)
+        if caller is None:
+            return redirect(request, "/staff/login")
+        return await detail(request, caller, order_id)
+
+    @console.post("/orders/{order_id}/{action}", response_class=HTMLResponse)
+    async def act(order_id: str, action: str, request: Request) -> HTMLResponse:
+        if action not in ACTIONS:
+            raise Refusal(404, "No such action", f"There is no staff action called {action!r}.")
+        caller = require_staff(request, action)
+        data = {k: str(v).strip() for k, v in (await posted_form(request)).items() if k != "csrf"}
+        try:
+            arg = action_input(action, data)
+        except ValidationError as e:
+            problems = "; ".join(f"{'.'.join(str(p) for p in err['loc']) or 'form'}: {err['msg']}"
+                                 for err in e.errors())
+            return await detail(request, caller, order_id, 422, error=f"Not sent: {problems}", values=data,
+                                action=action)
+        if isinstance(arg, Acknowledgement) and (refusal := acknowledgement_refusal(caller.role, arg.department)):
+            return await detail(request, caller, order_id, 403, error=refusal, action=action)
+        run = ACTIONS[action][2]
+        try:
+            result = await (run(request.app.state.client, order_id) if arg is None
+                            else run(request.app.state.client, order_id, arg))
+        except OrderError as e:
+            if e.kind == "not_found":
+                raise as_refusal(e) from e
+            return await detail(request, caller, order_id, 409, error=f"Refused: {e.message}", values=data,
+                                action=action)
+        return await detail(request, caller, order_id, ok=result.message)
+
+    return console

@@ -1,0 +1,145 @@
+"""The order form as a web page: the same `OrderForm` and the same validator as the API, as HTML form fields.
+
+Field names: `customer.name`, `shipping_address.city`, `notes`, and one slot per product line with
+`line-<n>-sku`, `line-<n>-quantity` and `line-<n>-<option>`. A slot whose quantity is blank or 0 is not ordered.
+Problems come back keyed by the field name they belong next to, and every entered value is kept.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from pydantic import ValidationError
+from starlette.datastructures import FormData
+
+from models.catalog import Catalog, FormField, Product
+from models.order import Channel, FieldProblem, OrderForm
+from models.validation import validate_form
+
+from .pages import CSRF_FIELD
+
+MAX_SLOTS = 100
+CUSTOMER_FIELDS = (("customer.name", "Full name", True, "text"), ("customer.email", "Email", True, "email"),
+                   ("customer.phone", "Phone", False, "tel"))
+ADDRESS_FIELDS = (("shipping_address.line1", "Street address", True, "text"),
+                  ("shipping_address.line2", "Apartment, suite (optional)", False, "text"),
+                  ("shipping_address.city", "City", True, "text"),
+                  ("shipping_address.region", "State / region", False, "text"),
+                  ("shipping_address.postal_code", "Postal code", True, "text"),
+                  ("shipping_address.country", "Country (two-letter code)", True, "text"))
+SLOT_NAME = re.compile(r"^line-(\d{1,3})-sku$")
+LINE_PATH = re.compile(r"^lines\[(\d+)\](?:\.(sku|quantity|options\.(.+)))?$")
+
+
+@dataclass
+class LineSlot:
+    n: int
+    sku: str
+    product: Product | None
+    fields: list[FormField]
+
+
+@dataclass
+class FormPage:
+    """What the form template needs: the product slots, the values to show and the problems next to fields."""
+
+    slots: list[LineSlot]
+    values: dict[str, str] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def customer_fields(self):  # noqa: ANN201
+        return CUSTOMER_FIELDS
+
+    @property
+    def address_fields(self):  # noqa: ANN201
+        return ADDRESS_FIELDS
+
+
+def slot_for(catalog: Catalog, n: int, sku: str) -> LineSlot:
+    product = catalog.product(sku)
+    fields = catalog.product_type(product.product_type).fields if product else []
+    return LineSlot(n=n, sku=sku, product=product, fields=fields)
+
+
+def blank_page(catalog: Catalog) -> FormPage:
+    """A new order: one slot per product in the catalog, none ordered yet."""
+    return FormPage(slots=[slot_for(catalog, n, p.sku) for n, p in enumerate(catalog.products)],
+                    values={"shipping_address.country": "US"})
+
+
+def page_for(form: OrderForm, problems: list[FieldProblem], catalog: Catalog) -> FormPage:
+    """An order already submitted, pre-filled, with its problems next to the fields (the completion page)."""
+    page = FormPage(slots=[slot_for(catalog, n, line.sku) for n, line in enumerate(form.lines)])
+    for name, *_ in CUSTOMER_FIELDS + ADDRESS_FIELDS:
+        part, attr = name.split(".")
+        page.values[name] = str(getattr(getattr(form, part), attr))
+    page.values["notes"] = form.notes
+    for n, line in enumerate(form.lines):
+        page.values[f"line-{n}-quantity"] = str(line.quantity)
+        page.values.update({f"line-{n}-{k}": _shown(v) for k, v in line.options.items()})
+    page.errors = errors_by_field(problems, list(range(len(form.lines))))
+    return page
+
+
+def read_post(data: FormData, catalog: Catalog, channel: Channel,
+              order_id: str | None = None) -> tuple[OrderForm | None, FormPage]:
+    """The posted form as an `OrderForm` when it is complete and valid; otherwise None and the page to show again."""
+    values = {k: v.strip() for k, v in data.items() if isinstance(v, str) and k != CSRF_FIELD}
+    slots = sorted((slot_for(catalog, int(m.group(1)), values[k]) for k in values if (m := SLOT_NAME.match(k))),
+                   key=lambda s: s.n)[:MAX_SLOTS]
+    page = FormPage(slots=slots, values=values)
+    lines, slot_of_line = [], []
+    for slot in slots:
+        quantity = values.get(f"line-{slot.n}-quantity", "")
+        if quantity in ("", "0"):
+            continue
+        if not re.fullmatch(r"-?\d{1,6}", quantity):
+            page.errors[f"line-{slot.n}-quantity"] = "Enter the quantity as a whole number"
+            continue
+        options = {f.name: values[f"line-{slot.n}-{f.name}"] for f in slot.fields
+                   if values.get(f"line-{slot.n}-{f.name}")}
+        lines.append({"sku": slot.sku, "quantity": int(quantity), "options": options})
+        slot_of_line.append(slot.n)
+    body = {"order_id": order_id, "channel": channel.value, "lines": lines, "notes": values.get("notes", ""),
+            "customer": {name.split(".")[1]: values.get(name, "") for name, *_ in CUSTOMER_FIELDS},
+            "shipping_address": {name.split(".")[1]: values.get(name, "") for name, *_ in ADDRESS_FIELDS}}
+    try:
+        form = OrderForm.model_validate(body)
+    except ValidationError as e:
+        problems = [FieldProblem(field=_path(err["loc"]), message=err["msg"]) for err in e.errors()]
+        page.errors.update(errors_by_field(problems, slot_of_line))
+        return None, page
+    if page.errors:
+        return None, page
+    check = validate_form(form, catalog)
+    page.errors.update(errors_by_field(check.problems, slot_of_line))
+    return (None if check.problems else form), page
+
+
+def errors_by_field(problems: list[FieldProblem], slot_of_line: list[int]) -> dict[str, str]:
+    """Each problem keyed by the name of the form field it belongs next to."""
+    errors: dict[str, str] = {}
+    for p in problems:
+        name = p.field
+        if m := LINE_PATH.match(p.field):
+            index, part, option = int(m.group(1)), m.group(2), m.group(3)
+            slot = slot_of_line[index] if index < len(slot_of_line) else index
+            name = (f"line-{slot}-{option}" if option else f"line-{slot}-quantity" if part else f"line-{slot}")
+        message = p.message[:1].upper() + p.message[1:]
+        errors[name] = f"{errors[name]}; {message}" if name in errors else message
+    return errors
+
+
+def _path(loc: tuple) -> str:
+    path = ""
+    for part in loc:
+        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+    return path
+
+
+def _shown(value: object) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
