@@ -11,7 +11,7 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 
 from activities.database import make_engine
-from activities.mailer import Mailer, OutboxMailer
+from activities.mailer import Mailer, build_mailer
 from activities.order_activities import OrderActivities
 from models.catalog import load_catalog
 from models.settings import Settings
@@ -25,8 +25,10 @@ def build_worker(client: Client, settings: Settings, engine: Engine | None = Non
     if not settings.secret_key.get_secret_value():
         raise SystemExit("error: ORDERLY_SECRET_KEY is not set: it signs the links in customer emails "
                          "(orderly dev makes one in var/secrets.json)")
+    if problems := settings.channel_problems():
+        raise SystemExit("error: " + "; ".join(problems))
     acts = OrderActivities(settings, engine or make_engine(settings.db_url),
-                           mailer or OutboxMailer(settings.outbox_dir), load_catalog(settings.catalog_path))
+                           mailer or build_mailer(settings), load_catalog(settings.catalog_path))
     return Worker(client, task_queue=settings.task_queue, workflows=[OrderWorkflow],
                   activities=[acts.check_order_form, acts.save_order, acts.send_notice],
                   activity_executor=ThreadPoolExecutor(max_workers=16), workflow_runner=workflow_runner())

@@ -1,25 +1,52 @@
-"""The one mail interface, and its default backend: a local outbox of `.eml` files.
+"""The one mail interface, its errors, and the default backend: a local outbox of `.eml` files.
 
-A backend only delivers; the at-most-once bookkeeping (the send log) is done by the notice activity around it.
+A backend only delivers; the at-most-once bookkeeping (the send log) is done around it by
+`activities/message_delivery.py`. A backend says how a failure should be treated by the exception it raises:
+`TransientDeliveryError` (try again later: 429, 5xx, timeouts, connection refused) or `PermanentDeliveryError`
+(this message can never be delivered as it is: 400, an invalid address).
 """
 
 from __future__ import annotations
 
 import re
-from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid
 from datetime import datetime, timezone
+from email.message import EmailMessage
+from email.utils import format_datetime, parseaddr
 from pathlib import Path
 from typing import Protocol
 
 from models.messages import OutgoingEmail
+from models.settings import Settings
+
+
+class DeliveryError(Exception):
+    """A provider did not take the message."""
+
+
+class TransientDeliveryError(DeliveryError):
+    """Worth retrying; `retry_after` (seconds) when the provider said how long to wait."""
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class PermanentDeliveryError(DeliveryError):
+    """Retrying the same message cannot succeed."""
 
 
 class Mailer(Protocol):
     name: str
 
     def send(self, email: OutgoingEmail) -> str:
-        """Deliver the email; return the provider's id for it. Raise on failure."""
+        """Deliver the email; return the provider's id for it. Raise a DeliveryError on failure."""
+
+
+def message_id(email: OutgoingEmail) -> str:
+    """A Message-ID made from the message key alone: a repeat of the same message carries the same id, which mail
+    systems use to drop duplicates."""
+    domain = parseaddr(email.sender)[1].rpartition("@")[2] or "orderly.local"
+    return f"<{re.sub(r'[^A-Za-z0-9.-]', '.', email.key)}@{domain}>"
 
 
 def to_mime(email: OutgoingEmail) -> EmailMessage:
@@ -28,7 +55,7 @@ def to_mime(email: OutgoingEmail) -> EmailMessage:
     msg["To"] = email.to
     msg["Subject"] = email.subject
     msg["Date"] = format_datetime(datetime.now(timezone.utc))
-    msg["Message-ID"] = make_msgid(idstring=re.sub(r"[^A-Za-z0-9.-]", ".", email.key), domain="orderly.local")
+    msg["Message-ID"] = message_id(email)
     msg["X-Orderly-Key"] = email.key
     msg["X-Orderly-Kind"] = email.kind
     msg.set_content(email.text)
@@ -55,3 +82,17 @@ class OutboxMailer:
         tmp.write_bytes(bytes(to_mime(email)))
         tmp.replace(path)
         return str(path)
+
+
+def build_mailer(settings: Settings) -> Mailer:
+    """The backend chosen by `ORDERLY_EMAIL_BACKEND` (outbox, smtp or sendgrid)."""
+    if settings.email_backend == "sendgrid":
+        from .mail_sendgrid import SendGridMailer
+        return SendGridMailer(settings.sendgrid_api_key.get_secret_value(), settings.sendgrid_host,
+                              settings.mail_timeout)
+    if settings.email_backend == "smtp":
+        from .mail_smtp import SmtpMailer
+        return SmtpMailer(settings.smtp_host, settings.smtp_port, starttls=settings.smtp_starttls,
+                          user=settings.smtp_user, password=settings.smtp_password.get_secret_value(),
+                          timeout=settings.mail_timeout, ca_file=settings.smtp_ca_file)
+    return OutboxMailer(settings.outbox_dir)

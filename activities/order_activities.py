@@ -10,19 +10,22 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 from temporalio import activity
+from temporalio.exceptions import ApplicationError
 
 from models.links import PURPOSES, customer_url
 from models.catalog import ACCOUNTS_RECEIVABLE, CUSTOMER_SERVICE, WAREHOUSE, Catalog
-from models.messages import CUSTOMER, STAFF, Notice, OutgoingEmail, Receipt
+from models.messages import (CUSTOMER, EMAIL, STAFF, WEBHOOK, Delivery, MessageKind, Notice, Receipt,
+                             delivery_key)
 from models.order import FormCheck, FormCheckRequest, OrderSnapshot
 from models.settings import Settings
-from models.tables import MessageRecord, utcnow
 from models.validation import validate_form
 
 from . import read_model
 from .calendar import add_business_days
-from .mailer import Mailer
+from .mailer import Mailer, TransientDeliveryError
+from .message_delivery import Channels, Outgoing, deliver_once
 from .rendering import render
+from .webhooks import work_order_body
 
 DEPARTMENT_LABELS = {WAREHOUSE: "Warehouse", ACCOUNTS_RECEIVABLE: "Accounts receivable",
                      CUSTOMER_SERVICE: "Customer service"}
@@ -33,6 +36,7 @@ class OrderActivities:
         self.settings = settings
         self.engine = engine
         self.mailer = mailer
+        self.channels = Channels(settings, mailer)
         self.catalog = catalog
 
     @activity.defn
@@ -51,23 +55,89 @@ class OrderActivities:
 
     @activity.defn
     def send_notice(self, notice: Notice) -> Receipt:
-        """Send a notice at most once per key: the send log is checked before and written after the provider call."""
-        recipient = self.address_of(notice.to, notice)
-        earlier = read_model.find_message(self.engine, notice.key)
-        if earlier is not None and earlier.status == "sent":
-            activity.logger.info("message %s already sent; not sending again", notice.key)
-            return Receipt(key=notice.key, recipient=earlier.recipient, status=earlier.status,
-                           provider_id=earlier.provider_id, duplicate=True)
-        subject, text, html = render(notice.kind, self.context(notice))
-        email = OutgoingEmail(key=notice.key, kind=notice.kind.value, order_id=notice.order.order_id, to=recipient,
-                              sender=self.settings.mail_from, subject=subject, text=text, html=html)
-        provider_id = self.mailer.send(email)
-        now = utcnow()
-        read_model.log_message(self.engine, MessageRecord(
-            key=notice.key, order_id=email.order_id, kind=email.kind, recipient=recipient, subject=subject,
-            status="sent", provider_id=provider_id, attempts=activity.info().attempt, text=text, html=html,
-            created_at=earlier.created_at if earlier else now, sent_at=now))
-        return Receipt(key=notice.key, recipient=recipient, status="sent", provider_id=provider_id)
+        """Send a notice at most once per key, by email and/or (to a department) by webhook.
+
+        The send log is checked before and written after each provider call (`message_delivery.deliver_once`).
+        A transient failure raises a retryable error (the activity's retry policy backs off); a permanent one, or
+        the last retry's, is logged, alerts staff and comes back as a receipt with status `failed`: a message that
+        cannot be delivered never fails the order.
+        """
+        info = activity.info()
+        last_try = bool(info.retry_policy and info.retry_policy.maximum_attempts
+                        and info.attempt >= info.retry_policy.maximum_attempts)
+        try:
+            deliveries = self.deliveries_of(notice)
+        except ValueError as e:
+            raise ApplicationError(str(e), type="NoChannel", non_retryable=True) from None
+        results, transient = [], None
+        for out in deliveries:  # every channel gets its try even when another one fails now
+            try:
+                results.append(deliver_once(self.engine, self.channels, out, last_try=last_try))
+            except TransientDeliveryError as e:
+                transient = transient or e
+        if transient is not None:
+            delay = timedelta(seconds=min(transient.retry_after, 300)) if transient.retry_after else None
+            raise ApplicationError(str(transient), type="TransientDeliveryError", next_retry_delay=delay)
+        for failed in (r for r in results if r.status == "failed" and not r.duplicate):
+            activity.logger.error("message %s could not be delivered: %s", failed.key, failed.error)
+            self.alert_staff(notice, failed)
+        status = "sent" if all(r.status == "sent" for r in results) else "failed"
+        return Receipt(key=notice.key, recipient=", ".join(r.recipient for r in results), status=status,
+                       provider_id=", ".join(r.provider_id for r in results if r.provider_id),
+                       duplicate=all(r.duplicate for r in results),
+                       error="; ".join(r.error for r in results if r.status == "failed"), deliveries=results)
+
+    def deliveries_of(self, notice: Notice) -> list[Outgoing]:
+        """The message rendered once, and one delivery per channel its recipient has (email, webhook)."""
+        address = self.address_of(notice.to, notice)
+        webhook = self.settings.department_webhooks.get(notice.to) if notice.to != CUSTOMER else None
+        if not address and not webhook:
+            raise ValueError(f"{notice.to!r} has neither an email address nor a webhook: set "
+                             "ORDERLY_DEPARTMENT_EMAILS or ORDERLY_DEPARTMENT_WEBHOOKS")
+        context = self.context(notice)
+        subject, text, html = render(notice.kind, context)
+        common = dict(message_key=notice.key, order_id=notice.order.order_id, kind=notice.kind.value,
+                      subject=subject)
+        found = []
+        if address:
+            found.append(Outgoing(key=notice.key, channel=EMAIL, recipient=address, text=text, html=html, **common))
+        if webhook:
+            body = work_order_body(self.webhook_payload(notice, context, subject, text))
+            found.append(Outgoing(key=delivery_key(notice.key, WEBHOOK), channel=WEBHOOK, recipient=webhook,
+                                  text=body.decode(), **common))
+        return found
+
+    def webhook_payload(self, notice: Notice, context: dict[str, Any], subject: str, text: str) -> dict[str, Any]:
+        """The JSON work order a department's system receives: the same facts as its email, as data."""
+        order = notice.order
+        return {
+            "idempotency_key": notice.key, "kind": notice.kind.value, "revision": notice.revision,
+            "department": notice.to, "order_id": order.order_id, "status": order.status.value,
+            "expected_fulfillment_date": context["date"].isoformat() if hasattr(context["date"], "isoformat")
+            else context["date"],
+            "lines": [line.model_dump(mode="json", exclude={"unit_price"} if context["role"] == "manufacturer"
+                                      else set()) for line in context["lines"]],
+            "shipping_address": order.shipping_address.model_dump(mode="json"),
+            "customer": order.customer.model_dump(mode="json") if context["role"] != "manufacturer" else None,
+            "total": None if context["role"] == "manufacturer" else str(order.total),
+            "currency": order.currency, "notes": order.notes, "details": notice.extra,
+            "subject": subject, "text": text, "console_url": context["console_url"],
+        }
+
+    def alert_staff(self, notice: Notice, failed: Delivery) -> None:
+        """Tell staff (by the same channels) that a message could not be delivered; never raises."""
+        if notice.to == STAFF or notice.kind is MessageKind.delivery_failed:
+            activity.logger.error("no alert for the failed staff message %s (staff are who would be told)", failed.key)
+            return
+        revision = failed.key.replace("/", ".")
+        alert = Notice(kind=MessageKind.delivery_failed, to=STAFF, order=notice.order, revision=revision,
+                       extra={"failed_key": failed.key, "failed_kind": notice.kind.value, "channel": failed.channel,
+                              "failed_to": notice.to, "recipient": failed.recipient, "error": failed.error})
+        try:
+            for out in self.deliveries_of(alert):
+                deliver_once(self.engine, self.channels, out, last_try=True)
+        except Exception as e:  # noqa: BLE001 (an alert that cannot go out is logged; the order goes on)
+            activity.logger.error("could not alert staff about %s: %s", failed.key, e)
 
     # ---- helpers ----
 
@@ -77,9 +147,11 @@ class OrderActivities:
         if to == STAFF:
             return self.settings.staff_alert_email
         if to in self.settings.department_emails:
-            return self.settings.department_emails[to]
+            return self.settings.department_emails[to]  # "" means: no email, webhook only
         maker = self.catalog.manufacturer(to)
         if maker is None:
+            if to in self.settings.department_webhooks:
+                return ""
             raise ValueError(f"no address for department {to!r}")
         return maker.email
 

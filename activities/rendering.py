@@ -27,6 +27,8 @@ SUBJECTS: dict[MessageKind, str] = {
     MessageKind.feedback_reminder: "A last word about order {id}?",
     MessageKind.feedback_call: "Call task: ask for feedback on order {id}",
     MessageKind.cancellation_notice: "Order {id} is cancelled",
+    MessageKind.shipping_update: "Order {id}: your shipping details have changed",
+    MessageKind.delivery_failed: "UNDELIVERED: a message about order {id} could not be sent",
 }
 
 

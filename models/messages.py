@@ -12,6 +12,9 @@ from .order import OrderView
 CUSTOMER = "customer"
 STAFF = "staff"
 
+EMAIL = "email"
+WEBHOOK = "webhook"
+
 
 class MessageKind(str, Enum):
     form_incomplete = "form_incomplete"
@@ -30,6 +33,8 @@ class MessageKind(str, Enum):
     feedback_reminder = "feedback_reminder"
     feedback_call = "feedback_call"
     cancellation_notice = "cancellation_notice"
+    shipping_update = "shipping_update"
+    delivery_failed = "delivery_failed"
 
 
 class Notice(BaseModel):
@@ -58,11 +63,34 @@ class OutgoingEmail(BaseModel):
     html: str
 
 
+def delivery_key(message_key: str, channel: str) -> str:
+    """The send-log row of one channel's delivery: the message key itself for email, `<key>#webhook` for a webhook."""
+    return message_key if channel == EMAIL else f"{message_key}#{channel}"
+
+
+class Delivery(BaseModel):
+    """One channel's delivery of a message (email or webhook) and how it went."""
+
+    key: str
+    channel: str = EMAIL
+    recipient: str
+    status: str = Field(description="sent, failed (permanently, or retries exhausted) or retrying")
+    provider_id: str = ""
+    duplicate: bool = Field(default=False, description="the send log already had this key: nothing was sent now")
+    error: str = ""
+
+
 class Receipt(BaseModel):
-    """What happened to a notice: sent now, or already sent earlier under the same key."""
+    """What happened to a notice: sent now, already sent earlier under the same key, or failed (and logged).
+
+    A notice to a department with both an address and a webhook has two deliveries; `status` is `sent` only when
+    every one of them is.
+    """
 
     key: str
     recipient: str
     status: str
     provider_id: str = ""
     duplicate: bool = False
+    error: str = ""
+    deliveries: list[Delivery] = Field(default_factory=list)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from datetime import timedelta
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from .catalog import ACCOUNTS_RECEIVABLE, CUSTOMER_SERVICE, DEFAULT_CATALOG, WAREHOUSE
@@ -63,12 +63,53 @@ class Settings(BaseSettings):
     }, description="department id -> address; manufacturers default to the catalog's address")
     staff_alert_email: str = "operations@orderly.example"
 
+    # ---- message channels (README: "Message channels") ----
+    email_backend: Literal["outbox", "smtp", "sendgrid"] = Field(
+        default="outbox", description="outbox writes .eml files under var/outbox; smtp and sendgrid deliver")
+    sendgrid_api_key: SecretStr = Field(default=SecretStr(""), validation_alias=AliasChoices(
+        "SENDGRID_API_KEY", "ORDERLY_SENDGRID_API_KEY", "sendgrid_api_key"))
+    sendgrid_host: str = Field(default="https://api.sendgrid.com", description="the v3 API's base URL")
+    smtp_host: str = "localhost"
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_starttls: bool = Field(default=True, description="require STARTTLS before sending (and before any login)")
+    smtp_ca_file: str = Field(default="", description="CA bundle that signs the SMTP server's certificate, if not "
+                                                     "a public CA")
+    smtp_user: str = ""
+    smtp_password: SecretStr = SecretStr("")
+    mail_timeout: float = Field(default=20.0, gt=0, description="seconds for one provider call (SMTP or SendGrid)")
+    department_webhooks: dict[str, str] = Field(default_factory=dict, description="department id -> URL that "
+                                                "receives its work orders as signed JSON (besides or instead of email)")
+    webhook_secret: SecretStr = Field(default=SecretStr(""), description="HMAC-SHA256 key that signs webhooks")
+    webhook_timeout: float = Field(default=10.0, gt=0, description="seconds for one webhook POST")
+
     web_host: str = "127.0.0.1"
     web_port: int = 8000
     secret_key: SecretStr = Field(default=SecretStr(""), description="signs customer links; `orderly dev` makes one")
     link_max_age: timedelta = Field(default=timedelta(days=120), description="how long a customer link stays valid")
     api_tokens: dict[str, str] = Field(default_factory=dict, description="bearer token -> role (service, warehouse, "
                                        "accounts, manufacturer, customer-service, admin)")
+
+    @field_validator("department_webhooks")
+    @classmethod
+    def _webhook_urls(cls, value: dict[str, str]) -> dict[str, str]:
+        for department, url in value.items():
+            if not url.startswith(("http://", "https://")):
+                raise ValueError(f"the webhook of {department!r} must be an http(s) URL, not {url!r}")
+        return value
+
+    def channel_problems(self) -> list[str]:
+        """What is missing for the configured message channels to work; empty when they can run."""
+        problems = []
+        if self.email_backend == "sendgrid" and not self.sendgrid_api_key.get_secret_value():
+            problems.append("ORDERLY_EMAIL_BACKEND=sendgrid needs SENDGRID_API_KEY")
+        if self.email_backend == "smtp" and not self.smtp_host:
+            problems.append("ORDERLY_EMAIL_BACKEND=smtp needs ORDERLY_SMTP_HOST")
+        if self.smtp_user and not self.smtp_starttls and self.email_backend == "smtp":
+            problems.append("ORDERLY_SMTP_USER is set but ORDERLY_SMTP_STARTTLS is off: the password would travel "
+                            "in clear; turn STARTTLS on")
+        if self.department_webhooks and not self.webhook_secret.get_secret_value():
+            problems.append("ORDERLY_DEPARTMENT_WEBHOOKS needs ORDERLY_WEBHOOK_SECRET (it signs every webhook)")
+        return problems
 
     @property
     def outbox_dir(self) -> Path:

@@ -44,19 +44,41 @@ class TimelineRecord(SQLModel, table=True):
 
 
 class MessageRecord(SQLModel, table=True):
-    """The send log: one row per message key, checked before and written after the provider call."""
+    """The send log: one row per delivery key, checked before and written after the provider call.
+
+    `key` is the message key (`order/kind/recipient/revision`) for email and `<key>#webhook` for a department
+    webhook. `status`: `sent`; `retrying` (a transient failure, the activity retries); `failed` (permanent, or the
+    retries ran out: staff were alerted and may resend); `resending` (a staff resend in progress).
+    A webhook's row keeps its JSON body in `text`, so a resend posts the very same work order.
+    """
 
     __tablename__ = "messages"
 
     key: str = Field(primary_key=True, max_length=200)
     order_id: str = Field(index=True, max_length=64)
     kind: str = Field(max_length=40)
+    channel: str = Field(default="email", max_length=20)
     recipient: str
     subject: str
-    status: str = Field(default="sent", max_length=20)
+    status: str = Field(default="sent", index=True, max_length=20)
     provider_id: str = ""
     attempts: int = 1
+    last_error: str = ""
     text: str = ""
     html: str = ""
     created_at: datetime = Field(default_factory=utcnow)
     sent_at: datetime | None = None
+    updated_at: datetime | None = None
+
+
+class MessageAttempt(SQLModel, table=True):
+    """Every provider call for a delivery key, in order: what happened and who asked (the worker or a staff resend)."""
+
+    __tablename__ = "message_attempts"
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(index=True, max_length=200)
+    at: datetime = Field(default_factory=utcnow)
+    outcome: str = Field(max_length=20, description="sent, transient or permanent")
+    detail: str = ""
+    by: str = Field(default="worker", max_length=120)

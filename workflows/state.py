@@ -120,6 +120,10 @@ class OrderState:
         except ActivityError as e:
             self.record("message_failed", f"Could not send {kind.value} to {to}: {e.cause}", key=notice.key)
             return False
+        if receipt.status == "failed":  # logged by the activity, staff alerted; the order goes on
+            self.record("message_failed", f"Could not deliver {kind.value.replace('_', ' ')} to {to}: "
+                                          f"{receipt.error}", key=notice.key, message_kind=kind.value, to=to)
+            return False
         self.record("message", f"Sent {kind.value.replace('_', ' ')} to {to} ({receipt.recipient})",
                     key=notice.key, message_kind=kind.value, to=to)
         return True
