@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import signal
 from concurrent.futures import ThreadPoolExecutor
 
 from sqlalchemy.engine import Engine
@@ -15,6 +16,7 @@ from activities.mailer import Mailer, build_mailer
 from activities.order_activities import OrderActivities
 from models.catalog import load_catalog
 from models.settings import Settings
+from starter.observability import setup_logging, worker_runtime
 from starter.temporal import connect
 from workflows.order import OrderWorkflow
 from workflows.sandbox import workflow_runner
@@ -29,18 +31,42 @@ def build_worker(client: Client, settings: Settings, engine: Engine | None = Non
         raise SystemExit("error: " + "; ".join(problems))
     acts = OrderActivities(settings, engine or make_engine(settings.db_url),
                            mailer or build_mailer(settings), load_catalog(settings.catalog_path))
-    return Worker(client, task_queue=settings.task_queue, workflows=[OrderWorkflow],
-                  activities=[acts.check_order_form, acts.save_order, acts.send_notice],
-                  activity_executor=ThreadPoolExecutor(max_workers=16), workflow_runner=workflow_runner())
+    return Worker(client, task_queue=settings.task_queue, **worker_options(
+        settings, workflows=[OrderWorkflow], activities=[acts.check_order_form, acts.save_order, acts.send_notice]))
+
+
+def worker_options(settings: Settings, workflows: list, activities: list) -> dict:
+    """Tuning from settings, and ORDERLY_WORKER_MODE: `all`, or only the workflows, or only the activities."""
+    options = dict(max_concurrent_workflow_tasks=settings.worker_max_concurrent_workflow_tasks,
+                   max_cached_workflows=settings.worker_max_cached_workflows,
+                   graceful_shutdown_timeout=settings.worker_graceful_shutdown, workflow_runner=workflow_runner())
+    if settings.worker_mode in ("all", "workflows"):
+        options["workflows"] = workflows
+    if settings.worker_mode in ("all", "activities"):
+        options.update(activities=activities, max_concurrent_activities=settings.worker_max_concurrent_activities,
+                       activity_executor=ThreadPoolExecutor(max_workers=settings.worker_max_concurrent_activities))
+    return options
 
 
 async def main() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = Settings()
-    client = await connect(settings)
+    setup_logging(settings)
+    try:
+        client = await connect(settings, runtime=worker_runtime(settings))
+    except ValueError as e:  # a TLS setting that cannot work
+        raise SystemExit(f"error: {e}") from None
+    except RuntimeError as e:
+        raise SystemExit(f"error: cannot reach Temporal at {settings.temporal_address}: {e}") from None
     worker = build_worker(client, settings)
-    logging.info("worker on task queue %r at %s", settings.task_queue, settings.temporal_address)
-    await worker.run()
+    stop = asyncio.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        asyncio.get_running_loop().add_signal_handler(sig, stop.set)
+    logging.info("worker (%s) on task queue %r at %s%s", settings.worker_mode, settings.task_queue,
+                 settings.temporal_address, f"; metrics on http://{settings.worker_metrics_address}/metrics"
+                 if settings.worker_metrics_address else "")
+    async with worker:  # leaving it shuts down: in-flight activities get the graceful shutdown timeout
+        await stop.wait()
+        logging.info("stopping: in-flight activities get %s to finish", settings.worker_graceful_shutdown)
 
 
 if __name__ == "__main__":

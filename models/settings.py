@@ -41,6 +41,16 @@ class Settings(BaseSettings):
 
     temporal_address: str = Field(default="localhost:7233", validation_alias="TEMPORAL_ADDRESS")
     temporal_namespace: str = Field(default="default", validation_alias="TEMPORAL_NAMESPACE")
+    temporal_api_key: SecretStr = Field(default=SecretStr(""), validation_alias="TEMPORAL_API_KEY",
+                                        description="Temporal Cloud API key (implies TLS)")
+    temporal_tls: bool = Field(default=False, validation_alias="TEMPORAL_TLS",
+                               description="connect with TLS (on by itself with an API key or a client certificate)")
+    temporal_tls_cert: str = Field(default="", validation_alias="TEMPORAL_TLS_CERT",
+                                   description="mTLS: file with the client certificate (PEM)")
+    temporal_tls_key: str = Field(default="", validation_alias="TEMPORAL_TLS_KEY",
+                                  description="mTLS: file with the client certificate's private key (PEM)")
+    temporal_tls_ca: str = Field(default="", validation_alias="TEMPORAL_TLS_CA",
+                                 description="file with the CA that signs the server's certificate, if not a public CA")
     task_queue: str = "orderly"
     var_dir: Path = Path("var")
     database_url: str = ""
@@ -81,6 +91,23 @@ class Settings(BaseSettings):
                                                 "receives its work orders as signed JSON (besides or instead of email)")
     webhook_secret: SecretStr = Field(default=SecretStr(""), description="HMAC-SHA256 key that signs webhooks")
     webhook_timeout: float = Field(default=10.0, gt=0, description="seconds for one webhook POST")
+
+    # ---- worker scaling (README: "Running it on several machines") ----
+    worker_mode: Literal["all", "workflows", "activities"] = Field(
+        default="all", description="what this worker runs: both, only the order workflows, or only the activities")
+    worker_max_concurrent_activities: int = Field(default=16, ge=1, description="activities run at once (threads)")
+    worker_max_concurrent_workflow_tasks: int = Field(default=100, ge=1, description="workflow tasks run at once")
+    worker_max_cached_workflows: int = Field(default=1000, ge=0, description="sticky cache: open orders kept in "
+                                             "memory between tasks (0 replays every task from history)")
+    worker_graceful_shutdown: timedelta = Field(default=timedelta(seconds=30), description="on stop, how long "
+                                                "running activities get to finish before they are cancelled")
+    worker_metrics_address: str = Field(default="", description="host:port where the worker serves Prometheus "
+                                        "metrics (Temporal SDK) at /metrics; empty for none")
+
+    # ---- observability ----
+    log_format: Literal["text", "json"] = Field(default="text", description="json: one JSON object a line, with "
+                                                "the order id on every line about an order")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
     web_host: str = "127.0.0.1"
     web_port: int = 8000
