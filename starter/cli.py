@@ -129,6 +129,13 @@ def worker() -> None:
     asyncio.run(worker_module.main())
 
 
+@app.command()
+def web() -> None:
+    """Run only the web server (API, pages, /healthz, /readyz, /metrics) on ORDERLY_WEB_HOST:ORDERLY_WEB_PORT."""
+    from .web_server import main
+    main(Settings())
+
+
 # ---- the catalog and orders ----
 
 @app.command()
