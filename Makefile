@@ -12,14 +12,22 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
+# The browser tests drive Debian's chromium (Playwright's own browser download is not used). Elsewhere, point
+# CHROMIUM at any Chromium or Chrome binary: make test CHROMIUM=/path/to/chrome
+CHROMIUM ?= /usr/bin/chromium
+
+$(CHROMIUM):
+	@echo "installing chromium for the browser tests (apt-get)"
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
+
 install: $(STAMP)
 
 run: $(STAMP)
 	$(BIN)/orderly dev
 
-test: $(STAMP)  # the whole suite on SQLite, then again on a PostgreSQL server the tests start themselves
-	ORDERLY_TEST_DATABASE=sqlite $(BIN)/python -m pytest
-	ORDERLY_TEST_DATABASE=postgres $(BIN)/python -m pytest
+test: $(STAMP) $(CHROMIUM)  # the whole suite on SQLite, then again on a PostgreSQL server the tests start themselves
+	ORDERLY_CHROMIUM=$(CHROMIUM) ORDERLY_TEST_DATABASE=sqlite $(BIN)/python -m pytest
+	ORDERLY_CHROMIUM=$(CHROMIUM) ORDERLY_TEST_DATABASE=postgres $(BIN)/python -m pytest
 
 clean:
 	rm -rf $(VENV) var .pytest_cache
