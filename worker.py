@@ -36,15 +36,19 @@ def build_worker(client: Client, settings: Settings, engine: Engine | None = Non
 
 
 def worker_options(settings: Settings, workflows: list, activities: list) -> dict:
-    """Tuning from settings, and ORDERLY_WORKER_MODE: `all`, or only the workflows, or only the activities."""
-    options = dict(max_concurrent_workflow_tasks=settings.worker_max_concurrent_workflow_tasks,
+    """Tuning from settings, and ORDERLY_WORKER_MODE: `all`, or only the workflows, or only the activities.
+
+    A workflows-only worker still registers the activities, for the local ones its workflows run themselves (saving
+    the read model), but polls no activity tasks; an activities-only worker runs no workflow tasks."""
+    options = dict(activities=activities, max_concurrent_activities=settings.worker_max_concurrent_activities,
+                   activity_executor=ThreadPoolExecutor(max_workers=settings.worker_max_concurrent_activities),
+                   max_concurrent_workflow_tasks=settings.worker_max_concurrent_workflow_tasks,
                    max_cached_workflows=settings.worker_max_cached_workflows,
                    graceful_shutdown_timeout=settings.worker_graceful_shutdown, workflow_runner=workflow_runner())
     if settings.worker_mode in ("all", "workflows"):
         options["workflows"] = workflows
-    if settings.worker_mode in ("all", "activities"):
-        options.update(activities=activities, max_concurrent_activities=settings.worker_max_concurrent_activities,
-                       activity_executor=ThreadPoolExecutor(max_workers=settings.worker_max_concurrent_activities))
+    if settings.worker_mode == "workflows":
+        options["no_remote_activities"] = True
     return options
 
 
