@@ -46,7 +46,7 @@ def message_id(email: OutgoingEmail) -> str:
     """A Message-ID made from the message key alone: a repeat of the same message carries the same id, which mail
     systems use to drop duplicates."""
     domain = parseaddr(email.sender)[1].rpartition("@")[2] or "orderly.local"
-    return f"<{re.sub(r'[^A-Za-z0-9.-]', '.', email.key)}@{domain}>"
+    return f"<{re.sub(r'[^A-Za-z0-9._-]', '.', email.key)}@{domain}>"
 
 
 def to_mime(email: OutgoingEmail) -> EmailMessage:
