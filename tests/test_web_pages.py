@@ -231,3 +231,25 @@ async def test_the_survey_takes_one_answer(browser, web, client, settings, engin
     assert "We have your feedback" in again.text and "<form" not in again.text.split("</header>")[1]
     view = await orders.order_status(client, order_id)
     assert view.feedback.rating == 4 and view.feedback.comment == "Comfy <3"
+
+
+async def test_the_console_lists_overdue_orders_first(web, client, settings, engine):
+    from datetime import timedelta
+
+    from activities.read_model import save_order
+
+    late = await orders.submit_order(client, settings, sofa_form())  # older, so newest-first alone lists it last
+    on_time = await orders.submit_order(client, settings, sofa_form())
+    await wait_for(client, late.order_id, lambda v: v.status is OrderStatus.confirmed)
+    view = await wait_for(client, on_time.order_id, lambda v: v.status is OrderStatus.confirmed)
+    past = view.model_copy(update={"order_id": late.order_id,
+                                   "expected_fulfillment_date": view.received_at.date() - timedelta(days=3)})
+    save_order(engine, past, [])  # the read model as it would be once the promised date has passed
+
+    staff = await staff_session(web, "token-accounts")
+    home = (await staff.get("/staff")).text
+    await staff.aclose()
+    overdue = home.split('id="overdue"')[1].split("</section>")[0]
+    assert late.order_id in overdue and on_time.order_id not in overdue
+    listed = home.split('id="orders"')[1]
+    assert listed.index(late.order_id) < listed.index(on_time.order_id), "overdue orders come first"
