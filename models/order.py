@@ -92,6 +92,8 @@ class FieldProblem(BaseModel):
     field: str
     message: str
     label: str = ""
+    kind: str = Field(default="invalid", description="`missing`: a value the customer still has to give; "
+                                                     "`invalid`: a value that cannot be accepted as it is")
 
     def __str__(self) -> str:
         return f"{self.field}: {self.message}"

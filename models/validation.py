@@ -60,8 +60,19 @@ def validate_form(form: OrderForm, catalog: Catalog) -> FormCheck:
                      manufacturers={k: v for k, v in makers.items() if any(l.fulfiller == k for l in lines)})
 
 
+def invalid_values(form: OrderForm, catalog: Catalog) -> list[FieldProblem]:
+    """The problems that are wrong values rather than missing ones (unknown products, bad choices, bad emails...).
+
+    A caller sending these has a bug to fix, not a customer to ask: the API and CLI refuse such a form outright.
+    """
+    return [p for p in validate_form(form, catalog).problems if p.kind == "invalid"]
+
+
 def _labelled(problem: FieldProblem, form: OrderForm, catalog: Catalog) -> FieldProblem:
-    """Say where a problem is in the customer's words: `Line 1 (Three-seat sofa)`, `Delivery address`, `You`."""
+    """Say where a problem is in the customer's words: `Line 1 (Three-seat sofa)`, `Delivery address`, `You`.
+
+    Also says whether the problem is a missing value (`missing`) or one that cannot be accepted (`invalid`).
+    """
     head = problem.field.split(".")[0]
     if head.startswith("lines["):
         index = int(head[len("lines["):-1])
@@ -70,7 +81,8 @@ def _labelled(problem: FieldProblem, form: OrderForm, catalog: Catalog) -> Field
     else:
         label = {"customer": "Your details", "shipping_address": "Delivery address", "lines": "Products"}.get(
             head, head)
-    return problem.model_copy(update={"label": label})
+    missing = problem.field == "lines" or problem.message.startswith("missing:")
+    return problem.model_copy(update={"label": label, "kind": "missing" if missing else "invalid"})
 
 
 def _check_customer(form: OrderForm) -> list[FieldProblem]:

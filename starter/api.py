@@ -52,7 +52,7 @@ def error(status: int, kind: str, message: str, details: Any = None) -> JSONResp
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(OrderError)
     async def _order_error(_request: Request, e: OrderError) -> JSONResponse:
-        return error(STATUS_OF.get(e.kind, 400), e.kind, e.message)
+        return error(STATUS_OF.get(e.kind, 400), e.kind, e.message, e.details)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_request: Request, e: RequestValidationError) -> JSONResponse:
@@ -117,7 +117,7 @@ def router() -> APIRouter:
     async def complete_form(order_id: str, form: OrderForm, request: Request,
                             _c: Annotated[Caller, Depends(require(*ALLOWED["complete_form"]))]
                             ) -> ActionResult:
-        return await orders.complete_form(client(request), order_id, form)
+        return await orders.complete_form(client(request), order_id, form, request.app.state.catalog)
 
     @api.post("/orders/{order_id}/acknowledgements")
     async def acknowledge(order_id: str, ack: Acknowledgement, request: Request,

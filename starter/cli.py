@@ -22,6 +22,7 @@ from rich.table import Table
 
 from models.order import (Acknowledgement, ActionResult, Cancellation, DelayReport, FeedbackEntry, OrderForm,
                           OrderStatus, OrderView, Shipment)
+from models.catalog import load_catalog
 from models.settings import Settings
 
 from . import db as db_commands
@@ -72,12 +73,15 @@ def read_form(path: str, as_json: bool) -> OrderForm:
 
 def with_client(action: Callable[..., Awaitable[Any]], as_json: bool) -> Any:
     """Connect to Temporal, run `action(client, settings)`, and turn failures into clear messages."""
-    settings = Settings()
+    from .secrets import with_stored_secrets
+    settings = with_stored_secrets(Settings())  # the embedded stack's encryption key, when settings give none
 
     async def go() -> Any:
         from .temporal import connect
         try:
             client = await connect(settings)
+        except ValueError as e:  # settings that cannot work (encryption keys, TLS files)
+            fail(str(e), as_json, "invalid")
         except RuntimeError as e:
             fail(f"cannot reach Temporal at {settings.temporal_address}; is `make run` running? "
                  "(set TEMPORAL_ADDRESS for another server)", as_json, "unavailable", str(e))
@@ -86,7 +90,7 @@ def with_client(action: Callable[..., Awaitable[Any]], as_json: bool) -> Any:
     try:
         return asyncio.run(go())
     except OrderError as e:
-        fail(e.message, as_json, e.kind)
+        fail(e.message, as_json, e.kind, e.details)
 
 
 def show_result(result: ActionResult, as_json: bool) -> None:
@@ -127,6 +131,35 @@ def worker() -> None:
     """Run only the worker, against TEMPORAL_ADDRESS."""
     import worker as worker_module
     asyncio.run(worker_module.main())
+
+
+@app.command()
+def bench(n: int = typer.Option(200, "--orders", "-n", help="complete order lifecycles (and as many baseline runs)"),
+          concurrency: int = typer.Option(20, help="lifecycles in flight at once"),
+          rate: Optional[float] = typer.Option(None, help="instead of a concurrency: start this many per second"),
+          intake: Optional[int] = typer.Option(None, help="submissions per intake path (default: --orders)"),
+          via: str = typer.Option("mixed", help="how orders are submitted and acted on: api, client or mixed"),
+          open_orders: Optional[int] = typer.Option(None, "--open-orders", help="instead: start this many orders "
+                                                    "that stay open, and report memory at 1k, 5k, 10k ..."),
+          out: Path = typer.Option(Path("var/bench"), help="where bench.json and bench.png are written"),
+          keep: bool = typer.Option(False, help="keep the bench's temporary server and outbox"),
+          as_json: bool = JSON) -> None:
+    """Benchmark: complete orders per second against a bare baseline workflow on the same server (docs/benchmarks.md).
+
+    Starts its own Temporal dev server, worker and web app (or uses TEMPORAL_ADDRESS when set)."""
+    from .bench.command import BenchUsageError, main as run_bench
+    try:
+        run_bench(n, concurrency, rate, intake, via, open_orders, out, keep, as_json)
+    except BenchUsageError as e:
+        fail(str(e), as_json, "invalid")
+
+
+@app.command("codec-server")
+def codec_server(host: Optional[str] = typer.Option(None, help="listen address (default ORDERLY_CODEC_HOST)"),
+                 port: Optional[int] = typer.Option(None, help="port (default ORDERLY_CODEC_PORT, 8081)")) -> None:
+    """Serve the Temporal codec-server protocol (/encode, /decode) so the Web UI and CLI can show decrypted payloads."""
+    from .codec_server import main
+    main(Settings(), host, port)
 
 
 @app.command()
@@ -176,7 +209,9 @@ def submit(file: str = typer.Argument(..., help="order form JSON file, or - for 
 def complete(order: str, file: str = typer.Argument(..., help="the whole corrected form (JSON), or -"),
              as_json: bool = JSON) -> None:
     """Send the completed form for an incomplete order."""
-    act(as_json, orders.complete_form, order, read_form(file, as_json))
+    form = read_form(file, as_json)
+    show_result(with_client(lambda client, settings: orders.complete_form(
+        client, order, form, load_catalog(settings.catalog_path)), as_json), as_json)
 
 
 @app.command()

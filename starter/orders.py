@@ -18,7 +18,9 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from models.order import (Acknowledgement, ActionResult, Cancellation, DelayReport, FeedbackEntry, FormCompletion,
                           OrderForm, OrderStart, OrderView, Shipment, workflow_id_for)
+from models.catalog import Catalog, load_catalog
 from models.settings import PolicySettings, Settings
+from models.validation import invalid_values
 from workflows.order import OrderWorkflow
 from workflows.search_attributes import ORDER_STATUS
 
@@ -26,10 +28,24 @@ from .observability import ORDERS_CREATED
 
 
 class OrderError(Exception):
-    def __init__(self, kind: str, message: str) -> None:
+    def __init__(self, kind: str, message: str, details: list[dict] | None = None) -> None:
         super().__init__(message)
         self.kind = kind
         self.message = message
+        self.details = details
+
+
+def refuse_invalid_values(form: OrderForm, catalog: Catalog) -> None:
+    """Refuse a form with values that cannot be accepted; only *missing* values make an order `incomplete`.
+
+    An unknown product, an impossible choice or a malformed email is the sender's bug: answering it at once
+    changes nothing, where starting an incomplete order would write to a customer about someone else's mistake.
+    """
+    problems = invalid_values(form, catalog)
+    if problems:
+        raise OrderError("invalid", "The form has values that cannot be accepted: " + "; ".join(
+            f"{p.field}: {p.message}" for p in problems), [p.model_dump(include={"field", "message"})
+                                                          for p in problems])
 
 
 def new_order_id() -> str:
@@ -44,6 +60,7 @@ def summary_of(start: OrderStart) -> str:
 
 async def submit_order(client: Client, settings: Settings, form: OrderForm) -> ActionResult:
     """Start the order's workflow (or find the existing one with the same order id) and return its intake result."""
+    refuse_invalid_values(form, load_catalog(settings.catalog_path))
     order_id = form.order_id or new_order_id()
     start = OrderStart(order_id=order_id, form=form.model_copy(update={"order_id": order_id}),
                        policy=PolicySettings().policy(), timezone=settings.company_timezone)
@@ -116,7 +133,11 @@ def _as_order_error(e: WorkflowUpdateFailedError, order_id: str) -> OrderError:
     return OrderError("invalid", f"Order {order_id}: {getattr(cause, 'message', None) or cause or e}")
 
 
-async def complete_form(client: Client, order_id: str, form: OrderForm) -> ActionResult:
+async def complete_form(client: Client, order_id: str, form: OrderForm, catalog: Catalog | None = None
+                        ) -> ActionResult:
+    """Send the completed form; with the catalog, a form with invalid values is refused before it is sent."""
+    if catalog is not None:
+        refuse_invalid_values(form, catalog)
     return await _update(client, order_id, OrderWorkflow.complete_form, FormCompletion(form=form))
 
 

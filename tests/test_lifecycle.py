@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 
+from models.catalog import load_catalog
 from models.order import (Acknowledgement, Cancellation, DelayReport, FeedbackEntry, OrderForm, OrderStatus,
                           Shipment)
 from starter import orders
@@ -38,11 +39,17 @@ async def test_sofa_without_fabric_is_sent_back_then_completed_and_confirmed(cli
     assert "/orders/SOFA-NOFAB/form" in returned.text
     assert not messages_of(engine, "SOFA-NOFAB", "order_confirmation")
 
-    # a second try that is still wrong is answered with what remains, and changes nothing else
-    still = sofa_form(lines=[{"sku": "SOFA-3S", "quantity": 1, "options": {"color": "olive", "fabric": "silk"}}])
-    answer = await orders.complete_form(client, "SOFA-NOFAB", still)
+    # a second try that still misses something is answered with what remains, and changes nothing else
+    still = sofa_form(lines=[{"sku": "SOFA-3S", "quantity": 1, "options": {"fabric": "linen"}}])
+    answer = await orders.complete_form(client, "SOFA-NOFAB", still, load_catalog())
     assert answer.status is OrderStatus.incomplete
-    assert answer.problems[0].message.startswith("'silk' is not available")
+    assert [(p.field, p.kind) for p in answer.problems] == [("lines[0].options.color", "missing")]
+    # a value that cannot be accepted is refused at once and never reaches the order
+    wrong = sofa_form(lines=[{"sku": "SOFA-3S", "quantity": 1, "options": {"color": "olive", "fabric": "silk"}}])
+    with pytest.raises(OrderError) as refused:
+        await orders.complete_form(client, "SOFA-NOFAB", wrong, load_catalog())
+    assert refused.value.kind == "invalid" and "'silk' is not available" in refused.value.message
+    assert (await orders.order_status(client, "SOFA-NOFAB")).problems == answer.problems
 
     fixed = sofa_form(lines=[{"sku": "SOFA-3S", "quantity": 1, "options": {"color": "olive", "fabric": "linen"}}])
     answer = await orders.complete_form(client, "SOFA-NOFAB", fixed)
@@ -286,14 +293,25 @@ async def test_unacknowledged_work_orders_remind_only_the_silent_departments(cli
     assert reminder.recipient == "accounts@orderly.example" and "has not been acknowledged" in reminder.text
 
 
-async def test_a_form_without_a_valid_email_is_answered_to_the_caller_only(client, settings, engine):
-    form = sofa_form(order_id="NOEMAIL-1", customer={"name": "Ada", "email": "not-an-email"})
+async def test_a_form_without_an_email_is_answered_to_the_caller_only(client, settings, engine):
+    form = sofa_form(order_id="NOEMAIL-1", customer={"name": "Ada", "email": ""})
     result = await orders.submit_order(client, settings, form)
     assert result.status is OrderStatus.incomplete
     assert result.problems[0].field == "customer.email"
     assert messages_of(engine, "NOEMAIL-1") == []
     view = await orders.order_status(client, "NOEMAIL-1")
     assert "no valid email address" in view.timeline[-1].text
+
+
+async def test_a_form_with_a_malformed_email_is_refused_and_starts_nothing(client, settings, engine):
+    form = sofa_form(order_id="BADEMAIL-1", customer={"name": "Ada", "email": "not-an-email"})
+    with pytest.raises(OrderError) as refused:
+        await orders.submit_order(client, settings, form)
+    assert refused.value.kind == "invalid"
+    assert refused.value.details[0]["field"] == "customer.email"
+    with pytest.raises(OrderError) as missing:
+        await orders.order_status(client, "BADEMAIL-1")
+    assert missing.value.kind == "not_found"
 
 
 async def test_search_attributes_let_ops_filter_orders(client, settings):

@@ -62,6 +62,7 @@ class OrderState:
         self.intake_calls = 0
         self.intake_answered = False
         self.background: list[asyncio.Task] = []
+        self.save_lock = asyncio.Lock()
         self.record("received", f"Order received by {form.channel.value}")
 
     # ---- the timeline and the status ----
@@ -96,9 +97,17 @@ class OrderState:
     async def save(self) -> None:
         """Write the view and the new timeline events to the read model (a local activity, idempotent).
 
+        Saves run one at a time, each with the state as it is when its turn comes: an update handler and the main
+        process saving at once could otherwise commit in either order and leave an older status in the read model.
         If the database stays unreachable past the retries, the events stay pending for the next save:
         the workflow, not the database, is the source of truth, and a read-model outage never fails an order.
         """
+        if not workflow.patched("one-save-at-a-time"):
+            return await self.save_now()
+        async with self.save_lock:
+            await self.save_now()
+
+    async def save_now(self) -> None:
         events = self.view.timeline[self.saved_seq:]
         snapshot = OrderSnapshot(view=self.view.model_copy(update={"timeline": []}), events=events)
         try:
