@@ -48,7 +48,7 @@ async def test_create_incomplete_then_complete_and_read(http, client, engine):
     body = created.json()
     assert body["status"] == "incomplete"
     assert body["problems"] == [{"field": "lines[0].options.fabric", "label": "Line 1 (Three-seat sofa)",
-                                 "message": "missing: Fabric (one of: linen, velvet, leather, wool)"}]
+                                 "message": "missing: Fabric (one of: linen, velvet, leather, wool)", "kind": "missing"}]
 
     completed = await http.post("/api/orders/API-1/form", json=form(), headers=auth("customer-service"))
     assert completed.status_code == 200 and completed.json()["problems"] == []

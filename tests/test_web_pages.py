@@ -240,8 +240,13 @@ async def test_the_console_lists_overdue_orders_first(web, client, settings, eng
 
     late = await orders.submit_order(client, settings, sofa_form())  # older, so newest-first alone lists it last
     on_time = await orders.submit_order(client, settings, sofa_form())
-    await wait_for(client, late.order_id, lambda v: v.status is OrderStatus.confirmed)
-    view = await wait_for(client, on_time.order_id, lambda v: v.status is OrderStatus.confirmed)
+    from activities.read_model import list_orders
+
+    def settled(order_id: str) -> bool:  # the workflow's last save (after the work orders) is in the read model
+        return any(r.order_id == order_id and r.view.get("work_orders") for r in list_orders(engine))
+
+    await wait_for(client, late.order_id, lambda v: settled(late.order_id))
+    view = await wait_for(client, on_time.order_id, lambda v: settled(on_time.order_id))
     past = view.model_copy(update={"order_id": late.order_id,
                                    "expected_fulfillment_date": view.received_at.date() - timedelta(days=3)})
     save_order(engine, past, [])  # the read model as it would be once the promised date has passed
