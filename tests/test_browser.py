@@ -18,7 +18,7 @@ import pytest
 from models.order import OrderStatus
 
 from .conftest import messages_of, wait_for
-from .test_web_pages import link_in
+from .test_web_pages import SOON, link_in
 
 CHROMIUM = os.environ.get("ORDERLY_CHROMIUM", "/usr/bin/chromium")
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
@@ -91,7 +91,7 @@ async def test_a_customer_orders_a_sofa_and_the_warehouse_ships_it(chromium, web
     await staff.fill("#carrier", "UPS")
     await staff.fill("#tracking_number", "1Z999AA10123456784")
     await staff.fill("#tracking_url", "https://track.example/1Z999AA10123456784")
-    await staff.fill("#expected_delivery_date", "2031-01-10")
+    await staff.fill("#expected_delivery_date", SOON)
     await staff.click("#action-ship button")
     assert "Shipment recorded" in await staff.locator("#action-ok").inner_text()
     assert await staff.locator("#status").inner_text() == "shipped"

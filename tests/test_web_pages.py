@@ -6,6 +6,7 @@ These drive the HTML forms the way a browser without JavaScript would (tests/tes
 from __future__ import annotations
 
 import re
+from datetime import date, timedelta
 from html import unescape
 from urllib.parse import urlsplit
 
@@ -17,7 +18,7 @@ from starter import orders
 
 from .conftest import messages_of, sofa_form, wait_for
 
-SOFA_SLOT = 0  # SOFA-3S is the catalog's first product, so its fields are line-0-*
+SOON = (date.today() + timedelta(days=10)).isoformat()  # an expected delivery date staff would enter
 
 
 def hidden(html: str, name: str) -> str:
@@ -165,17 +166,17 @@ async def test_staff_console_drives_an_order_and_shows_refusals(web, client, set
     too_early = await staff_post(warehouse, f"{detail}/deliver")
     assert too_early.status_code == 409 and "Refused:" in too_early.text
     missing = await staff_post(warehouse, f"{detail}/ship", carrier="", tracking_number="1Z999",
-                               expected_delivery_date="2031-01-10")
+                               expected_delivery_date=SOON)
     assert missing.status_code == 422 and "carrier" in missing.text
     assert 'value="1Z999"' in missing.text, "what staff typed is kept"
     ack = await staff_post(warehouse, f"{detail}/acknowledge", department="warehouse", by="Sam")
     assert ack.status_code == 200 and "acknowledged" in ack.text.lower()
     shipped = await staff_post(warehouse, f"{detail}/ship", carrier="UPS", tracking_number="1Z999",
-                               tracking_url="https://track.example/1Z999", expected_delivery_date="2031-01-10")
+                               tracking_url="https://track.example/1Z999", expected_delivery_date=SOON)
     assert shipped.status_code == 200, shipped.text
     assert "UPS 1Z999" in shipped.text
     twice = await staff_post(warehouse, f"{detail}/ship", carrier="UPS", tracking_number="1Z999",
-                             expected_delivery_date="2031-01-10")
+                             expected_delivery_date=SOON)
     assert twice.status_code == 409 and "already shipped" in unescape(twice.text)
     cancel = await staff_post(warehouse, f"{detail}/cancel", reason="no")
     assert cancel.status_code == 403 and "cannot do this" in cancel.text
@@ -216,9 +217,8 @@ async def test_the_survey_takes_one_answer(browser, web, client, settings, engin
     assert (await browser.get(survey_path)).status_code == 403, "a status link is not a survey link"
 
     from models.order import Shipment
-    from datetime import date
     await orders.mark_shipped(client, order_id, Shipment(carrier="UPS", tracking_number="1Z1",
-                                                         expected_delivery_date=date(2031, 1, 1)))
+                                                         expected_delivery_date=date.fromisoformat(SOON)))
     await orders.mark_delivered(client, order_id)
     await wait_for(client, order_id, lambda v: bool(messages_of(engine, order_id, "feedback_request")))
     survey_link = link_in(messages_of(engine, order_id, "feedback_request")[0].text, f"/orders/{order_id}/survey")

@@ -6,6 +6,8 @@ the refusal reaches the caller and the workflow carries on untouched.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from temporalio import workflow
 from temporalio.exceptions import ApplicationError
 
@@ -18,6 +20,8 @@ from .state import OrderState
 
 NOT_YET_CONFIRMED = (OrderStatus.received, OrderStatus.incomplete)
 CLOSED = (OrderStatus.cancelled, OrderStatus.expired, OrderStatus.completed)
+MAX_DELAY = timedelta(days=365)  # a new fulfillment date further away than this is a typo or a conversation
+MAX_TRANSIT = timedelta(days=180)  # likewise for an expected delivery date
 
 
 def refuse(message: str) -> ApplicationError:
@@ -132,6 +136,9 @@ class OrderActions(OrderState):
             raise refuse(f"The new date {delay.new_date} is not in the future (today is {today})")
         if delay.new_date <= current:
             raise refuse(f"That is not a delay: order {self.view.order_id} is already expected by {current}")
+        if delay.new_date > today + MAX_DELAY:
+            raise refuse(f"The new date {delay.new_date} is more than {MAX_DELAY.days} days away; an order that "
+                         "late should be discussed with the customer (or cancelled), not silently pushed back")
 
     @workflow.update
     async def mark_shipped(self, shipment: Shipment) -> ActionResult:
@@ -150,6 +157,9 @@ class OrderActions(OrderState):
         if shipment.expected_delivery_date < self.today():
             raise refuse(f"The expected delivery date {shipment.expected_delivery_date} is in the past "
                          f"(today is {self.today()})")
+        if shipment.expected_delivery_date > self.today() + MAX_TRANSIT:
+            raise refuse(f"The expected delivery date {shipment.expected_delivery_date} is more than "
+                         f"{MAX_TRANSIT.days} days away; check the date")
 
     @workflow.update
     async def mark_delivered(self) -> ActionResult:
