@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from .policy import Policy
 
@@ -68,10 +68,14 @@ class Address(Input):
         return [p for p in (self.line1, self.line2, city_line, self.country) if p]
 
 
+OptionName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9_]{0,63}$")]
+
+
 class OrderLine(Input):
     sku: str = Field(max_length=64)
     quantity: int = Field(default=1)
-    options: dict[str, Any] = Field(default_factory=dict)
+    options: dict[OptionName, Any] = Field(default_factory=dict, max_length=50,
+                                           description="option name (as the catalog's form fields) -> value")
 
 
 class OrderForm(Input):
