@@ -95,7 +95,7 @@ def read_post(data: FormData, catalog: Catalog, channel: Channel,
         quantity = values.get(f"line-{slot.n}-quantity", "")
         if quantity in ("", "0"):
             continue
-        if not re.fullmatch(r"-?\d{1,6}", quantity):
+        if not re.fullmatch(r"-?\d{1,9}", quantity):
             page.errors[f"line-{slot.n}-quantity"] = "Enter the quantity as a whole number"
             continue
         options = {f.name: values[f"line-{slot.n}-{f.name}"] for f in slot.fields
