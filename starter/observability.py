@@ -31,6 +31,8 @@ from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 from models.settings import Settings
 from models.tables import MessageRecord
 
+from .redaction import RedactSecrets
+
 ORDER_PREFIX = "order-"
 _order_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("orderly_order_id", default=None)
 
@@ -150,6 +152,7 @@ def setup_logging(settings: Settings, stream=None) -> logging.Handler:  # noqa: 
     """Configure the root logger once for this process, in the format from settings."""
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.addFilter(OrderFilter())
+    handler.addFilter(RedactSecrets())
     if settings.log_format == "json":
         handler.setFormatter(JsonFormatter())
     else:
