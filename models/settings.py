@@ -116,6 +116,18 @@ class Settings(BaseSettings):
     api_tokens: dict[str, str] = Field(default_factory=dict, description="bearer token -> role (service, warehouse, "
                                        "accounts, manufacturer, customer-service, admin)")
 
+    # ---- customer data in Temporal (README: "Customer data in Temporal"; starter/payload_encryption.py) ----
+    encryption: Literal["on", "off"] = Field(default="on", description="encrypt every Temporal payload; `off` "
+                                             "stores new payloads in clear (and still decrypts with the keys given)")
+    encryption_keys: SecretStr = Field(default=SecretStr(""), description="key id -> base64 of 32 random bytes, as a "
+                                       "JSON object or id:key,id:key; `orderly dev` makes one")
+    encryption_key_id: str = Field(default="", description="the key id new payloads are encrypted with (optional "
+                                   "with one key)")
+    codec_host: str = Field(default="127.0.0.1", description="where `orderly codec-server` listens")
+    codec_port: int = Field(default=8081, ge=1, le=65535)
+    codec_cors_origins: str = Field(default="http://localhost:8233,http://127.0.0.1:8233", description="comma-"
+                                    "separated origins of the Temporal Web UI that may call the codec server")
+
     @field_validator("department_webhooks")
     @classmethod
     def _webhook_urls(cls, value: dict[str, str]) -> dict[str, str]:

@@ -1,4 +1,4 @@
-"""Connecting to Temporal with the converter every Orderly client and worker uses.
+"""Connecting to Temporal with the converter every Orderly client and worker uses (pydantic, payloads encrypted).
 
 The dev server and a self-hosted cluster need only the address and namespace. Temporal Cloud needs TLS and either an
 API key (`TEMPORAL_API_KEY`) or a client certificate (`TEMPORAL_TLS_CERT` / `TEMPORAL_TLS_KEY`, mTLS).
@@ -9,11 +9,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.runtime import Runtime
 from temporalio.service import TLSConfig
 
 from models.settings import Settings
+
+from .payload_encryption import data_converter_for
 
 
 def tls_config(settings: Settings) -> TLSConfig | bool:
@@ -37,7 +38,8 @@ def tls_config(settings: Settings) -> TLSConfig | bool:
 
 
 async def connect(settings: Settings, runtime: Runtime | None = None) -> Client:
+    """A client whose payloads are encrypted (`payload_encryption.py`); ValueError when the settings cannot work."""
     api_key = settings.temporal_api_key.get_secret_value() or None
     return await Client.connect(settings.temporal_address, namespace=settings.temporal_namespace,
-                                data_converter=pydantic_data_converter, tls=tls_config(settings), api_key=api_key,
-                                runtime=runtime)
+                                data_converter=data_converter_for(settings), tls=tls_config(settings),
+                                api_key=api_key, runtime=runtime)

@@ -7,12 +7,15 @@ import uvicorn
 from models.settings import Settings
 
 from .observability import setup_logging
+from .payload_encryption import encryption_problem
 from .web_app import create_app
 
 
 def main(settings: Settings) -> None:
     if not settings.secret_key.get_secret_value():
         raise SystemExit("error: ORDERLY_SECRET_KEY is not set: it signs and checks customer links")
+    if problem := encryption_problem(settings):
+        raise SystemExit(f"error: {problem}")
     setup_logging(settings)
     uvicorn.run(create_app(settings), host=settings.web_host, port=settings.web_port, log_config=None,
                 proxy_headers=True)

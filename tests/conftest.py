@@ -18,7 +18,6 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from activities.database import make_engine
@@ -26,6 +25,7 @@ from activities.read_model import list_messages
 from models.order import OrderForm, OrderView
 from models.settings import Settings
 from starter import orders
+from starter.payload_encryption import data_converter_for
 from worker import build_worker
 from workflows.search_attributes import ALL as SEARCH_ATTRIBUTES
 
@@ -39,6 +39,12 @@ if TEST_DATABASE not in ("sqlite", "postgres"):
     raise pytest.UsageError(f"ORDERLY_TEST_DATABASE must be sqlite or postgres, not {TEST_DATABASE!r}")
 # Test files that never touch the read model run once, in the SQLite pass.
 DB_INDEPENDENT = {"test_forms.py", "test_compose.py", "test_replay.py", "test_settings_doc.py"}
+# Every client, worker and process the tests start encrypts Temporal payloads with this fixed test key (as a
+# deployment must): set in the environment, so processes started with os.environ (orderly dev, worker) get it too.
+# Histories recorded by the tests are encrypted with it: never change it, or tests/histories/ stop replaying.
+TEST_ENCRYPTION = {"ORDERLY_ENCRYPTION_KEYS": '{"test-1": "b3JkZXJseS10ZXN0LWtleS0wMDAwMDAwMDAwMDAwMDA="}',
+                   "ORDERLY_ENCRYPTION_KEY_ID": "test-1", "ORDERLY_ENCRYPTION": "on"}
+os.environ.update(TEST_ENCRYPTION)
 FAST_POLICY = {  # seconds: long enough to act in, short enough to watch a lifecycle go by
     "ORDERLY_COMPLETION_REMINDER": "600", "ORDERLY_COMPLETION_EXPIRY": "1200",
     "ORDERLY_ACKNOWLEDGEMENT_REMINDER": "600", "ORDERLY_DELAY_GRACE": "0", "ORDERLY_DELAY_RECHECK": "600",
@@ -126,7 +132,7 @@ def database_url(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
 async def dev_env() -> AsyncIterator[WorkflowEnvironment]:
     env = await WorkflowEnvironment.start_local(
         dev_server_existing_path=binary("temporal"), search_attributes=SEARCH_ATTRIBUTES,
-        data_converter=pydantic_data_converter, dev_server_log_level="error")
+        data_converter=data_converter_for(Settings(_env_file=None)), dev_server_log_level="error")
     yield env
     await env.shutdown()
 

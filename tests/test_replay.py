@@ -1,7 +1,9 @@
 """Replay: histories of finished orders, stored under tests/histories/, must replay against the current code.
 
 A change to the workflow that alters what it does for an old history fails here; put it behind
-`workflow.patched(...)`. To add histories after a release: `ORDERLY_RECORD_HISTORIES=1 make test`.
+`workflow.patched(...)`. The replayer decrypts payloads as a worker does: the v1 histories were recorded before
+payload encryption and pass through it unchanged; histories recorded since are encrypted with the tests' fixed key.
+To add histories after a release: `ORDERLY_RECORD_HISTORIES=1 make test`.
 """
 
 from __future__ import annotations
@@ -13,11 +15,12 @@ from pathlib import Path
 
 import pytest
 from temporalio.client import WorkflowHistory
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
 from models.order import Acknowledgement, Cancellation, DelayReport, FeedbackEntry, OrderStatus, Shipment
+from models.settings import Settings
 from starter import orders
+from starter.payload_encryption import data_converter_for
 from tests.conftest import sofa_form, wait_for
 from workflows.order import OrderWorkflow
 from workflows.sandbox import workflow_runner
@@ -26,7 +29,7 @@ HISTORIES = Path(__file__).parent / "histories"
 
 
 def replayer() -> Replayer:
-    return Replayer(workflows=[OrderWorkflow], data_converter=pydantic_data_converter,
+    return Replayer(workflows=[OrderWorkflow], data_converter=data_converter_for(Settings(_env_file=None)),
                     workflow_runner=workflow_runner())
 
 

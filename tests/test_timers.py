@@ -7,11 +7,12 @@ from datetime import timedelta
 import pytest
 import pytest_asyncio
 from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from models.order import DelayReport, OrderStatus, Shipment
+from models.settings import Settings
 from starter import orders
+from starter.payload_encryption import data_converter_for
 from workflows.search_attributes import ALL as SEARCH_ATTRIBUTES
 from tests.conftest import binary, messages_of, running_worker, sofa_form, wait_for
 
@@ -23,7 +24,7 @@ BUSINESS_POLICY = [f"ORDERLY_{n}" for n in ("COMPLETION_REMINDER", "COMPLETION_E
 async def skipping_env():
     """A fresh time-skipping server per test: time is shared by everything on one server, so tests stay apart."""
     env = await WorkflowEnvironment.start_time_skipping(test_server_existing_path=binary("temporal-test-server"),
-                                                       data_converter=pydantic_data_converter)
+                                                       data_converter=data_converter_for(Settings(_env_file=None)))
     await env.client.operator_service.add_search_attributes(AddSearchAttributesRequest(
         namespace=env.client.namespace,
         search_attributes={key.name: key.indexed_value_type.value for key in SEARCH_ATTRIBUTES}))

@@ -1,0 +1,195 @@
+"""Customer data in Temporal: every payload is encrypted (AES-256-GCM) before it leaves the process.
+
+Workflow inputs, results, activity arguments, update and query payloads and the workflow's static summary all pass
+through this codec, so the names, emails, phone numbers and addresses in an order are unreadable in Temporal's
+history, in its database and in the Web UI (without the codec server, `starter/codec_server.py`).
+
+An encrypted payload has the metadata `encoding: binary/encrypted` and `encryption-key-id: <id>`; its data is a fresh
+12-byte nonce followed by the AES-GCM ciphertext (with its 16-byte tag) of the whole original payload. The key id is
+bound as associated data, so a payload cannot be relabelled to another key.
+
+Keys come from settings: `ORDERLY_ENCRYPTION_KEYS` (key id -> base64 of 32 random bytes, as a JSON object or
+`id:key,id:key`) and `ORDERLY_ENCRYPTION_KEY_ID` (the key new payloads are encrypted with; optional when there is
+one key). Decryption uses whichever key a payload names, so rotating is: add a new key, point the key id at it, keep
+the old key for as long as any history written with it may be read. Payloads that are not `binary/encrypted` (stored
+histories and orders from before encryption was turned on) are passed through unchanged.
+
+Without keys a client or worker refuses to start, unless `ORDERLY_ENCRYPTION=off` says explicitly that payloads are
+to be stored in clear (with keys, `off` still decrypts what was encrypted, but encrypts nothing new).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import dataclasses
+import json
+import os
+import re
+from collections.abc import Sequence
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from temporalio.api.common.v1 import Payload
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.converter import DataConverter, PayloadCodec
+
+from models.settings import Settings
+
+ENCODING = b"binary/encrypted"
+KEY_ID = "encryption-key-id"
+NONCE_SIZE = 12
+KEY_ID_PATTERN = re.compile(r"[A-Za-z0-9._-]{1,64}")
+NO_KEYS = ("Temporal payload encryption has no key: customer names, emails, phone numbers and addresses would be "
+           "stored in clear in Temporal's history. Set ORDERLY_ENCRYPTION_KEYS (key id -> base64 of 32 random bytes, "
+           "e.g. ORDERLY_ENCRYPTION_KEYS='2026-11:'\"$(openssl rand -base64 32)\") and ORDERLY_ENCRYPTION_KEY_ID, "
+           "or set ORDERLY_ENCRYPTION=off to store payloads unencrypted on purpose (`orderly dev` makes a key in "
+           "var/secrets.json by itself)")
+
+
+class EncryptionSettingsError(ValueError):
+    """The encryption settings cannot work (no key, a malformed key, an unknown current key id)."""
+
+
+class PayloadDecryptionError(ValueError):
+    """An encrypted payload could not be decrypted: an unknown key id, or data that was altered."""
+
+
+def new_key() -> str:
+    """A fresh key, as it goes in ORDERLY_ENCRYPTION_KEYS: base64 of 32 random bytes."""
+    return base64.b64encode(os.urandom(32)).decode()
+
+
+def parse_keys(raw: str) -> dict[str, bytes]:
+    """`{"id": "base64", ...}` or `id:base64,id:base64` -> {id: 32-byte key}. Errors name the key id, never a key."""
+    raw = raw.strip()
+    if not raw:
+        return {}
+    if raw.startswith("{"):
+        try:
+            items = json.loads(raw)
+        except json.JSONDecodeError as e:
+            raise EncryptionSettingsError(f"ORDERLY_ENCRYPTION_KEYS is not a valid JSON object: {e.msg} "
+                                          f"at position {e.pos}") from None
+        if not all(isinstance(v, str) for v in items.values()):
+            raise EncryptionSettingsError("ORDERLY_ENCRYPTION_KEYS: every key must be a base64 string")
+        pairs = list(items.items())
+    else:
+        pairs = []
+        for item in filter(None, (part.strip() for part in raw.split(","))):
+            key_id, sep, key = item.partition(":")
+            if not sep:
+                raise EncryptionSettingsError(f"ORDERLY_ENCRYPTION_KEYS: entry {len(pairs) + 1} is not "
+                                              "`id:base64-key` (use id:key,id:key or a JSON object)")
+            pairs.append((key_id.strip(), key.strip()))
+    keys: dict[str, bytes] = {}
+    for key_id, encoded in pairs:
+        if not KEY_ID_PATTERN.fullmatch(key_id):
+            raise EncryptionSettingsError(f"ORDERLY_ENCRYPTION_KEYS: key id {key_id[:70]!r} must be 1-64 letters, "
+                                          "digits, '.', '_' or '-'")
+        if key_id in keys:
+            raise EncryptionSettingsError(f"ORDERLY_ENCRYPTION_KEYS: key id {key_id!r} is given twice")
+        try:
+            key = base64.b64decode(encoded + "=" * (-len(encoded) % 4), altchars=b"-_", validate=True)
+        except (binascii.Error, ValueError):
+            raise EncryptionSettingsError(f"ORDERLY_ENCRYPTION_KEYS: the key {key_id!r} is not valid base64") from None
+        if len(key) != 32:
+            raise EncryptionSettingsError(f"ORDERLY_ENCRYPTION_KEYS: the key {key_id!r} is {len(key)} bytes; AES-256 "
+                                          "needs 32 (base64 of 32 random bytes: openssl rand -base64 32)")
+        keys[key_id] = key
+    return keys
+
+
+class EncryptionCodec(PayloadCodec):
+    """AES-256-GCM over whole payloads, with the key named in each payload's metadata.
+
+    `current` is the key id new payloads are encrypted with; None makes a decrypt-only codec (encryption off).
+    """
+
+    def __init__(self, keys: dict[str, bytes], current: str | None) -> None:
+        if current is not None and current not in keys:
+            raise EncryptionSettingsError(f"the current encryption key id {current!r} is not among the keys "
+                                          f"({', '.join(sorted(keys)) or 'none'})")
+        self.ciphers = {key_id: AESGCM(key) for key_id, key in keys.items()}
+        self.current = current
+
+    @property
+    def encrypts(self) -> bool:
+        return self.current is not None
+
+    async def encode(self, payloads: Sequence[Payload]) -> list[Payload]:
+        if self.current is None:
+            return list(payloads)
+        cipher, key_id = self.ciphers[self.current], self.current
+        out = []
+        for payload in payloads:
+            nonce = os.urandom(NONCE_SIZE)
+            sealed = cipher.encrypt(nonce, payload.SerializeToString(), associated_data(key_id))
+            out.append(Payload(metadata={"encoding": ENCODING, KEY_ID: key_id.encode()}, data=nonce + sealed))
+        return out
+
+    async def decode(self, payloads: Sequence[Payload]) -> list[Payload]:
+        return [self.decrypt(p) for p in payloads]
+
+    def decrypt(self, payload: Payload) -> Payload:
+        if payload.metadata.get("encoding") != ENCODING:
+            return payload  # written before encryption was on (or by a process with it off): passed through
+        raw_id = payload.metadata.get(KEY_ID)
+        if raw_id is None:
+            raise PayloadDecryptionError(f"an encrypted payload has no {KEY_ID} in its metadata")
+        key_id = raw_id.decode(errors="replace")
+        cipher = self.ciphers.get(key_id)
+        if cipher is None:
+            raise PayloadDecryptionError(
+                f"a payload is encrypted with key id {key_id!r}, which is not among the configured keys "
+                f"({', '.join(sorted(self.ciphers)) or 'none'}): add it to ORDERLY_ENCRYPTION_KEYS")
+        data = payload.data
+        try:
+            plain = cipher.decrypt(data[:NONCE_SIZE], data[NONCE_SIZE:], associated_data(key_id))
+        except InvalidTag:
+            raise PayloadDecryptionError(f"a payload encrypted with key id {key_id!r} does not decrypt: it was "
+                                         "altered, or the key with that id is not the one it was encrypted with") from None
+        return Payload.FromString(plain)
+
+
+def associated_data(key_id: str) -> bytes:
+    return b"orderly-payload-v1:" + key_id.encode()
+
+
+def codec_for(settings: Settings) -> EncryptionCodec | None:
+    """The codec the settings ask for: None when encryption is off and there are no keys to decrypt with."""
+    keys = parse_keys(settings.encryption_keys.get_secret_value())
+    if settings.encryption == "off":
+        return EncryptionCodec(keys, None) if keys else None
+    if not keys:
+        raise EncryptionSettingsError(NO_KEYS)
+    current = settings.encryption_key_id.strip()
+    if not current:
+        if len(keys) > 1:
+            raise EncryptionSettingsError(f"ORDERLY_ENCRYPTION_KEYS holds {len(keys)} keys "
+                                          f"({', '.join(sorted(keys))}): set ORDERLY_ENCRYPTION_KEY_ID to the one "
+                                          "new payloads are encrypted with")
+        [current] = keys
+    if current not in keys:
+        raise EncryptionSettingsError(f"ORDERLY_ENCRYPTION_KEY_ID is {current!r}, which is not among the keys in "
+                                      f"ORDERLY_ENCRYPTION_KEYS ({', '.join(sorted(keys))})")
+    return EncryptionCodec(keys, current)
+
+
+def with_codec(codec: PayloadCodec | None) -> DataConverter:
+    """The pydantic data converter every Orderly client and worker uses, with this codec (or none)."""
+    return dataclasses.replace(pydantic_data_converter, payload_codec=codec) if codec else pydantic_data_converter
+
+
+def data_converter_for(settings: Settings) -> DataConverter:
+    """Raises EncryptionSettingsError (a ValueError) when the settings cannot work."""
+    return with_codec(codec_for(settings))
+
+
+def encryption_problem(settings: Settings) -> str | None:
+    """Why the encryption settings cannot work, or None: for commands that check before they start."""
+    try:
+        codec_for(settings)
+    except EncryptionSettingsError as e:
+        return str(e)
+    return None
