@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install clean
+.PHONY: run test bench install clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,6 +28,12 @@ run: $(STAMP)
 test: $(STAMP) $(CHROMIUM)  # the whole suite on SQLite, then again on a PostgreSQL server the tests start themselves
 	ORDERLY_CHROMIUM=$(CHROMIUM) ORDERLY_TEST_DATABASE=sqlite $(BIN)/python -m pytest
 	ORDERLY_CHROMIUM=$(CHROMIUM) ORDERLY_TEST_DATABASE=postgres $(BIN)/python -m pytest
+
+# Complete orders per second against a bare baseline workflow on the same server (docs/benchmarks.md). Pass options
+# with BENCH_ARGS, e.g. make bench BENCH_ARGS="--orders 400 --concurrency 50" or BENCH_ARGS="--open-orders 10000"
+BENCH_ARGS ?=
+bench: $(STAMP)
+	$(BIN)/orderly bench $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

@@ -1,0 +1,63 @@
+"""The `orderly bench` command behind the CLI: checks its options and what it needs, runs a mode, cleans up."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+import json
+import os
+import shutil
+import sys
+from pathlib import Path
+
+from rich.console import Console
+
+VIAS = ("mixed", "api", "client")
+
+
+class BenchUsageError(Exception):
+    pass
+
+
+def check(orders: int, concurrency: int, rate: float | None, intake: int | None, via: str,
+          open_orders: int | None) -> None:
+    missing = [m for m in ("psutil", "matplotlib", "httpx") if importlib.util.find_spec(m) is None]
+    if missing:
+        raise BenchUsageError(f"the bench needs {', '.join(missing)}: pip install -e '.[bench]' (make bench does it)")
+    if via not in VIAS:
+        raise BenchUsageError(f"--via must be one of {', '.join(VIAS)}, not {via!r}")
+    if orders < 2:
+        raise BenchUsageError("--orders must be at least 2 (the baseline runs half before and half after)")
+    if concurrency < 1 or (rate is not None and rate <= 0) or (intake is not None and intake < 1):
+        raise BenchUsageError("--concurrency, --rate and --intake must be positive")
+    if open_orders is not None and open_orders < 1:
+        raise BenchUsageError("--open-orders must be positive")
+
+
+def main(orders: int, concurrency: int, rate: float | None, intake: int | None, via: str, open_orders: int | None,
+         out: Path, keep: bool, as_json: bool) -> dict:
+    """Run the bench; returns the report. Progress and the summary go to stderr with --json, else to stdout."""
+    check(orders, concurrency, rate, intake, via, open_orders)
+    console = Console(stderr=as_json, soft_wrap=True)
+    address = os.environ.get("TEMPORAL_ADDRESS") or None
+    workdir = Path(os.environ.get("TMPDIR", "/tmp")).resolve() / f"orderly-bench-{os.getpid()}"
+    out = out.resolve()
+    try:
+        if open_orders is not None:
+            from .open_orders import run as run_open
+            report = asyncio.run(run_open(open_orders, concurrency, out, workdir, address, console))
+        else:
+            from .lifecycles import Options, run
+            options = Options(orders=orders, concurrency=concurrency, rate=rate, intake=intake, via=via, out=out,
+                              workdir=workdir, address=address)
+            report = asyncio.run(run(options, console))
+    finally:
+        if not keep:
+            shutil.rmtree(workdir, ignore_errors=True)
+    if as_json:
+        json.dump(report, sys.stdout, indent=2, default=str)
+        print()
+    else:
+        console.print(f"report: {report['files']['json']}" + (f", chart: {report['files']['chart']}"
+                                                                 if "chart" in report["files"] else ""))
+    return report
