@@ -120,11 +120,12 @@ class Settings(BaseSettings):
     encryption: Literal["on", "off"] = Field(default="on", description="encrypt every Temporal payload; `off` "
                                              "stores new payloads in clear (and still decrypts with the keys given)")
     encryption_keys: SecretStr = Field(default=SecretStr(""), description="key id -> base64 of 32 random bytes, as a "
-                                       "JSON object or id:key,id:key; `orderly dev` makes one")
+                                       "JSON object or id:key,id:key; needed by every worker, web server and CLI "
+                                       "while encryption is on (`orderly dev` makes one)")
     encryption_key_id: str = Field(default="", description="the key id new payloads are encrypted with (optional "
                                    "with one key)")
     codec_host: str = Field(default="127.0.0.1", description="where `orderly codec-server` listens")
-    codec_port: int = Field(default=8081, ge=1, le=65535)
+    codec_port: int = Field(default=8081, ge=1, le=65535, description="the port of `orderly codec-server`")
     codec_cors_origins: str = Field(default="http://localhost:8233,http://127.0.0.1:8233", description="comma-"
                                     "separated origins of the Temporal Web UI that may call the codec server")
 

@@ -126,6 +126,8 @@ def banner(settings: Settings, port: int, ui_port: int, log: Path) -> str:
         f"  HTTP API         {settings.public_url}/docs   (tokens per role in {settings.var_dir / 'secrets.json'})",
         f"  Read model       {settings.db_url}",
         f"  Email outbox     {settings.outbox_dir}/   (orderly outbox lists it)",
+        f"  Customer data    encrypted in Temporal (key {settings.encryption_key_id or 'from settings'}); to read "
+        "orders in the Web UI run: orderly codec-server",
         "  Try it:          orderly submit examples/sofa-missing-fabric.json   (in another terminal: .venv/bin/orderly)",
     ])
 

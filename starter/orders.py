@@ -53,7 +53,8 @@ def new_order_id() -> str:
 
 
 def summary_of(start: OrderStart) -> str:
-    """A readable one-liner for the Temporal UI; no personal data (it is stored unencrypted)."""
+    """A readable one-liner for the Temporal UI; no personal data (the payload codec encrypts it, but it is meant
+    to be safe to show to anyone who can see the workflow list)."""
     items = ", ".join(f"{line.quantity}x {line.sku}" for line in start.form.lines[:5]) or "no lines"
     return f"Order {start.order_id} ({start.form.channel.value}): {items}"
 

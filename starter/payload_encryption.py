@@ -1,8 +1,9 @@
 """Customer data in Temporal: every payload is encrypted (AES-256-GCM) before it leaves the process.
 
-Workflow inputs, results, activity arguments, update and query payloads and the workflow's static summary all pass
-through this codec, so the names, emails, phone numbers and addresses in an order are unreadable in Temporal's
-history, in its database and in the Web UI (without the codec server, `starter/codec_server.py`).
+Workflow inputs, results, activity arguments, update and query payloads, the workflow's static summary and (through
+the failure converter's encoded attributes) error messages and stack traces all pass through this codec, so the
+names, emails, phone numbers and addresses in an order are unreadable in Temporal's history, in its database and in
+the Web UI (without the codec server, `starter/codec_server.py`). Search attributes are not: they hold none.
 
 An encrypted payload has the metadata `encoding: binary/encrypted` and `encryption-key-id: <id>`; its data is a fresh
 12-byte nonce followed by the AES-GCM ciphertext (with its 16-byte tag) of the whole original payload. The key id is
@@ -32,7 +33,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from temporalio.api.common.v1 import Payload
 from temporalio.contrib.pydantic import pydantic_data_converter
-from temporalio.converter import DataConverter, PayloadCodec
+from temporalio.converter import DataConverter, DefaultFailureConverterWithEncodedAttributes, PayloadCodec
 
 from models.settings import Settings
 
@@ -177,8 +178,14 @@ def codec_for(settings: Settings) -> EncryptionCodec | None:
 
 
 def with_codec(codec: PayloadCodec | None) -> DataConverter:
-    """The pydantic data converter every Orderly client and worker uses, with this codec (or none)."""
-    return dataclasses.replace(pydantic_data_converter, payload_codec=codec) if codec else pydantic_data_converter
+    """The pydantic data converter every Orderly client and worker uses, with this codec (or none).
+
+    With a codec, failures' messages and stack traces move into their encoded attributes and are encrypted too: an
+    error can quote anything (a mail server rejecting the customer's address, say)."""
+    if codec is None:
+        return pydantic_data_converter
+    return dataclasses.replace(pydantic_data_converter, payload_codec=codec,
+                               failure_converter_class=DefaultFailureConverterWithEncodedAttributes)
 
 
 def data_converter_for(settings: Settings) -> DataConverter:

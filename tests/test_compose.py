@@ -14,7 +14,7 @@ from starter.settings_doc import all_env_names
 from workflows.search_attributes import ALL as SEARCH_ATTRIBUTES
 
 ROOT = Path(__file__).resolve().parents[1]
-APP_SERVICES = {"worker", "web"}
+APP_SERVICES = {"worker", "web", "codec-server"}
 PINNED = re.compile(r"^[\w./-]+:(?!latest$)[\w.-]*\d[\w.-]*$")  # a tag with a version number, never `latest`
 SA_TYPES = {"KEYWORD": "Keyword", "DATETIME": "Datetime"}
 

@@ -12,15 +12,19 @@ from pathlib import Path
 
 import pytest
 from google.protobuf.message import Message
-from temporalio.api.common.v1 import Payload
+from temporalio.api.common.v1 import Payload, WorkflowExecution
+from temporalio.api.query.v1 import WorkflowQuery
+from temporalio.api.workflowservice.v1 import QueryWorkflowRequest
+from temporalio.api.failure.v1 import Failure
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.exceptions import ApplicationError
 
 from models.order import Cancellation, OrderStatus
 from models.settings import Settings
 from starter import orders
 from starter.payload_encryption import (ENCODING, KEY_ID, EncryptionCodec, EncryptionSettingsError,
-                                        PayloadDecryptionError, codec_for, new_key, parse_keys)
+                                        PayloadDecryptionError, codec_for, data_converter_for, new_key, parse_keys)
 from starter.secrets import with_dev_secrets, with_stored_secrets
 from tests.conftest import sofa_form, wait_for
 
@@ -98,6 +102,20 @@ async def test_unencrypted_payloads_pass_through():
     codec = EncryptionCodec({"k1": os.urandom(32)}, "k1")
     old = [plain("from before encryption"), Payload(metadata={"encoding": b"binary/null"})]
     assert await codec.decode(old) == old
+
+
+async def test_error_messages_and_stack_traces_are_encrypted_too():
+    converter = data_converter_for(settings_with(encryption_keys=f"a:{new_key()}"))
+    failure = Failure()
+    try:
+        raise ApplicationError("550 mailbox ada@example.com unavailable", type="DeliveryError")
+    except ApplicationError as e:
+        await converter.encode_failure(e, failure)
+    assert b"ada@example.com" not in failure.SerializeToString() and failure.message == "Encoded failure"
+    assert failure.encoded_attributes.metadata["encoding"] == ENCODING
+    decoded = await converter.decode_failure(failure)
+    assert isinstance(decoded, ApplicationError) and decoded.type == "DeliveryError"
+    assert decoded.message == "550 mailbox ada@example.com unavailable"
 
 
 # ---- the settings ----
@@ -235,6 +253,13 @@ async def test_a_real_orders_history_shows_no_customer_data_without_the_codec(cl
     for secret in CUSTOMER_DATA:
         assert secret.encode() not in raw, f"{secret!r} is readable in the raw history"
         assert secret.encode() not in description, f"{secret!r} is readable in the workflow's description"
+
+    # the workflow's current details (and every query answer) come back encrypted too
+    for query in ("__temporal_workflow_metadata", "status"):
+        answer = await raw_client.workflow_service.query_workflow(QueryWorkflowRequest(
+            namespace=client.namespace, execution=WorkflowExecution(workflow_id=handle.id),
+            query=WorkflowQuery(query_type=query)))
+        assert [p.metadata["encoding"] for p in answer.query_result.payloads] == [ENCODING]
 
     payloads = [p for e in history.events for p in payloads_in(e)]
     encrypted = [p for p in payloads if p.metadata.get("encoding") == ENCODING]
