@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import stat
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -26,7 +28,7 @@ from starter import orders
 from starter.payload_encryption import (ENCODING, KEY_ID, EncryptionCodec, EncryptionSettingsError,
                                         PayloadDecryptionError, codec_for, data_converter_for, new_key, parse_keys)
 from starter.secrets import with_dev_secrets, with_stored_secrets
-from tests.conftest import sofa_form, wait_for
+from tests.conftest import binary, sofa_form, wait_for
 
 CUSTOMER_DATA = ["Ada Lovelace", "ada@example.com", "+1 555 0199", "12 Analytical Row"]
 ORDERLY = str(Path(sys.executable).parent / "orderly")
@@ -278,3 +280,53 @@ async def test_a_real_orders_history_shows_no_customer_data_without_the_codec(cl
     decoded = b"".join(p.SerializeToString() for p in await codec.decode(payloads))
     for secret in CUSTOMER_DATA:
         assert secret.encode() in decoded
+
+
+# ---- the embedded stack, as a new user runs it ----
+
+def test_orderly_dev_encrypts_with_the_key_it_makes_and_the_cli_and_codec_server_read_it(tmp_path):
+    """No key in the environment: `orderly dev` makes one in var/secrets.json, the CLI submits and reads orders with
+    it, the raw history is ciphertext, and `orderly codec-server` (a real process) decodes it for the temporal CLI."""
+    from tests.test_cli_dev_stack import ROOT, Stack, free_port
+
+    stack = Stack(tmp_path / "var")
+    for name in ("ORDERLY_ENCRYPTION_KEYS", "ORDERLY_ENCRYPTION_KEY_ID", "ORDERLY_ENCRYPTION"):
+        stack.env.pop(name, None)
+    codec_port = free_port()
+    codec = None
+    try:
+        banner = stack.start()
+        stored = json.loads((tmp_path / "var" / "secrets.json").read_text())
+        [key_id] = stored["encryption_keys"]
+        assert f"encrypted in Temporal (key {key_id})" in banner
+        order = stack.json("submit", str(ROOT / "examples" / "sofa-complete.json"))["order_id"]
+        assert stack.wait_status(order, "confirmed")["customer"]["name"] == "Ada Lovelace"
+
+        show = [binary("temporal"), "workflow", "show", "--workflow-id", f"order-{order}", "--address",
+                f"127.0.0.1:{stack.port}", "--detailed"]
+        raw = subprocess.run(show, capture_output=True, text=True, timeout=60)
+        assert raw.returncode == 0 and "Ada Lovelace" not in raw.stdout and "12 Analytical Row" not in raw.stdout
+
+        codec = subprocess.Popen([ORDERLY, "codec-server", "--port", str(codec_port)], env=stack.env, cwd=ROOT,
+                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        admin = next(token for token, role in stored["api_tokens"].items() if role == "admin")
+        deadline = time.monotonic() + 30
+        while not port_open(codec_port):
+            assert codec.poll() is None, codec.stdout.read()
+            assert time.monotonic() < deadline, "orderly codec-server did not start"
+            time.sleep(0.2)
+        decoded = subprocess.run([*show, "--codec-endpoint", f"http://127.0.0.1:{codec_port}",
+                                  "--codec-auth", f"Bearer {admin}"], capture_output=True, text=True, timeout=60)
+        assert decoded.returncode == 0, decoded.stderr
+        assert "customer.name: Ada Lovelace" in decoded.stdout
+        assert "shipping_address.line1: 12 Analytical Row" in decoded.stdout
+    finally:
+        if codec is not None:
+            codec.terminate()
+            codec.wait(timeout=20)
+        assert stack.stop() == 0
+
+
+def port_open(port: int) -> bool:
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) == 0
