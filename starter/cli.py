@@ -313,19 +313,48 @@ def feedback(order: str, rating: int = typer.Option(..., help="1 to 5"), comment
 
 
 @app.command()
-def outbox(order: Optional[str] = typer.Option(None, help="only this order's messages"), as_json: bool = JSON) -> None:
-    """List the messages sent (the send log), oldest first."""
+def outbox(order: Optional[str] = typer.Option(None, help="only this order's messages"),
+           status_filter: Optional[str] = typer.Option(None, "--status", help="only sent, retrying, failed or resending"),
+           as_json: bool = JSON) -> None:
+    """List every message with its delivery status (the send log), oldest first."""
     from activities.database import make_engine
-    from activities.read_model import list_messages
-    rows = list_messages(make_engine(Settings().db_url), order)
+    from activities.message_log import STATUSES, list_messages
+    if status_filter is not None and status_filter not in STATUSES:
+        fail(f"--status must be one of {', '.join(STATUSES)}, not {status_filter!r}", as_json, "invalid")
+    rows = list_messages(make_engine(Settings().db_url), order, status_filter)
     if as_json:
         print(json.dumps([r.model_dump(mode="json", exclude={"html"}) for r in rows], indent=2))
         return
-    table = Table("sent (UTC)", "order", "kind", "to", "subject", "status")
+    table = Table("sent (UTC)", "order", "kind", "to", "via", "subject", "status", "tries", "key")
     for r in rows:
-        table.add_row(f"{(r.sent_at or r.created_at):%Y-%m-%d %H:%M:%S}", r.order_id, r.kind, r.recipient, r.subject,
-                      r.status)
+        status = {"sent": "[green]sent[/green]", "failed": f"[red]failed[/red]: {r.last_error}",
+                  "retrying": f"[yellow]retrying[/yellow]: {r.last_error}"}.get(r.status, r.status)
+        table.add_row(f"{(r.sent_at or r.created_at):%Y-%m-%d %H:%M:%S}", r.order_id, r.kind, r.recipient, r.channel,
+                      r.subject, status, str(r.attempts), r.key)
     out.print(table)
+
+
+@app.command()
+def resend(key: str = typer.Argument(..., help="the message's key, as `orderly outbox` shows it"),
+           by: str = typer.Option(..., help="who resends (kept in the message's attempt log)"),
+           as_json: bool = JSON) -> None:
+    """Resend a failed message: a new attempt under the same key, logged. A sent message is never sent again."""
+    from activities.database import make_engine
+    from activities.message_log import ResendRefused
+    from activities.message_log import resend as resend_now
+    settings = Settings()
+    try:
+        delivery = resend_now(make_engine(settings.db_url), settings, key, by)
+    except ResendRefused as e:
+        fail(e.message, as_json, e.kind)
+    if as_json:
+        print(delivery.model_dump_json(indent=2))
+    elif delivery.status == "sent":
+        out.print(f"[green]✓[/green] {key} resent to {delivery.recipient} ({delivery.provider_id})", highlight=False)
+    else:
+        fail(f"{key} could not be sent again: {delivery.error}", as_json, "failed")
+    if delivery.status != "sent":
+        raise typer.Exit(1)
 
 
 def main() -> None:
