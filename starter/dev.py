@@ -20,6 +20,7 @@ from temporalio.client import Client
 from models.settings import Settings
 from workflows.search_attributes import ALL as SEARCH_ATTRIBUTES
 
+from .payload_encryption import encryption_problem
 from .secrets import token_for, with_dev_secrets
 from .web_app import create_app
 from .temporal import connect
@@ -79,6 +80,8 @@ async def run_dev(settings: Settings, port: int, ui_port: int) -> None:
                              "choose others with --port / --ui-port / --web-port")
     settings.var_dir.mkdir(parents=True, exist_ok=True)
     settings = with_dev_secrets(settings).model_copy(update={"temporal_address": f"127.0.0.1:{port}"})
+    if problem := encryption_problem(settings):  # keys given in settings that cannot work
+        raise SystemExit(f"error: {problem}")
     log = settings.var_dir / "temporal.log"
     with open(log, "ab") as log_file:
         proc = subprocess.Popen(server_command(settings, port, ui_port), stdout=log_file, stderr=subprocess.STDOUT,
@@ -126,8 +129,9 @@ def banner(settings: Settings, port: int, ui_port: int, log: Path) -> str:
         f"  HTTP API         {settings.public_url}/docs   (tokens per role in {settings.var_dir / 'secrets.json'})",
         f"  Read model       {settings.db_url}",
         f"  Email outbox     {settings.outbox_dir}/   (orderly outbox lists it)",
-        f"  Customer data    encrypted in Temporal (key {settings.encryption_key_id or 'from settings'}); to read "
-        "orders in the Web UI run: orderly codec-server",
+        (f"  Customer data    encrypted in Temporal (key {settings.encryption_key_id or 'from settings'}); to read "
+         "orders in the Web UI run: orderly codec-server" if settings.encryption == "on" else
+         "  Customer data    NOT encrypted in Temporal (ORDERLY_ENCRYPTION=off)"),
         "  Try it:          orderly submit examples/sofa-missing-fabric.json   (in another terminal: .venv/bin/orderly)",
     ])
 

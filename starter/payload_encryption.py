@@ -145,6 +145,9 @@ class EncryptionCodec(PayloadCodec):
                 f"a payload is encrypted with key id {key_id!r}, which is not among the configured keys "
                 f"({', '.join(sorted(self.ciphers)) or 'none'}): add it to ORDERLY_ENCRYPTION_KEYS")
         data = payload.data
+        if len(data) < NONCE_SIZE + 16:
+            raise PayloadDecryptionError(f"a payload encrypted with key id {key_id!r} is {len(data)} bytes, too short "
+                                         "to hold a nonce and a tag: it was cut or altered")
         try:
             plain = cipher.decrypt(data[:NONCE_SIZE], data[NONCE_SIZE:], associated_data(key_id))
         except InvalidTag:

@@ -67,6 +67,9 @@ async def test_altered_ciphertext_or_relabelled_key_fails():
         altered.data = payload.data[:position] + bytes([payload.data[position] ^ 1]) + payload.data[position + 1:]
         with pytest.raises(PayloadDecryptionError, match="'k1' does not decrypt: it was altered"):
             await codec.decode([altered])
+    for cut in (b"", payload.data[:20]):
+        with pytest.raises(PayloadDecryptionError, match="too short to hold a nonce and a tag"):
+            await codec.decode([Payload(metadata=payload.metadata, data=cut)])
     relabelled = Payload()
     relabelled.CopyFrom(payload)
     relabelled.metadata[KEY_ID] = b"k2"
