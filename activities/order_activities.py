@@ -22,6 +22,7 @@ from models.validation import validate_form
 
 from . import read_model
 from .calendar import add_business_days
+from .metrics import count_message
 from .mailer import Mailer, TransientDeliveryError
 from .message_delivery import Channels, Outgoing, deliver_once
 from .rendering import render
@@ -82,6 +83,8 @@ class OrderActivities:
             activity.logger.error("message %s could not be delivered: %s", failed.key, failed.error)
             self.alert_staff(notice, failed)
         status = "sent" if all(r.status == "sent" for r in results) else "failed"
+        if not all(r.duplicate for r in results):
+            count_message(notice.kind.value, status)  # worker metrics: messages sent/failed by kind
         return Receipt(key=notice.key, recipient=", ".join(r.recipient for r in results), status=status,
                        provider_id=", ".join(r.provider_id for r in results if r.provider_id),
                        duplicate=all(r.duplicate for r in results),

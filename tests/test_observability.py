@@ -83,7 +83,7 @@ async def test_healthz_and_readyz_say_which_part_is_down(web, client, settings):
     assert body["checks"]["temporal"] != "ok" and body["checks"]["database"] != "ok", body
 
 
-async def test_worker_serves_the_temporal_sdk_metrics(dev_env: WorkflowEnvironment, settings, engine):
+async def test_worker_serves_the_temporal_sdk_metrics_and_messages_by_kind(dev_env: WorkflowEnvironment, settings, engine):
     address = free_address()
     settings = settings.model_copy(update={"worker_metrics_address": address,
                                            "temporal_address": dev_env.client.service_client.config.target_host})
@@ -97,6 +97,9 @@ async def test_worker_serves_the_temporal_sdk_metrics(dev_env: WorkflowEnvironme
                    "temporal_worker_task_slots_available", "temporal_request"):
         assert metric in text, f"{metric} missing from the worker's metrics"
     assert f'task_queue="{settings.task_queue}"' in text
+    handled = {labels: v for labels, v in samples(text, "orderly_messages_handled").items()
+               if 'kind="order_confirmation"' in labels and 'outcome="sent"' in labels}
+    assert list(handled.values()) == [1.0], [line for line in text.splitlines() if "handled" in line]
 
 
 def test_json_logs_name_the_order_on_every_line(settings):
