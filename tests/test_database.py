@@ -110,3 +110,22 @@ def test_repeated_writes_never_duplicate_rows_or_timeline_entries(engine):
         assert len(session.exec(select(MessageRecord)).all()) == 1
     assert read_model.list_orders(engine)[0].total == str(Decimal("0"))
     assert engine.dialect.name == ("postgresql" if TEST_DATABASE == "postgres" else "sqlite")
+
+
+def test_orderly_db_commands_report_the_revision_and_refuse_unknown_ones(empty_url: str):
+    env = {**os.environ, "ORDERLY_DATABASE_URL": empty_url}
+
+    def db(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([ORDERLY, "db", *args], env=env, capture_output=True, text=True, timeout=60)
+
+    assert "at revision base (empty); newest" in db("current").stdout
+    head = database.head_revision()
+    assert f"at revision {head}" in db("upgrade").stdout
+    assert "(up to date)" in db("current").stdout
+    unknown = db("downgrade", "no-such-revision")
+    assert unknown.returncode == 1 and "Can't locate revision identified by 'no-such-revision'" in unknown.stderr
+    assert "at revision base (empty)" in db("downgrade", "base").stdout
+    unreachable = subprocess.run([ORDERLY, "db", "current"], capture_output=True, text=True, timeout=60,
+                                 env={**env, "ORDERLY_DATABASE_URL": "postgresql+psycopg://x:y@127.0.0.1:1/x"})
+    assert unreachable.returncode == 1 and "cannot reach the database (127.0.0.1:1/x)" in unreachable.stderr
+    assert "y@" not in unreachable.stderr  # no password in the message
