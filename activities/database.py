@@ -46,7 +46,8 @@ def make_engine(url: str, migrate: bool = True) -> Engine:
             cur.execute("PRAGMA busy_timeout=30000")
             cur.close()
     else:
-        engine = create_engine(url, pool_pre_ping=True)
+        # enough connections for a worker's activity threads (ORDERLY_WORKER_MAX_CONCURRENT_ACTIVITIES, 16) at once
+        engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
     if migrate:
         key = engine.url.render_as_string(hide_password=False)
         with _lock:
