@@ -56,7 +56,8 @@ def option_value(value: Any) -> str:
 
 _env = Environment(loader=PackageLoader("activities", "templates"), undefined=StrictUndefined,
                    autoescape=select_autoescape(enabled_extensions=("html.j2",), default_for_string=False),
-                   trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+                   trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
+                   auto_reload=False)  # templates ship with the package: no stat() of every file on each render
 _env.filters.update(long_date=long_date, money=money, option_value=option_value, timestamp=timestamp)
 
 

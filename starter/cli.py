@@ -143,15 +143,19 @@ def bench(n: int = typer.Option(200, "--orders", "-n", help="complete order life
                                                     "that stay open, and report memory at 1k, 5k, 10k ..."),
           out: Path = typer.Option(Path("var/bench"), help="where bench.json and bench.png are written"),
           keep: bool = typer.Option(False, help="keep the bench's temporary server and outbox"),
+          code: str = typer.Option("worktree", help="what the worker and web app run: a copy of the working tree, "
+                                                    "or of the last commit (head)"),
           as_json: bool = JSON) -> None:
     """Benchmark: complete orders per second against a bare baseline workflow on the same server (docs/benchmarks.md).
 
     Starts its own Temporal dev server, worker and web app (or uses TEMPORAL_ADDRESS when set)."""
-    from .bench.command import BenchUsageError, main as run_bench
+    from .bench.command import BenchFailed, BenchUsageError, main as run_bench
     try:
-        run_bench(n, concurrency, rate, intake, via, open_orders, out, keep, as_json)
+        run_bench(n, concurrency, rate, intake, via, open_orders, out, keep, as_json, code)
     except BenchUsageError as e:
         fail(str(e), as_json, "invalid")
+    except BenchFailed as e:
+        fail(str(e), as_json, "failed")
 
 
 @app.command("codec-server")

@@ -13,19 +13,26 @@ from pathlib import Path
 from rich.console import Console
 
 VIAS = ("mixed", "api", "client")
+CODES = ("worktree", "head")
 
 
 class BenchUsageError(Exception):
     pass
 
 
+class BenchFailed(Exception):
+    """The run failed; its server, worker and web logs are kept for a look."""
+
+
 def check(orders: int, concurrency: int, rate: float | None, intake: int | None, via: str,
-          open_orders: int | None) -> None:
+          open_orders: int | None, code: str = "worktree") -> None:
     missing = [m for m in ("psutil", "matplotlib", "httpx") if importlib.util.find_spec(m) is None]
     if missing:
         raise BenchUsageError(f"the bench needs {', '.join(missing)}: pip install -e '.[bench]' (make bench does it)")
     if via not in VIAS:
         raise BenchUsageError(f"--via must be one of {', '.join(VIAS)}, not {via!r}")
+    if code not in CODES:
+        raise BenchUsageError(f"--code must be one of {', '.join(CODES)}, not {code!r}")
     if orders < 2:
         raise BenchUsageError("--orders must be at least 2 (the baseline runs half before and half after)")
     if concurrency < 1 or (rate is not None and rate <= 0) or (intake is not None and intake < 1):
@@ -35,24 +42,30 @@ def check(orders: int, concurrency: int, rate: float | None, intake: int | None,
 
 
 def main(orders: int, concurrency: int, rate: float | None, intake: int | None, via: str, open_orders: int | None,
-         out: Path, keep: bool, as_json: bool) -> dict:
+         out: Path, keep: bool, as_json: bool, code: str = "worktree") -> dict:
     """Run the bench; returns the report. Progress and the summary go to stderr with --json, else to stdout."""
-    check(orders, concurrency, rate, intake, via, open_orders)
+    check(orders, concurrency, rate, intake, via, open_orders, code)
     console = Console(stderr=as_json, soft_wrap=True)
     address = os.environ.get("TEMPORAL_ADDRESS") or None
     workdir = Path(os.environ.get("TMPDIR", "/tmp")).resolve() / f"orderly-bench-{os.getpid()}"
     out = out.resolve()
+    failed = False
     try:
         if open_orders is not None:
             from .open_orders import run as run_open
-            report = asyncio.run(run_open(open_orders, concurrency, out, workdir, address, console))
+            report = asyncio.run(run_open(open_orders, concurrency, out, workdir, address, console, code=code))
         else:
             from .lifecycles import Options, run
             options = Options(orders=orders, concurrency=concurrency, rate=rate, intake=intake, via=via, out=out,
-                              workdir=workdir, address=address)
+                              workdir=workdir, address=address, code=code)
             report = asyncio.run(run(options, console))
+    except (Exception, SystemExit) as e:
+        failed = True
+        message = e.code if isinstance(e, SystemExit) else f"{type(e).__name__}: {e}"
+        raise BenchFailed(f"the bench failed: {message}; its logs (temporal.log, worker.log, web.log) are kept in "
+                          f"{workdir}") from e
     finally:
-        if not keep:
+        if not keep and not failed:
             shutil.rmtree(workdir, ignore_errors=True)
     if as_json:
         json.dump(report, sys.stdout, indent=2, default=str)

@@ -145,6 +145,7 @@ async def _gather_or_fail(coros: list[Awaitable]) -> None:
     finally:
         for t in tasks:
             t.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
 
 class OrderDriver:

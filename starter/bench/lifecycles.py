@@ -56,6 +56,7 @@ class Options:
     workdir: Path | None = None
     address: str | None = None
     chart: bool = True
+    code: str = "worktree"  # the worker and web run a copy of the working tree, or of the last commit (`head`)
 
 
 def machine() -> dict[str, Any]:
@@ -85,12 +86,26 @@ class Phase:
 async def history_of(client, workflow_id: str) -> dict[str, Any]:
     history = await client.get_workflow_handle(workflow_id).fetch_history()
     kinds: Counter = Counter()
+    sequence = []
     for e in history.events:
         kind = e.WhichOneof("attributes").removesuffix("_event_attributes")
         if kind == "marker_recorded":  # a local activity's result, or a workflow.patched version marker
             kind += ":" + e.marker_recorded_event_attributes.marker_name
         kinds[kind] += 1
-    return {"workflow_id": workflow_id, "events": len(history.events), "by_type": dict(sorted(kinds.items()))}
+        sequence.append(kind + _detail(e, kind))
+    return {"workflow_id": workflow_id, "events": len(history.events), "by_type": dict(sorted(kinds.items())),
+            "sequence": sequence}
+
+
+def _detail(e, kind: str) -> str:
+    """What an event is about, for the sequence: the activity, the update, the timer's duration."""
+    if kind == "activity_task_scheduled":
+        return f" ({e.activity_task_scheduled_event_attributes.activity_type.name})"
+    if kind == "workflow_execution_update_accepted":
+        return f" ({e.workflow_execution_update_accepted_event_attributes.accepted_request.input.name})"
+    if kind == "timer_started":
+        return f" ({e.timer_started_event_attributes.start_to_fire_timeout.ToTimedelta()})"
+    return ""
 
 
 def messages_of(db_path: Path, order_ids: set[str], sends_log: Path) -> dict[str, Any]:
@@ -156,9 +171,10 @@ async def run(options: Options, console: Console) -> dict[str, Any]:
     report: dict[str, Any] = {"run": run_id, "started_at": started_at.isoformat(), "machine": machine(),
                               "options": {"orders": n, "concurrency": options.concurrency, "rate": options.rate,
                                           "intake": m, "via": options.via, "warmup": options.warmup,
+                                          "code": options.code,
                                           "server": options.address or "embedded dev server (SQLite, WAL)"},
                               "policy": BENCH_POLICY}
-    stack = await Stack.start(workdir, BENCH_POLICY, options.address)
+    stack = await Stack.start(workdir, BENCH_POLICY, options.address, options.code)
     sampler = None
     left_open: list[str] = []  # the intake orders: confirmed, then waiting for their departments
     try:

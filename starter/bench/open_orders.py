@@ -41,7 +41,7 @@ def file_mb(path: Path) -> float:
 
 
 async def run(k: int, concurrency: int, out: Path, workdir: Path | None, address: str | None, console: Console,
-              chart: bool = True, steps: list[int] | None = None) -> dict[str, Any]:
+              chart: bool = True, steps: list[int] | None = None, code: str = "worktree") -> dict[str, Any]:
     for name in Policy.model_fields:  # business defaults: the orders must keep waiting
         os.environ.pop(f"ORDERLY_{name.upper()}", None)
     run_id = secrets.token_hex(3).upper()
@@ -49,10 +49,10 @@ async def run(k: int, concurrency: int, out: Path, workdir: Path | None, address
     steps = steps or steps_up_to(k)
     report: dict[str, Any] = {"run": run_id, "mode": "open-orders", "started_at": datetime.now(timezone.utc).isoformat(),
                               "machine": machine(), "options": {"open_orders": k, "steps": steps,
-                                                                "concurrency": concurrency,
+                                                                "concurrency": concurrency, "code": code,
                                                                 "server": address or "embedded dev server (SQLite, WAL)"},
                               "worker_max_cached_workflows": WORKER_CACHE, "steps": []}
-    stack = await Stack.start(workdir, {}, address)
+    stack = await Stack.start(workdir, {}, address, code)
     sampler = None
     ids: list[str] = []
     try:

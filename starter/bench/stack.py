@@ -7,6 +7,7 @@ import asyncio
 import json
 import os
 import secrets
+import shutil
 import socket
 import subprocess
 import sys
@@ -23,6 +24,30 @@ from starter.secrets import with_dev_secrets
 from starter.temporal import connect
 
 ROLES = ("service", "warehouse", "accounts", "manufacturer", "customer-service", "admin")
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+SOURCES = ("models", "workflows", "activities", "starter", "migrations", "worker.py")
+
+
+def snapshot_source(into: Path, code: str = "worktree") -> Path:
+    """Copy Orderly's code for the bench's processes to run from: the working tree as it is, or (`head`) the last
+    commit. The workflow sandbox reloads the workflow modules from disk for every new workflow, so a worker run from
+    a working tree that is being edited would pick up half of an edit in the middle of a run; a copy keeps the whole
+    run on one version of the code."""
+    if code == "head":
+        into.mkdir(parents=True, exist_ok=True)
+        names = [n for n in SOURCES if (PROJECT_ROOT / n).exists()]
+        archive = subprocess.run(["git", "-C", str(PROJECT_ROOT), "archive", "--format=tar", "HEAD", *names],
+                                 capture_output=True, check=True).stdout
+        subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
+        return into
+    for name in SOURCES:
+        source = PROJECT_ROOT / name
+        if source.is_dir():
+            shutil.copytree(source, into / name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+        elif source.is_file():
+            into.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, into / name)
+    return into
 
 
 def free_port() -> int:
@@ -97,9 +122,11 @@ class Stack:
     processes: list[Measured] = field(default_factory=list)
     tokens: dict[str, str] = field(default_factory=dict)  # role -> token
     web_url: str = ""
+    src: Path | None = None
 
     @classmethod
-    async def start(cls, workdir: Path, policy_env: dict[str, str], address: str | None) -> "Stack":
+    async def start(cls, workdir: Path, policy_env: dict[str, str], address: str | None,
+                    code: str = "worktree") -> "Stack":
         workdir.mkdir(parents=True, exist_ok=True)
         var = workdir / "var"
         var.mkdir(exist_ok=True)
@@ -132,8 +159,10 @@ class Stack:
                # workflow modules from source for every new workflow (PYTHONDONTWRITEBYTECODE is set on some machines)
                "PYTHONPYCACHEPREFIX": str(workdir / "pycache")}
         env.pop("PYTHONDONTWRITEBYTECODE", None)
+        src = snapshot_source(workdir / "src", code)
+        env["PYTHONPATH"] = os.pathsep.join([str(src), *filter(None, [os.environ.get("PYTHONPATH")])])
         return cls(workdir, settings, env, client, server,
-                   tokens={role: token for token, role in api_tokens.items()})
+                   tokens={role: token for token, role in api_tokens.items()}, src=src)
 
     @property
     def baseline_queue(self) -> str:
@@ -147,7 +176,7 @@ class Stack:
         """Start `python -m starter.bench.serve ARGS` and wait for its `ready` line."""
         log = open(self.workdir / f"{name}.log", "ab")
         popen = subprocess.Popen([sys.executable, "-m", "starter.bench.serve", *args], env=env or self.env,
-                                 stdout=subprocess.PIPE, stderr=log, start_new_session=True,
+                                 cwd=self.src, stdout=subprocess.PIPE, stderr=log, start_new_session=True,
                                  preexec_fn=die_with_parent)
         measured = Measured(name, psutil.Process(popen.pid), popen)
         self.processes.append(measured)
