@@ -27,7 +27,6 @@ SUBJECTS: dict[MessageKind, str] = {
     MessageKind.feedback_reminder: "A last word about order {id}?",
     MessageKind.feedback_call: "Call task: ask for feedback on order {id}",
     MessageKind.cancellation_notice: "Order {id} is cancelled",
-    MessageKind.shipping_update: "Order {id}: your shipping details have changed",
     MessageKind.delivery_failed: "UNDELIVERED: a message about order {id} could not be sent",
 }
 
@@ -61,10 +60,17 @@ _env = Environment(loader=PackageLoader("activities", "templates"), undefined=St
 _env.filters.update(long_date=long_date, money=money, option_value=option_value, timestamp=timestamp)
 
 
+# A later revision of a notice that says what changed (`extra["changes"]`) has its own subject.
+CORRECTION_SUBJECTS: dict[MessageKind, str] = {
+    MessageKind.shipping_notice: "Order {id}: your shipping details have changed",
+}
+
+
 def render(kind: MessageKind, context: dict[str, Any]) -> tuple[str, str, str]:
     """Subject, plain text and HTML of a message."""
     order = context["order"]
-    subject = SUBJECTS[kind].format(id=order.order_id, date=long_date(context.get("date")))
+    subjects = CORRECTION_SUBJECTS if context["extra"].get("changes") and kind in CORRECTION_SUBJECTS else SUBJECTS
+    subject = subjects[kind].format(id=order.order_id, date=long_date(context.get("date")))
     text = _env.get_template(f"{kind.value}.txt.j2").render(context)
     html = _env.get_template(f"{kind.value}.html.j2").render(context)
     return subject, text, html

@@ -33,7 +33,6 @@ class MessageKind(str, Enum):
     feedback_reminder = "feedback_reminder"
     feedback_call = "feedback_call"
     cancellation_notice = "cancellation_notice"
-    shipping_update = "shipping_update"
     delivery_failed = "delivery_failed"
 
 

@@ -179,6 +179,25 @@ class Shipment(Input):
     shipped_at: datetime | None = None
 
 
+SHIPMENT_LABELS = {"carrier": "Carrier", "tracking_number": "Tracking number", "tracking_url": "Tracking link",
+                   "expected_delivery_date": "Expected delivery date"}
+
+
+class ShipmentCorrection(Input):
+    """Shipping details that changed after the shipping notice went out: only the fields given change."""
+
+    carrier: str | None = Field(default=None, min_length=1, max_length=100)
+    tracking_number: str | None = Field(default=None, min_length=1, max_length=100)
+    tracking_url: str | None = Field(default=None, max_length=500, pattern=r"^https?://\S+$")
+    expected_delivery_date: date | None = None
+    reason: str = Field(default="", max_length=500, description="why, in words the customer will read")
+
+    def changes_to(self, shipment: Shipment) -> dict[str, tuple[Any, Any]]:
+        """field -> (was, now) for every given field that differs from the shipment."""
+        return {name: (getattr(shipment, name), value) for name in SHIPMENT_LABELS
+                if (value := getattr(self, name)) is not None and value != getattr(shipment, name)}
+
+
 class Cancellation(Input):
     reason: str = Field(min_length=1, max_length=500)
 

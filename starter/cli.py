@@ -21,7 +21,7 @@ from rich.console import Console
 from rich.table import Table
 
 from models.order import (Acknowledgement, ActionResult, Cancellation, DelayReport, FeedbackEntry, OrderForm,
-                          OrderStatus, OrderView, Shipment)
+                          OrderStatus, OrderView, Shipment, ShipmentCorrection)
 from models.catalog import load_catalog
 from models.settings import Settings
 
@@ -294,6 +294,20 @@ def ship(order: str, carrier: str = typer.Option(...), tracking: str = typer.Opt
     shipment = build(Shipment, as_json, carrier=carrier, tracking_number=tracking, tracking_url=tracking_url,
                      expected_delivery_date=parse_date(delivery_date, "--delivery-date", as_json))
     act(as_json, orders.mark_shipped, order, shipment)
+
+
+@app.command("correct-shipment")
+def correct_shipment(order: str, carrier: Optional[str] = typer.Option(None),
+                     tracking: Optional[str] = typer.Option(None, help="the new tracking number"),
+                     tracking_url: Optional[str] = typer.Option(None),
+                     delivery_date: Optional[str] = typer.Option(None, help="new expected delivery date, YYYY-MM-DD"),
+                     reason: str = typer.Option("", help="why, in words the customer will read"),
+                     as_json: bool = JSON) -> None:
+    """Correct a shipped order's tracking or delivery date; the customer is told what changed."""
+    date_ = parse_date(delivery_date, "--delivery-date", as_json) if delivery_date is not None else None
+    correction = build(ShipmentCorrection, as_json, carrier=carrier, tracking_number=tracking,
+                       tracking_url=tracking_url, expected_delivery_date=date_, reason=reason)
+    act(as_json, orders.correct_shipment, order, correction)
 
 
 @app.command()

@@ -17,7 +17,7 @@ from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from models.order import (Acknowledgement, ActionResult, Cancellation, DelayReport, FeedbackEntry, FormCompletion,
-                          OrderForm, OrderStart, OrderView, Shipment, workflow_id_for)
+                          OrderForm, OrderStart, OrderView, Shipment, ShipmentCorrection, workflow_id_for)
 from models.catalog import Catalog, load_catalog
 from models.settings import PolicySettings, Settings
 from models.validation import invalid_values
@@ -152,6 +152,10 @@ async def report_delay(client: Client, order_id: str, delay: DelayReport) -> Act
 
 async def mark_shipped(client: Client, order_id: str, shipment: Shipment) -> ActionResult:
     return await _update(client, order_id, OrderWorkflow.mark_shipped, shipment)
+
+
+async def correct_shipment(client: Client, order_id: str, correction: ShipmentCorrection) -> ActionResult:
+    return await _update(client, order_id, OrderWorkflow.correct_shipment, correction)
 
 
 async def mark_delivered(client: Client, order_id: str) -> ActionResult:

@@ -13,8 +13,9 @@ from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from models.messages import CUSTOMER, MessageKind
-    from models.order import (Acknowledgement, ActionResult, Cancellation, DelayReport, FeedbackEntry,
-                              FormCompletion, OrderForm, OrderStatus, OrderView, Shipment)
+    from models.order import (SHIPMENT_LABELS, Acknowledgement, ActionResult, Cancellation, DelayReport,
+                              FeedbackEntry, FormCompletion, OrderForm, OrderStatus, OrderView, Shipment,
+                              ShipmentCorrection)
 
 from .state import OrderState
 
@@ -162,6 +163,50 @@ class OrderActions(OrderState):
                          f"{MAX_TRANSIT.days} days away; check the date")
 
     @workflow.update
+    async def correct_shipment(self, correction: ShipmentCorrection) -> ActionResult:
+        """Tracking or the delivery date changed after the shipping notice: the customer gets the notice again as a
+        new revision of its key, saying what changed (never silence, never a duplicate)."""
+        first_notice = f"{self.view.order_id}/shipping_notice/customer/1"
+        await workflow.wait_condition(lambda: any(e.data.get("key") == first_notice for e in self.view.timeline))
+        changes = correction.changes_to(self.view.shipment)
+        if not changes:
+            return self.result("Nothing changed: the shipment already has these details")
+        self.view.shipment = self.view.shipment.model_copy(update={name: now for name, (_, now) in changes.items()})
+        revision = 2 + sum(e.kind == "shipment_corrected" for e in self.view.timeline)
+        described = [{"label": SHIPMENT_LABELS[name], "was": _shown(was), "now": _shown(now)}
+                     for name, (was, now) in changes.items()]
+        self.record("shipment_corrected", "Shipping details corrected: " + "; ".join(
+            f"{c['label']} {c['now']} (was {c['was']})" for c in described), revision=revision)
+        await self.tell(CUSTOMER, MessageKind.shipping_notice, revision=str(revision), changes=described,
+                        reason=correction.reason)
+        await self.save()
+        return self.result(f"Shipping details corrected ({', '.join(c['label'].lower() for c in described)}); "
+                           "the customer is being told what changed")
+
+    @correct_shipment.validator
+    def _check_correct_shipment(self, correction: ShipmentCorrection) -> None:
+        shipment = self.view.shipment
+        if shipment is None:
+            raise refuse(f"Order {self.view.order_id} has not shipped (it is {self.view.status.value}): there are "
+                         "no shipping details to correct")
+        if self.view.delivered_at is not None or self.view.status is not OrderStatus.shipped:
+            raise refuse(f"Order {self.view.order_id} is {self.view.status.value}: shipping details can only be "
+                         "corrected while it is on its way")
+        changes = correction.changes_to(shipment)
+        if not changes:
+            raise refuse(f"Nothing to correct: order {self.view.order_id} already ships with {shipment.carrier}, "
+                         f"tracking {shipment.tracking_number}, delivery expected {shipment.expected_delivery_date}")
+        if "tracking_number" in changes and shipment.tracking_url and "tracking_url" not in changes:
+            raise refuse("The tracking number changes but the tracking link still points to the old one; "
+                         "give the new tracking link too")
+        new_date = correction.expected_delivery_date
+        if "expected_delivery_date" in changes and new_date < self.today():
+            raise refuse(f"The expected delivery date {new_date} is in the past (today is {self.today()})")
+        if "expected_delivery_date" in changes and new_date > self.today() + MAX_TRANSIT:
+            raise refuse(f"The expected delivery date {new_date} is more than {MAX_TRANSIT.days} days away; "
+                         "check the date")
+
+    @workflow.update
     async def mark_delivered(self) -> ActionResult:
         self.view.delivered_at = workflow.now()
         self.set_status(OrderStatus.delivered, "Delivered to the customer")
@@ -229,3 +274,12 @@ class OrderActions(OrderState):
             raise refuse(f"Cannot {action} order {self.view.order_id}: {detail}")
         if not self.view.status.is_open_for_fulfillment:
             raise refuse(f"Cannot {action} order {self.view.order_id}: it is {self.view.status.value}")
+
+
+def _shown(value) -> str:  # noqa: ANN001
+    """A shipping detail as the customer reads it: dates in words, a missing link as "none"."""
+    if value is None:
+        return "none"
+    if hasattr(value, "strftime"):
+        return f"{value:%A}, {value.day} {value:%B %Y}"
+    return str(value)
