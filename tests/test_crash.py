@@ -65,6 +65,8 @@ class Lane:
                     "ORDERLY_SMTP_PORT": str(smtp.port), "ORDERLY_SMTP_STARTTLS": "false",
                     "ORDERLY_DEPARTMENT_EMAILS": json.dumps(emails),
                     "ORDERLY_DEPARTMENT_WEBHOOKS": json.dumps(webhooks), "ORDERLY_WEBHOOK_SECRET": SECRET}
+        if os.environ.get("ORDERLY_DATABASE_URL"):  # the PostgreSQL run: every lane in the test's database
+            self.env["ORDERLY_DATABASE_URL"] = os.environ["ORDERLY_DATABASE_URL"]
         self.proc: asyncio.subprocess.Process | None = None
         self.starts = 0
 
@@ -86,7 +88,7 @@ class Lane:
 
     @property
     def engine(self):
-        return make_engine(f"sqlite:///{self.dir / 'var' / 'orderly.db'}")
+        return make_engine(self.env.get("ORDERLY_DATABASE_URL") or f"sqlite:///{self.dir / 'var' / 'orderly.db'}")
 
 
 def confirmed_with_work_orders(view) -> bool:
