@@ -68,8 +68,11 @@ class OrderActivities:
                         and info.attempt >= info.retry_policy.maximum_attempts)
         try:
             deliveries = self.deliveries_of(notice)
-        except ValueError as e:
-            raise ApplicationError(str(e), type="NoChannel", non_retryable=True) from None
+        except ValueError as e:  # a recipient with no address and no webhook: a settings problem, not the order's
+            nowhere = Delivery(key=notice.key, channel="none", recipient=notice.to, status="failed", error=str(e))
+            activity.logger.error("message %s has no channel: %s", notice.key, e)
+            self.alert_staff(notice, nowhere)
+            return Receipt(key=notice.key, recipient=notice.to, status="failed", error=str(e), deliveries=[nowhere])
         results, transient = [], None
         for out in deliveries:  # every channel gets its try even when another one fails now
             try:

@@ -157,3 +157,22 @@ async def test_transient_answers_are_retried_and_a_permanent_one_alerts_staff_wi
                                         .order_by(MessageAttempt.id)).all()
             assert [(a.outcome, a.by) for a in attempts] == [("transient", "worker"), ("permanent", "worker"),
                                                              ("sent", "staff:Grace")]
+
+
+def test_a_department_with_neither_address_nor_webhook_alerts_staff_and_the_order_goes_on(settings, engine):
+    from temporalio.testing import ActivityEnvironment
+
+    from activities.mailer import build_mailer
+    from activities.order_activities import OrderActivities
+    from models.catalog import load_catalog
+    from models.messages import MessageKind
+    from tests.mail_notices import notice_for
+
+    config = settings.model_copy(update={"department_emails": {**settings.department_emails, "warehouse": ""}})
+    acts = OrderActivities(config, engine, build_mailer(config), load_catalog(config.catalog_path))
+    receipt = ActivityEnvironment().run(acts.send_notice, notice_for(MessageKind.work_order, "warehouse", "NOCH-1"))
+    assert receipt.status == "failed"  # returned, not raised: the workflow records it and carries on
+    assert receipt.error == ("'warehouse' has neither an email address nor a webhook: set ORDERLY_DEPARTMENT_EMAILS "
+                             "or ORDERLY_DEPARTMENT_WEBHOOKS")
+    [alert] = messages_of(engine, "NOCH-1", "delivery_failed")
+    assert alert.status == "sent" and "neither an email address nor a webhook" in alert.text
