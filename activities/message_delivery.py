@@ -12,12 +12,15 @@ workflow, so it also works for orders that have closed. It claims the failed row
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import or_, update
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
+from temporalio import activity
 
 from models.messages import EMAIL, Delivery, OutgoingEmail
 from models.settings import Settings
@@ -107,17 +110,58 @@ def attempt(engine: Engine, channels: Channels, out: Outgoing, *, by: str, last_
     except PermanentDeliveryError as e:
         return as_delivery(record(engine, out, "failed", outcome="permanent", by=by, error=str(e)), duplicate=False)
     crash_point("after_send", out.kind, out.channel)
-    row = record(engine, out, "sent", outcome="sent", by=by, provider_id=provider_id)
+    remember_sent(out.key, provider_id)
+    row = record_patiently(engine, channels, out, "sent", outcome="sent", by=by, provider_id=provider_id)
     crash_point("after_log", out.kind, out.channel)
     return as_delivery(row, duplicate=False)
 
 
 def deliver_once(engine: Engine, channels: Channels, out: Outgoing, *, last_try: bool = False) -> Delivery:
-    """Deliver unless the log already has this key sent (or given up, or being resent by staff)."""
+    """Deliver unless the log already has this key sent (or given up, or being resent by staff), or an earlier
+    attempt of this activity saw the provider accept it before its log write failed (see `sent_before`)."""
     earlier = find(engine, out.key)
     if earlier is not None and earlier.status in FINAL:
         return as_delivery(earlier, duplicate=True)
+    if (provider_id := sent_before(out.key)) is not None:
+        row = record_patiently(engine, channels, out, "sent", outcome="sent", by="worker", provider_id=provider_id)
+        return as_delivery(row, duplicate=True)
     return attempt(engine, channels, out, by="worker", last_try=last_try)
+
+
+def sent_before(key: str) -> str | None:
+    """The provider id an earlier attempt of this activity recorded (as heartbeat details) for `key`, if any."""
+    if not activity.in_activity():
+        return None
+    details = activity.info().heartbeat_details
+    sent = details[0] if details and isinstance(details[0], dict) else {}
+    return sent.get(key)
+
+
+def remember_sent(key: str, provider_id: str) -> None:
+    """Record with the Temporal server, before the log write, that the provider accepted `key`: if the log write
+    then fails (the database is down), the activity's retry finds it in its heartbeat details and does not send
+    the message again. Only a worker crash between the provider's answer and this heartbeat remains."""
+    if not activity.in_activity():
+        return
+    details = activity.info().heartbeat_details
+    sent = dict(details[0]) if details and isinstance(details[0], dict) else {}
+    sent[key] = provider_id  # an earlier delivery of this attempt (email before webhook) is already logged
+    activity.heartbeat(sent)
+
+
+def record_patiently(engine: Engine, channels: Channels, out: Outgoing, status: str, **fields) -> MessageRecord:
+    """`record`, retried for a while (ORDERLY_SEND_LOG_PATIENCE) when the database is unreachable: the provider has
+    already accepted the message, so giving up now would mean sending it again on the activity's retry."""
+    deadline = time.monotonic() + channels.settings.send_log_patience
+    delay = 0.5
+    while True:
+        try:
+            return record(engine, out, status, **fields)
+        except OperationalError:
+            if time.monotonic() + delay > deadline:
+                raise
+            time.sleep(delay)
+            delay = min(delay * 2, 5.0)
 
 
 class ResendRefused(Exception):

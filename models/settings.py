@@ -91,6 +91,9 @@ class Settings(BaseSettings):
                                                 "receives its work orders as signed JSON (besides or instead of email)")
     webhook_secret: SecretStr = Field(default=SecretStr(""), description="HMAC-SHA256 key that signs webhooks")
     webhook_timeout: float = Field(default=10.0, gt=0, description="seconds for one webhook POST")
+    send_log_patience: float = Field(default=40.0, ge=0, le=55, description=(
+        "seconds the send-log write is retried after a provider accepted a message, while the database is "
+        "unreachable (kept under the send activity's 60 s timeout)"))
 
     # ---- worker scaling (README: "Running it on several machines") ----
     worker_mode: Literal["all", "workflows", "activities"] = Field(

@@ -1,0 +1,108 @@
+"""A batch of orders driven through their whole lifecycle by the tests, as staff and customers would, retrying
+what an outage interrupted. Used by the fault tests: put the batch in mixed stages, break something, finish it,
+then check that every order completed and every message arrived once."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from datetime import date, timedelta
+
+from temporalio.service import RPCError
+
+from models.order import Acknowledgement, FeedbackEntry, OrderStatus, OrderView, Shipment
+from starter import orders
+from starter.orders import OrderError
+
+from .conftest import messages_of, sofa_form
+
+STAGES = ("confirmed", "shipped", "delivered")
+EXPECTED = {("order_confirmation", "customer"), ("work_order", "warehouse"), ("work_order", "accounts-receivable"),
+            ("shipping_notice", "customer"), ("feedback_request", "customer")}
+ALREADY_DONE = ("already shipped", "already delivered", "already received", "had already acknowledged")
+
+
+async def retrying(call, timeout: float = 120.0):
+    """Call until it gets an answer: an outage is waited out; a refusal saying it is already done counts as done
+    (the first try may have landed before the outage ate its answer)."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    delay = 0.2
+    while True:
+        try:
+            return await call()
+        except OrderError as e:
+            if e.kind == "refused" and any(words in e.message for words in ALREADY_DONE):
+                return None
+            if e.kind != "unavailable" and e.kind != "refused":
+                raise
+            last = e
+        except RPCError as e:  # the server is down or restarting
+            last = e
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"still failing after {timeout}s: {last}")
+        await asyncio.sleep(delay)
+        delay = min(delay * 2, 2.0)
+
+
+class Batch:
+    def __init__(self, client, settings, engine, prefix: str, size: int, patience: float = 120.0) -> None:
+        self.client, self.settings, self.engine, self.patience = client, settings, engine, patience
+        self.ids = [f"{prefix}-{n}" for n in range(size)]
+
+    async def view(self, order_id: str) -> OrderView:
+        return await retrying(lambda: orders.order_status(self.client, order_id))
+
+    async def until(self, order_id: str, predicate) -> OrderView:
+        deadline = asyncio.get_running_loop().time() + self.patience
+        while True:
+            view = await self.view(order_id)
+            if predicate(view):
+                return view
+            if asyncio.get_running_loop().time() > deadline:
+                raise AssertionError(f"{order_id} stuck: {view.status.value}, "
+                                     f"{[e.text for e in view.timeline[-3:]]}")
+            await asyncio.sleep(0.3)
+
+    async def submit(self) -> None:
+        for order_id in self.ids:
+            await retrying(lambda: orders.submit_order(self.client, self.settings, sofa_form(order_id=order_id)))
+
+    async def to_stage(self, order_id: str, stage: str) -> None:
+        """Take one order as far as `stage` (confirmed, shipped or delivered)."""
+        await self.until(order_id, lambda v: bool(v.work_orders) or v.status.value in STAGES[1:])
+        if stage == "confirmed":
+            return
+        for department in ("warehouse", "accounts-receivable"):
+            await retrying(lambda: orders.acknowledge(self.client, order_id, Acknowledgement(department=department)))
+        await retrying(lambda: orders.mark_shipped(self.client, order_id, Shipment(
+            carrier="UPS", tracking_number=f"1Z-{order_id}", expected_delivery_date=date.today() + timedelta(days=5))))
+        if stage == "delivered":
+            await retrying(lambda: orders.mark_delivered(self.client, order_id))
+
+    async def spread(self) -> dict[str, str]:
+        """Put the batch in mixed stages: a third confirmed, a third shipped, a third delivered."""
+        stages = {order_id: STAGES[n % 3] for n, order_id in enumerate(self.ids)}
+        await asyncio.gather(*(self.to_stage(o, s) for o, s in stages.items()))
+        return stages
+
+    async def finish(self, order_id: str) -> OrderView:
+        await self.to_stage(order_id, "delivered")
+        await self.until(order_id, lambda v: bool(messages_of(self.engine, order_id, "feedback_request")))
+        await retrying(lambda: orders.submit_feedback(self.client, order_id, FeedbackEntry(rating=5)))
+        return await self.until(order_id, lambda v: v.status is OrderStatus.completed)
+
+    async def finish_all(self) -> list[OrderView]:
+        return await asyncio.gather(*(self.finish(o) for o in self.ids))
+
+    def check_messages(self) -> None:
+        """Every order has exactly the expected messages in the send log, each logged as sent."""
+        for order_id in self.ids:
+            logged = messages_of(self.engine, order_id)
+            kinds = {(m.kind, m.key.split("/")[2]) for m in logged}
+            assert kinds == EXPECTED, (order_id, kinds ^ EXPECTED)
+            assert all(m.status == "sent" for m in logged), [(m.key, m.status) for m in logged]
+
+
+def deliveries_by_key(received) -> Counter:  # noqa: ANN001
+    """How many times each message key reached the SMTP server."""
+    return Counter(r.message["X-Orderly-Key"] for r in received)
