@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -27,9 +28,17 @@ def start_workers(dev_env, settings, modes: list[str], log_dir: Path) -> list[su
            "ORDERLY_TASK_QUEUE": settings.task_queue, "ORDERLY_VAR_DIR": str(settings.var_dir),
            "ORDERLY_DATABASE_URL": settings.db_url, "ORDERLY_SECRET_KEY": "test-secret-key",
            "ORDERLY_LOG_FORMAT": "json"}
-    return [subprocess.Popen([ORDERLY, "worker"], env={**env, "ORDERLY_WORKER_MODE": mode},
-                             stdout=open(log_dir / f"worker-{i}.log", "w"), stderr=subprocess.STDOUT)
-            for i, mode in enumerate(modes)]
+    workers = [subprocess.Popen([ORDERLY, "worker"], env={**env, "ORDERLY_WORKER_MODE": mode},
+                                stdout=open(log_dir / f"worker-{i}.log", "w"), stderr=subprocess.STDOUT)
+               for i, mode in enumerate(modes)]
+    deadline = time.monotonic() + 60
+    for i, worker in enumerate(workers):  # every worker polls before the orders come (a slow start takes no part)
+        log = log_dir / f"worker-{i}.log"
+        while '"message": "worker (' not in log.read_text():
+            assert worker.poll() is None, f"worker {i} exited:\n{log.read_text()}"
+            assert time.monotonic() < deadline, f"worker {i} did not start:\n{log.read_text()}"
+            time.sleep(0.2)
+    return workers
 
 
 def stop(workers: list[subprocess.Popen]) -> list[int]:
