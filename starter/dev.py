@@ -117,6 +117,14 @@ async def run_dev(settings: Settings, port: int, ui_port: int) -> None:
     print("stopped; orders are kept in", settings.var_dir, flush=True)
 
 
+def email_line(settings: Settings) -> str:
+    if settings.email_backend == "outbox":
+        return f"  Email outbox     {settings.outbox_dir}/   (orderly outbox lists it)"
+    where = (f"{settings.smtp_host}:{settings.smtp_port}" if settings.email_backend == "smtp"
+             else settings.sendgrid_host)
+    return f"  Email            {settings.email_backend} ({where})   (orderly outbox lists every message's status)"
+
+
 def banner(settings: Settings, port: int, ui_port: int, log: Path) -> str:
     return "\n".join([
         "Orderly is running. Ctrl-C stops everything; orders are kept for the next start.",
@@ -128,7 +136,7 @@ def banner(settings: Settings, port: int, ui_port: int, log: Path) -> str:
         f"  Staff console    {settings.public_url}/staff   (admin token: {token_for(settings, 'admin')})",
         f"  HTTP API         {settings.public_url}/docs   (tokens per role in {settings.var_dir / 'secrets.json'})",
         f"  Read model       {settings.db_url}",
-        f"  Email outbox     {settings.outbox_dir}/   (orderly outbox lists it)",
+        email_line(settings),
         (f"  Customer data    encrypted in Temporal (key {settings.encryption_key_id or 'from settings'}); to read "
          "orders in the Web UI run: orderly codec-server" if settings.encryption == "on" else
          "  Customer data    NOT encrypted in Temporal (ORDERLY_ENCRYPTION=off)"),
