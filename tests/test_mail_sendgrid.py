@@ -173,3 +173,20 @@ def test_real_sendgrid_accepts_one_message(settings):
     receipt = run(acts, notice_for(MessageKind.order_confirmation, CUSTOMER, "SG-REAL", email=to))
     assert receipt.status == "sent", receipt.error
     assert receipt.provider_id and not receipt.provider_id.startswith("sendgrid:")
+
+
+class SlowAPI(RecordingHTTPServer):
+    def answer(self, request):
+        import time
+        time.sleep(1.5)
+        return super().answer(request)
+
+
+def test_a_timeout_is_transient(settings):
+    with SlowAPI() as slow:
+        config = sendgrid_settings(settings, slow.url).model_copy(update={"mail_timeout": 0.3})
+        acts = OrderActivities(config, make_engine(config.db_url), build_mailer(config),
+                               load_catalog(config.catalog_path))
+        with pytest.raises(ApplicationError, match="SendGrid not reachable") as raised:
+            run(acts, notice_for(MessageKind.order_confirmation, CUSTOMER, "SG-SLOW"))
+    assert raised.value.type == "TransientDeliveryError" and not raised.value.non_retryable

@@ -176,3 +176,20 @@ def test_a_department_with_neither_address_nor_webhook_alerts_staff_and_the_orde
                              "or ORDERLY_DEPARTMENT_WEBHOOKS")
     [alert] = messages_of(engine, "NOCH-1", "delivery_failed")
     assert alert.status == "sent" and "neither an email address nor a webhook" in alert.text
+
+
+def test_a_webhook_that_does_not_answer_in_time_or_at_all_is_transient():
+    from activities.mailer import TransientDeliveryError
+    from activities.webhooks import WebhookSender
+    from tests.channel_servers import free_port
+
+    class Slow(WebhookReceiver):
+        def answer(self, request):
+            time.sleep(1.5)
+            return super().answer(request)
+
+    with Slow(SECRET) as slow:
+        with pytest.raises(TransientDeliveryError, match="not reachable: ReadTimeout"):
+            WebhookSender(SECRET, timeout=0.3).post(slow.url, b"{}", "K/work_order/warehouse/1")
+    with pytest.raises(TransientDeliveryError, match="not reachable: ConnectError"):
+        WebhookSender(SECRET, timeout=0.3).post(f"http://127.0.0.1:{free_port()}/", b"{}", "K/work_order/warehouse/1")
