@@ -46,7 +46,7 @@ async def test_status_page_from_the_confirmation_email(web, client, settings, en
                                                               tracking_url="https://ups.example/1Z42",
                                                               expected_delivery_date=view.expected_fulfillment_date))
         page = await http.get(path)
-        assert 'href="https://ups.example/1Z42">1Z42</a>' in page.text
+        assert 'href="https://ups.example/1Z42" rel="noopener noreferrer">1Z42</a>' in page.text
 
         tampered = await http.get(path[:-3] + ("AAA" if not path.endswith("AAA") else "BBB"))
         assert tampered.status_code == 403 and "not valid" in tampered.text
