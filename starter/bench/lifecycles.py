@@ -13,6 +13,7 @@ change of load on a shared machine weighs on both alike):
 from __future__ import annotations
 
 import asyncio
+import math
 import os
 import platform
 import secrets
@@ -308,9 +309,9 @@ async def run(options: Options, console: Console) -> dict[str, Any]:
 
         origin = min(s for _n, _x, s, _e in rec.steps)
         series: dict[str, Any] = {}
-        for name, ids in (("orderly", orderly_ids), ("baseline", baseline_ids)):
+        for name, ids, spans in (("orderly", orderly_ids, [o_span]), ("baseline", baseline_ids, [b1_span, b2_span])):
             ends = [e for step, x, _s, e in rec.steps if x in ids and step.startswith("lifecycle:")]
-            t, rate = per_second(ends, origin, 2.0)
+            t, rate = per_second(ends, spans, origin, 2.0)
             series[name] = {"t": t, "per_second": rate}
         conf_points = sorted((submitted[x] - origin, c * 1000) for x, c in confirmed.items())
         series["confirmation"] = {"label": "orderly: submission → confirmation logged",
@@ -319,7 +320,13 @@ async def run(options: Options, console: Console) -> dict[str, Any]:
                       if x in orderly_ids and step.startswith("lifecycle:"))
         series["lifecycle"] = {"label": "orderly: whole lifecycle (incl. 1 s feedback delay)",
                                "t": [p[0] for p in life], "ms": [p[1] for p in life]}
-        report["series"] = {"bucket_seconds": 2.0, "origin": origin, **{k: series[k] for k in ("orderly", "baseline")}}
+        base_life = sorted((s - origin, (e - s) * 1000) for step, x, s, e in rec.steps
+                           if x in baseline_ids and step == "lifecycle:baseline")
+        series["baseline lifecycle"] = {"label": "baseline: whole lifecycle", "t": [p[0] for p in base_life],
+                                        "ms": [p[1] for p in base_life]}
+        report["series"] = {"bucket_seconds": 2.0, "origin": origin,
+                            **{k: {"t": v["t"], "per_second": [None if math.isnan(r) else r for r in v["per_second"]]}
+                               for k, v in series.items() if k in ("orderly", "baseline")}}
         options.out.mkdir(parents=True, exist_ok=True)
         json_path = options.out / "bench.json"
         report["files"] = {"json": str(json_path)}

@@ -49,15 +49,21 @@ def write_json(report: dict[str, Any], path: Path) -> None:
     path.write_text(json.dumps(report, indent=2, default=str) + "\n")
 
 
-def per_second(ends: list[float], origin: float, bucket: float) -> tuple[list[float], list[float]]:
-    """Completions per second in buckets of `bucket` seconds since `origin`: (bucket mid-points, rates)."""
-    if not ends:
-        return [], []
-    n = int((max(ends) - origin) // bucket) + 1
-    counts = [0] * n
-    for t in ends:
-        counts[int((t - origin) // bucket)] += 1
-    return [(i + 0.5) * bucket for i in range(n)], [c / bucket for c in counts]
+def per_second(ends: list[float], spans: list[tuple[float, float]], origin: float,
+               bucket: float) -> tuple[list[float], list[float]]:
+    """Completions per second in buckets of `bucket` seconds within each phase span, as (times since `origin`,
+    rates); a NaN between spans leaves a gap in the line rather than a run of zeros across another phase."""
+    times: list[float] = []
+    rates: list[float] = []
+    for start, end in spans:
+        n = max(1, math.ceil((end - start) / bucket))
+        counts = [0] * n
+        for t in ends:
+            if start <= t <= end:
+                counts[min(n - 1, int((t - start) // bucket))] += 1
+        times += [start - origin + (i + 0.5) * bucket for i in range(n)] + [end - origin]
+        rates += [c / bucket for c in counts] + [float("nan")]
+    return times, rates
 
 
 def write_chart(series: dict[str, Any], path: Path, title: str) -> None:
@@ -75,7 +81,7 @@ def write_chart(series: dict[str, Any], path: Path, title: str) -> None:
     top.set_ylabel("completed per second")
     top.legend(loc="upper right")
     top.grid(alpha=0.3)
-    for name, marker in (("confirmation", "o"), ("lifecycle", "x")):
+    for name, marker in (("confirmation", "o"), ("lifecycle", "x"), ("baseline lifecycle", "+")):
         s = series.get(name)
         if s and s["t"]:
             bottom.scatter(s["t"], s["ms"], s=8, marker=marker, alpha=0.6, label=s["label"])
