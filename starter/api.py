@@ -6,19 +6,22 @@ Every error has one shape: `{"error": {"kind": ..., "message": ..., "details": [
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Header, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from activities import message_log
 from activities.read_model import list_orders
 from models.catalog import Catalog
-from models.order import (Acknowledgement, ActionResult, Cancellation, DelayReport, FeedbackEntry, OrderForm,
-                          OrderStatus, OrderView, Shipment)
+from models.messages import Delivery
+from models.order import (Acknowledgement, ActionResult, Cancellation, DelayReport, FeedbackEntry, Input, OrderForm,
+                          OrderStatus, OrderView, Shipment, ShipmentCorrection)
 
 from . import orders
 from .auth import Caller, require
@@ -36,6 +39,30 @@ class OrderSummary(BaseModel):
     currency: str
     expected_fulfillment_date: str | None
     received_at: str
+
+
+class MessageSummary(BaseModel):
+    key: str
+    kind: str
+    channel: str
+    recipient: str
+    subject: str
+    status: str
+    attempts: int
+    last_error: str
+    provider_id: str
+    sent_at: str | None
+
+    @classmethod
+    def of(cls, m) -> "MessageSummary":  # noqa: ANN001
+        return cls(key=m.key, kind=m.kind, channel=m.channel, recipient=m.recipient, subject=m.subject,
+                   status=m.status, attempts=m.attempts, last_error=m.last_error, provider_id=m.provider_id,
+                   sent_at=m.sent_at.isoformat() if m.sent_at else None)
+
+
+class ResendRequest(Input):
+    key: str = Field(min_length=1, max_length=250, description="the message key, as `orderly outbox` shows it")
+    by: str = Field(default="", max_length=100, description="who asks (kept in the message's attempts)")
 
 
 class OrderPage(BaseModel):
@@ -138,6 +165,30 @@ def router() -> APIRouter:
     async def ship(order_id: str, shipment: Shipment, request: Request,
                    _c: Annotated[Caller, Depends(require(*ALLOWED["ship"]))]) -> ActionResult:
         return await orders.mark_shipped(client(request), order_id, shipment)
+
+    @api.post("/orders/{order_id}/shipment-corrections")
+    async def correct_shipment(order_id: str, correction: ShipmentCorrection, request: Request,
+                               _c: Annotated[Caller, Depends(require(*ALLOWED["correct_shipment"]))]) -> ActionResult:
+        """Correct the carrier, tracking or delivery date after shipping: the customer gets an update saying what
+        changed."""
+        return await orders.correct_shipment(client(request), order_id, correction)
+
+    @api.get("/orders/{order_id}/messages")
+    async def order_messages(order_id: str, request: Request,
+                             _c: Annotated[Caller, Depends(require(*ALLOWED["read"]))]) -> list[MessageSummary]:
+        """Every message sent (or being retried, or failed) for the order, with its delivery status."""
+        await orders.order_status(client(request), order_id)  # 404 for an unknown order
+        return [MessageSummary.of(m) for m in message_log.list_messages(request.app.state.engine, order_id)]
+
+    @api.post("/messages/resend")
+    async def resend(body: ResendRequest, request: Request,
+                     caller: Annotated[Caller, Depends(require(*ALLOWED["resend"]))]) -> Delivery:
+        """A new attempt at a failed message, under the same key (logged with who asked)."""
+        try:
+            return await asyncio.to_thread(message_log.resend, request.app.state.engine, request.app.state.settings,
+                                           body.key, body.by or caller.role)
+        except message_log.ResendRefused as e:
+            raise OrderError(e.kind, e.message) from e
 
     @api.post("/orders/{order_id}/delivery")
     async def deliver(order_id: str, request: Request,

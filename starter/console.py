@@ -8,6 +8,7 @@ Every action goes through the same workflow update as the API; a refusal is show
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 from datetime import datetime
 from typing import Any
@@ -18,9 +19,9 @@ from fastapi.responses import HTMLResponse, Response
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from pydantic import BaseModel, ValidationError
 
-from activities import read_model
+from activities import message_log, read_model
 from models.order import (Acknowledgement, Cancellation, Channel, DelayReport, FeedbackEntry, OrderStatus,
-                          Shipment)
+                          Shipment, ShipmentCorrection)
 
 from . import orders
 from .auth import Caller, fingerprint, role_of
@@ -37,6 +38,7 @@ ACTIONS: dict[str, tuple[str, type[BaseModel] | None, Any]] = {  # action -> (la
     "acknowledge": ("Acknowledge work order", Acknowledgement, orders.acknowledge),
     "delay": ("Report a delay", DelayReport, orders.report_delay),
     "ship": ("Mark shipped", Shipment, orders.mark_shipped),
+    "correct_shipment": ("Correct the shipment", ShipmentCorrection, orders.correct_shipment),
     "deliver": ("Mark delivered", None, orders.mark_delivered),
     "cancel": ("Cancel the order", Cancellation, orders.cancel),
     "feedback": ("Record feedback from a call", FeedbackEntry, orders.submit_feedback),
@@ -103,7 +105,8 @@ async def detail(request: Request, caller: Caller, order_id: str, status: int = 
     ack_departments = [d for d in pending if acknowledgement_refusal(caller.role, d) is None]
     return render(request, "staff_order.html", status, staff=caller, order=view, actions=ACTIONS, allowed=allowed,
                   ack_departments=ack_departments, pending=pending, today=today(request),
-                  messages=read_model.list_messages(request.app.state.engine, order_id),
+                  messages=message_log.list_messages(request.app.state.engine, order_id),
+                  may_resend=may(caller.role, "resend"),
                   ok=notes.get("ok"), error=notes.get("error"), values=notes.get("values", {}),
                   failed_action=notes.get("action"))
 
@@ -183,6 +186,20 @@ def router() -> APIRouter:
         if caller is None:
             return redirect(request, "/staff/login")
         return await detail(request, caller, order_id)
+
+    @console.post("/messages/resend", response_class=HTMLResponse)
+    async def resend(request: Request) -> HTMLResponse:
+        caller = require_staff(request, "resend")
+        data = await posted_form(request)
+        key, order_id = str(data.get("key", "")), str(data.get("order_id", ""))
+        try:
+            delivery = await asyncio.to_thread(message_log.resend, request.app.state.engine,
+                                               request.app.state.settings, key, f"console:{caller.role}")
+        except message_log.ResendRefused as e:
+            return await detail(request, caller, order_id, 409, error=f"Not resent: {e.message}")
+        if delivery.status == "sent":
+            return await detail(request, caller, order_id, ok=f"Resent {key} to {delivery.recipient}")
+        return await detail(request, caller, order_id, 502, error=f"The resend of {key} failed too: {delivery.error}")
 
     @console.post("/orders/{order_id}/{action}", response_class=HTMLResponse)
     async def act(order_id: str, action: str, request: Request) -> HTMLResponse:

@@ -14,9 +14,11 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     "acknowledge": ("warehouse", "accounts", "manufacturer", "admin"),
     "delay": ("warehouse", "manufacturer", "admin"),
     "ship": ("warehouse", "admin"),
+    "correct_shipment": ("warehouse", "admin"),
     "deliver": ("warehouse", "admin"),
     "cancel": ("customer-service", "admin"),
     "feedback": ("customer-service", "admin"),
+    "resend": ("customer-service", "admin"),
 }
 INTERNAL_DEPARTMENTS = {WAREHOUSE: "warehouse", ACCOUNTS_RECEIVABLE: "accounts"}
 

@@ -26,12 +26,13 @@ API_ROUTES = {  # action -> (method, path, body): bodies that are malformed, so 
     "acknowledge": ("POST", "/api/orders/NOPE/acknowledgements", {}),
     "delay": ("POST", "/api/orders/NOPE/delays", {}),
     "ship": ("POST", "/api/orders/NOPE/shipments", {}),
+    "correct_shipment": ("POST", "/api/orders/NOPE/shipment-corrections", {"carrier": ""}),
+    "resend": ("POST", "/api/messages/resend", {"key": "NOPE/order_confirmation/customer/1"}),
     "deliver": ("POST", "/api/orders/NOPE/delivery", None),
     "cancel": ("POST", "/api/orders/NOPE/cancellation", {}),
     "feedback": ("POST", "/api/orders/NOPE/feedback", {}),
 }
-CONSOLE_ACTIONS = {"acknowledge": "acknowledge", "delay": "delay", "ship": "ship", "deliver": "deliver",
-                   "cancel": "cancel", "feedback": "feedback"}
+CONSOLE_ACTIONS = ("acknowledge", "delay", "ship", "correct_shipment", "deliver", "cancel", "feedback")
 
 
 def test_every_action_has_a_route_and_every_route_is_in_the_matrix():
