@@ -17,7 +17,8 @@ import pytest
 from temporalio.client import WorkflowHistory
 from temporalio.worker import Replayer
 
-from models.order import Acknowledgement, Cancellation, DelayReport, FeedbackEntry, OrderStatus, Shipment
+from models.order import (Acknowledgement, Cancellation, DelayReport, FeedbackEntry, OrderStatus, Shipment,
+                          ShipmentCorrection)
 from models.settings import Settings
 from starter import orders
 from starter.payload_encryption import data_converter_for
@@ -59,6 +60,7 @@ async def run_scenarios(client, settings, monkeypatch) -> list[str]:
     await orders.mark_shipped(client, "HIST-COMPLETED", Shipment(carrier="UPS", tracking_number="1Z",
                                                                   expected_delivery_date=due + timedelta(days=5)))
     await wait_for(client, "HIST-COMPLETED", lambda v: v.status is OrderStatus.shipped)
+    await orders.correct_shipment(client, "HIST-COMPLETED", ShipmentCorrection(tracking_number="1Z-NEW"))
     await orders.mark_delivered(client, "HIST-COMPLETED")
     await wait_for(client, "HIST-COMPLETED", lambda v: any(e.kind == "message" and "feedback" in e.text
                                                            for e in v.timeline))
