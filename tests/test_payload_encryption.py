@@ -142,7 +142,7 @@ def test_keys_as_json_or_pairs_in_standard_or_url_safe_base64():
     ('{"a": 1}', "every key must be a base64 string"),
     ("bad id:" + "A" * 44, "key id 'bad id' must be 1-64 letters"),
     ("a:{k},a:{k}", "key id 'a' is given twice"),
-])
+], ids=["short-key", "not-base64", "no-id", "bad-json", "not-a-string", "bad-id", "twice"])
 def test_malformed_keys_are_refused_with_what_is_wrong_and_no_key_material(raw, message):
     raw = raw.replace("{k}", new_key())
     with pytest.raises(EncryptionSettingsError) as refused:
