@@ -54,12 +54,6 @@ class Recorder:
         self.steps.append((name, order_id, start, time.time()))
         return result
 
-    def durations(self, name: str) -> list[float]:
-        return [end - start for n, _o, start, end in self.steps if n == name]
-
-    def names(self) -> list[str]:
-        return sorted({n for n, *_ in self.steps})
-
 
 class MessageWatch:
     """Follows the send log (the read model's `messages` table) so staff act when their email arrives, as they would:

@@ -18,7 +18,6 @@ import os
 import platform
 import secrets
 import sqlite3
-import time
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -30,7 +29,6 @@ import psutil
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from .baseline import BaselineWorkflow
 from .driver import (EXPECTED_MESSAGES, BaselineDriver, MessageWatch, OrderDriver, Recorder, run_pool)
 from .report import MB, latency, per_second, print_summary, ratio, target, write_chart, write_json
 from .serve import SENDS_LOG
