@@ -77,7 +77,7 @@ class OrderActions(OrderState):
             return self.result("Form complete; the order is being confirmed")
         self.record("form_resubmitted", f"Form resubmitted, still {len(check.problems)} problem(s): "
                                         + ", ".join(p.field for p in check.problems))
-        await self.save()
+        await self.save_from_handler()
         return self.result(f"The form still has {len(check.problems)} problem(s)")
 
     @complete_form.validator
@@ -99,7 +99,7 @@ class OrderActions(OrderState):
         self.view.acknowledged[ack.department] = workflow.now()
         self.record("acknowledged", f"Work order acknowledged by {ack.department}" + (f" ({ack.by})" if ack.by else ""),
                     department=ack.department)
-        await self.save()
+        await self.save_from_handler()
         return self.result(f"Work order acknowledged by {ack.department}")
 
     @acknowledge.validator
@@ -125,7 +125,7 @@ class OrderActions(OrderState):
                       previous_date=previous.isoformat(), reason=delay.reason)
         await self.tell(CUSTOMER, MessageKind.delay_notice, **change)
         await self.tell_all(self.view.work_orders, MessageKind.work_order_change, **change)
-        await self.save()
+        await self.save_from_handler()
         return self.result(f"Delay recorded; the customer and {len(self.view.work_orders)} department(s) were told "
                            f"the new date {delay.new_date}")
 
@@ -179,7 +179,7 @@ class OrderActions(OrderState):
             f"{c['label']} {c['now']} (was {c['was']})" for c in described), revision=revision)
         await self.tell(CUSTOMER, MessageKind.shipping_notice, revision=str(revision), changes=described,
                         reason=correction.reason)
-        await self.save()
+        await self.save_from_handler()
         return self.result(f"Shipping details corrected ({', '.join(c['label'].lower() for c in described)}); "
                            "the customer is being told what changed")
 
@@ -210,7 +210,7 @@ class OrderActions(OrderState):
     async def mark_delivered(self) -> ActionResult:
         self.view.delivered_at = workflow.now()
         self.set_status(OrderStatus.delivered, "Delivered to the customer")
-        await self.save()
+        await self.save_from_handler()
         return self.result("Delivery recorded; feedback will be requested after the policy's delay")
 
     @mark_delivered.validator
@@ -227,7 +227,7 @@ class OrderActions(OrderState):
     async def submit_feedback(self, feedback: FeedbackEntry) -> ActionResult:
         self.view.feedback = feedback.model_copy(update={"received_at": workflow.now()})
         self.record("feedback", f"Feedback received: {feedback.rating}/5", rating=feedback.rating)
-        await self.save()
+        await self.save_from_handler()
         return self.result("Thank you: feedback recorded")
 
     @submit_feedback.validator

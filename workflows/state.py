@@ -107,6 +107,19 @@ class OrderState:
         async with self.save_lock:
             await self.save_now()
 
+    async def save_from_handler(self) -> None:
+        """How update handlers save: the save runs in the background and the handler returns at once.
+
+        A local activity awaited inside an update handler completes at a moment that depends on timing, while the
+        main process may be issuing its own commands; on replay the local activity resolves at once, so the update's
+        completion could land in another place among those commands and the history would no longer replay (seen
+        after a Temporal server restart). Not waiting for the save keeps each update's completion in one place.
+        """
+        if workflow.patched("handlers-do-not-wait-for-saves"):
+            self.start_background(self.save())
+        else:
+            await self.save()
+
     async def save_now(self) -> None:
         events = self.view.timeline[self.saved_seq:]
         snapshot = OrderSnapshot(view=self.view.model_copy(update={"timeline": []}), events=events)
@@ -191,8 +204,11 @@ class OrderState:
         self.background.append(asyncio.ensure_future(work))
 
     async def finish_background_work(self) -> None:
+        """Wait for the reminders, the handlers and the saves they started, so the last state reaches the read model."""
         await asyncio.gather(*self.background)
         await workflow.wait_condition(workflow.all_handlers_finished)
+        while pending := [task for task in self.background if not task.done()]:
+            await asyncio.gather(*pending)
 
     # ---- dates in the company's timezone ----
 
