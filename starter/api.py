@@ -118,9 +118,15 @@ def router() -> APIRouter:
                            caller: Annotated[Caller, Depends(require(*ALLOWED["create"]))],
                            idempotency_key: Annotated[str | None, Header(max_length=200)] = None) -> Any:
         """Start an order. A well-formed but incomplete form starts it as `incomplete`, with the problems listed."""
-        if idempotency_key and not form.order_id:
+        keyed = bool(idempotency_key and not form.order_id)
+        if keyed:
             form = form.model_copy(update={"order_id": order_id_for_key(caller, idempotency_key)})
         result = await orders.submit_order(client(request), request.app.state.settings, form)
+        if result.duplicate and keyed:
+            first = await orders.original_form(client(request), result.order_id)
+            if first.model_dump(exclude={"order_id"}) != form.model_dump(exclude={"order_id"}):
+                raise OrderError("refused", f"This Idempotency-Key was already used for order {result.order_id} "
+                                            "with a different form; use a new key for a new order")
         return JSONResponse(result.model_dump(mode="json"), status_code=200 if result.duplicate else 201)
 
     @api.get("/orders")

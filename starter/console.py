@@ -9,7 +9,6 @@ Every action goes through the same workflow update as the API; a refusal is show
 from __future__ import annotations
 
 import asyncio
-import secrets
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -29,11 +28,14 @@ from .order_form import blank_page, read_post
 from .orders import OrderError
 from .pages import Refusal, is_https, posted_form, redirect, render
 from .permissions import ALLOWED, STAFF_ROLES, acknowledgement_refusal, may
-from .web import FORM_TOKEN, as_refusal, web_order_id
+from .web import as_refusal, settled, web_order_id
 
 SESSION_COOKIE = "orderly_staff"
+FLASH_COOKIE = "orderly_flash"
 SESSION_HOURS = 12
 OPEN = (OrderStatus.confirmed.value, OrderStatus.delayed.value)
+FINISHED = (OrderStatus.completed, OrderStatus.cancelled, OrderStatus.expired)
+CLOSED = (OrderStatus.shipped, OrderStatus.delivered, *FINISHED)  # past cancelling
 ACTIONS: dict[str, tuple[str, type[BaseModel] | None, Any]] = {  # action -> (label, input model, orders function)
     "acknowledge": ("Acknowledge work order", Acknowledgement, orders.acknowledge),
     "delay": ("Report a delay", DelayReport, orders.report_delay),
@@ -101,14 +103,30 @@ async def detail(request: Request, caller: Caller, order_id: str, status: int = 
     except OrderError as e:
         raise as_refusal(e) from e
     pending = [d for d in view.work_orders if d not in view.acknowledged]
-    allowed = {a: may(caller.role, a) for a in ACTIONS}
     ack_departments = [d for d in pending if acknowledgement_refusal(caller.role, d) is None]
+    allowed = {a: may(caller.role, a) and applies(a, view, ack_departments) for a in ACTIONS}
+    makers = {m.id: m.name for m in request.app.state.catalog.manufacturers} | {"warehouse": "Warehouse"}
     return render(request, "staff_order.html", status, staff=caller, order=view, actions=ACTIONS, allowed=allowed,
+                  makers=makers,
                   ack_departments=ack_departments, pending=pending, today=today(request),
                   messages=message_log.list_messages(request.app.state.engine, order_id),
                   may_resend=may(caller.role, "resend"),
                   ok=notes.get("ok"), error=notes.get("error"), values=notes.get("values", {}),
                   failed_action=notes.get("action"))
+
+
+def applies(action: str, view, ack_departments: list[str]) -> bool:  # noqa: ANN001
+    """Whether the action makes sense for the order as it is (the workflow still has the last word)."""
+    status = view.status
+    return {
+        "acknowledge": bool(ack_departments) and status not in FINISHED,
+        "delay": status.is_open_for_fulfillment,
+        "ship": status.is_open_for_fulfillment,
+        "correct_shipment": status is OrderStatus.shipped,
+        "deliver": status is OrderStatus.shipped,
+        "cancel": status not in CLOSED and view.shipment is None and not view.cancel_reason,
+        "feedback": status is OrderStatus.delivered and view.feedback is None,
+    }[action]
 
 
 def action_input(action: str, data: dict[str, str]) -> BaseModel | None:
@@ -155,10 +173,9 @@ def router() -> APIRouter:
         chosen = status if status in {s.value for s in OrderStatus} else None
         return render(request, "staff_home.html", staff=caller, **overview(request, chosen))
 
-    def phone_form(request: Request, caller: Caller, page, status: int = 200, form_token: str = ""):  # noqa: ANN001, ANN202
+    def phone_form(request: Request, caller: Caller, page, status: int = 200):  # noqa: ANN001, ANN202
         return render(request, "order_form.html", status, staff=caller, form=page, catalog=request.app.state.catalog,
-                      heading="New phone order", action="/staff/orders/new", submit_label="Create the order",
-                      form_token=form_token or secrets.token_hex(16))
+                      heading="New phone order", action="/staff/orders/new", submit_label="Create the order")
 
     @console.get("/orders/new", response_class=HTMLResponse)
     async def new_phone_order(request: Request) -> HTMLResponse:
@@ -169,23 +186,29 @@ def router() -> APIRouter:
     async def create_phone_order(request: Request) -> Response:
         caller = require_staff(request, "create")
         data = await posted_form(request)
-        form_token = str(data.get("form_token", ""))
-        form_token = form_token if FORM_TOKEN.match(form_token) else ""
-        form, page = read_post(data, request.app.state.catalog, Channel.phone, web_order_id(request, form_token))
+        form, page = read_post(data, request.app.state.catalog, Channel.phone)
         if form is None:
-            return phone_form(request, caller, page, 422, form_token)
+            return phone_form(request, caller, page, 422)
+        form.order_id = web_order_id(request, form)
         try:
             result = await orders.submit_order(request.app.state.client, request.app.state.settings, form)
         except OrderError as e:
             raise as_refusal(e) from e
-        return redirect(request, f"/staff/orders/{result.order_id}")
+        await settled(request, result.order_id)
+        return with_flash(redirect(request, f"/staff/orders/{result.order_id}"), result.message)
 
     @console.get("/orders/{order_id}", response_class=HTMLResponse)
     async def order_page(order_id: str, request: Request) -> Response:
         caller = signed_in(request)
         if caller is None:
             return redirect(request, "/staff/login")
-        return await detail(request, caller, order_id)
+        response = await detail(request, caller, order_id, ok=request.cookies.get(FLASH_COOKIE))
+        response.delete_cookie(FLASH_COOKIE, path="/staff")
+        return response
+
+    @console.get("/orders/{order_id}/{action}", include_in_schema=False)
+    async def action_url(order_id: str, action: str, request: Request) -> Response:
+        return redirect(request, f"/staff/orders/{order_id}")  # a reload or a bookmark of a form's address
 
     @console.post("/messages/resend", response_class=HTMLResponse)
     async def resend(request: Request) -> HTMLResponse:
@@ -198,7 +221,7 @@ def router() -> APIRouter:
         except message_log.ResendRefused as e:
             return await detail(request, caller, order_id, 409, error=f"Not resent: {e.message}")
         if delivery.status == "sent":
-            return await detail(request, caller, order_id, ok=f"Resent {key} to {delivery.recipient}")
+            return with_flash(redirect(request, f"/staff/orders/{order_id}"), f"Resent {key} to {delivery.recipient}")
         return await detail(request, caller, order_id, 502, error=f"The resend of {key} failed too: {delivery.error}")
 
     @console.post("/orders/{order_id}/{action}", response_class=HTMLResponse)
@@ -225,6 +248,12 @@ def router() -> APIRouter:
                 raise as_refusal(e) from e
             return await detail(request, caller, order_id, 409, error=f"Refused: {e.message}", values=data,
                                 action=action)
-        return await detail(request, caller, order_id, ok=result.message)
+        return with_flash(redirect(request, f"/staff/orders/{order_id}"), result.message)
 
     return console
+
+
+def with_flash(response: Response, message: str) -> Response:
+    """Carry an action's result to the page the browser is sent to next (post, redirect, get)."""
+    response.set_cookie(FLASH_COOKIE, message[:300], max_age=60, httponly=True, samesite="strict", path="/staff")
+    return response

@@ -15,7 +15,7 @@ from starlette.datastructures import FormData
 
 from models.catalog import Catalog, FormField, Product
 from models.order import Channel, FieldProblem, OrderForm
-from models.validation import validate_form
+from models.validation import MAX_QUANTITY, validate_form
 
 from .pages import CSRF_FIELD
 
@@ -83,8 +83,7 @@ def page_for(form: OrderForm, problems: list[FieldProblem], catalog: Catalog) ->
     return page
 
 
-def read_post(data: FormData, catalog: Catalog, channel: Channel,
-              order_id: str | None = None) -> tuple[OrderForm | None, FormPage]:
+def read_post(data: FormData, catalog: Catalog, channel: Channel) -> tuple[OrderForm | None, FormPage]:
     """The posted form as an `OrderForm` when it is complete and valid; otherwise None and the page to show again."""
     values = {k: v.strip() for k, v in data.items() if isinstance(v, str) and k != CSRF_FIELD}
     slots = sorted((slot_for(catalog, int(m.group(1)), values[k]) for k in values if (m := SLOT_NAME.match(k))),
@@ -95,14 +94,17 @@ def read_post(data: FormData, catalog: Catalog, channel: Channel,
         quantity = values.get(f"line-{slot.n}-quantity", "")
         if quantity in ("", "0"):
             continue
-        if not re.fullmatch(r"-?\d{1,9}", quantity):
+        if not re.fullmatch(r"-?\d+", quantity):
             page.errors[f"line-{slot.n}-quantity"] = "Enter the quantity as a whole number"
+            continue
+        if len(quantity) > 6:
+            page.errors[f"line-{slot.n}-quantity"] = f"Quantity must be between 1 and {MAX_QUANTITY}"
             continue
         options = {f.name: values[f"line-{slot.n}-{f.name}"] for f in slot.fields
                    if values.get(f"line-{slot.n}-{f.name}")}
         lines.append({"sku": slot.sku, "quantity": int(quantity), "options": options})
         slot_of_line.append(slot.n)
-    body = {"order_id": order_id, "channel": channel.value, "lines": lines, "notes": values.get("notes", ""),
+    body = {"channel": channel.value, "lines": lines, "notes": values.get("notes", ""),
             "customer": {name.split(".")[1]: values.get(name, "") for name, *_ in CUSTOMER_FIELDS},
             "shipping_address": {name.split(".")[1]: values.get(name, "") for name, *_ in ADDRESS_FIELDS}}
     try:

@@ -100,6 +100,15 @@ async def submitted_form(client: Client, order_id: str) -> OrderForm:
     return await _query(client, order_id, OrderWorkflow.submitted_form)
 
 
+async def original_form(client: Client, order_id: str) -> OrderForm:
+    """The form the order was started with (the workflow's input, first event of its history)."""
+    async for event in handle_for(client, order_id).fetch_history_events():
+        payloads = event.workflow_execution_started_event_attributes.input.payloads
+        [start] = await client.data_converter.decode(payloads, [OrderStart])
+        return start.form
+    raise OrderError("not_found", f"No order {order_id!r}")
+
+
 async def _query(client: Client, order_id: str, query: Any) -> Any:
     try:
         return await handle_for(client, order_id).query(query)

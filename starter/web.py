@@ -7,24 +7,23 @@ saying so. The pages use the same validator and the same workflow updates as the
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hashlib
-import re
-import secrets
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
 from models.links import LinkError, sign, verify
-from models.order import Channel, FeedbackEntry, OrderStatus, OrderView
+from models.order import Channel, FeedbackEntry, OrderForm, OrderStatus, OrderView
 
 from . import orders
 from .order_form import blank_page, page_for, read_post
 from .orders import OrderError
 from .pages import CSRF_COOKIE, Refusal, posted_form, redirect, render
 
-CUSTOMER_EVENTS = ("received", "status:", "accepted", "form_completed", "feedback")
-FORM_TOKEN = re.compile(r"^[0-9a-f]{32}$")
+CUSTOMER_EVENTS = ("received", "status:", "accepted", "form_completed", "shipment_corrected", "feedback")
 
 
 def check_link(request: Request, order_id: str, token: str, purpose: str) -> None:
@@ -57,12 +56,24 @@ def as_refusal(e: OrderError) -> Refusal:
     return Refusal(409, "That could not be done", e.message)
 
 
-def web_order_id(request: Request, form_token: str) -> str | None:
-    """The order number a form page will create: the same page submitted twice makes one order, not two."""
+def web_order_id(request: Request, form: OrderForm) -> str | None:
+    """The order number of a form placed from this browser: the same order placed twice (a double click, or Back and
+    Place order again) is one order; a different one is a new order."""
     cookie = request.cookies.get(CSRF_COOKIE, "")
-    if not FORM_TOKEN.match(form_token) or not cookie:
+    if not cookie:
         return None
-    return "W-" + hashlib.sha256(f"{cookie}:{form_token}".encode()).hexdigest()[:12].upper()
+    content = form.model_dump_json(exclude={"order_id"})
+    return "W-" + hashlib.sha256(f"{cookie}:{content}".encode()).hexdigest()[:12].upper()
+
+
+async def settled(request: Request, order_id: str, timeout: float = 3.0) -> None:
+    """Wait (briefly) until the order is past `received`, so the page shown next tells its real state."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    with contextlib.suppress(OrderError):
+        while (await orders.order_status(request.app.state.client, order_id)).status is OrderStatus.received:
+            if asyncio.get_running_loop().time() > deadline:
+                return
+            await asyncio.sleep(0.1)
 
 
 def router() -> APIRouter:
@@ -71,32 +82,38 @@ def router() -> APIRouter:
     def order_form(request: Request, form, status: int = 200, **values) -> HTMLResponse:  # noqa: ANN001
         return render(request, "order_form.html", status, form=form, catalog=request.app.state.catalog, **values)
 
-    @pages.get("/", response_class=HTMLResponse)
+    @pages.api_route("/", methods=["GET", "HEAD"], response_class=HTMLResponse)
     async def new_order(request: Request) -> HTMLResponse:
         return order_form(request, blank_page(request.app.state.catalog), heading="Place an order", action="/",
-                          submit_label="Place order", form_token=secrets.token_hex(16))
+                          submit_label="Place order")
 
     @pages.post("/", response_class=HTMLResponse)
     async def place_order(request: Request) -> Response:
         data = await posted_form(request)
-        form_token = str(data.get("form_token", ""))
-        form, page = read_post(data, request.app.state.catalog, Channel.web, web_order_id(request, form_token))
+        form, page = read_post(data, request.app.state.catalog, Channel.web)
         if form is None:
-            return order_form(request, page, 422, heading="Place an order", action="/", submit_label="Place order",
-                              form_token=form_token if FORM_TOKEN.match(form_token) else secrets.token_hex(16))
+            return order_form(request, page, 422, heading="Place an order", action="/", submit_label="Place order")
+        form.order_id = web_order_id(request, form)
         try:
             result = await orders.submit_order(request.app.state.client, request.app.state.settings, form)
         except OrderError as e:
             raise as_refusal(e) from e
-        return redirect(request, link(request, result.order_id, "status") + "&placed=1")
+        await settled(request, result.order_id)
+        return redirect(request, link(request, result.order_id, "status")
+                        + ("&again=1" if result.duplicate else "&placed=1"))
+
+    @pages.get("/favicon.ico", include_in_schema=False)
+    async def favicon() -> Response:
+        return Response(status_code=204)
 
     @pages.get("/orders/{order_id}", response_class=HTMLResponse)
-    async def order_status_page(order_id: str, request: Request, t: str = "", placed: str = "") -> HTMLResponse:
+    async def order_status_page(order_id: str, request: Request, t: str = "", placed: str = "",
+                                again: str = "") -> HTMLResponse:
         check_link(request, order_id, t, "status")
         view = await load(request, order_id)
         timeline = [e for e in view.timeline if e.kind.startswith(CUSTOMER_EVENTS)]
         survey_open = view.status is OrderStatus.delivered and view.feedback is None
-        return render(request, "status.html", order=view, timeline=timeline, placed=bool(placed),
+        return render(request, "status.html", order=view, timeline=timeline, placed=bool(placed), again=bool(again),
                       form_url=link(request, order_id, "form") if view.status is OrderStatus.incomplete else None,
                       survey_url=link(request, order_id, "survey") if survey_open else None)
 
@@ -123,14 +140,15 @@ def router() -> APIRouter:
         check_link(request, order_id, t, "form")
         data = await posted_form(request)
         view = await load(request, order_id)
-        form, page = read_post(data, request.app.state.catalog, view.channel, order_id)
+        form, page = read_post(data, request.app.state.catalog, view.channel)
         if form is None:
             return await completion_page(request, order_id, t, page, 422)
         try:
             await orders.complete_form(request.app.state.client, order_id, form)
         except OrderError as e:
             raise as_refusal(e) from e
-        return redirect(request, link(request, order_id, "status"))
+        await settled(request, order_id)
+        return redirect(request, link(request, order_id, "status") + "&placed=1")
 
     def survey(request: Request, view: OrderView, t: str, status: int = 200, **values) -> HTMLResponse:  # noqa: ANN003
         if view.feedback is not None:
@@ -165,7 +183,12 @@ def router() -> APIRouter:
         try:
             await orders.submit_feedback(request.app.state.client, order_id, entry)
         except OrderError as e:
-            return render(request, "message.html", 409, heading="Your answer was not recorded", message=e.message)
+            view = await load(request, order_id)
+            if view.feedback is not None:  # answered before (another tab, or Back and Send again)
+                return survey(request, view, t)
+            return render(request, "message.html", 409, heading="Your answer was not recorded",
+                          message="The survey for this order is closed. Thank you all the same.",
+                          link=link(request, order_id, "status"), link_text="See your order")
         return render(request, "message.html", heading="Thank you",
                       message="Your feedback is recorded. It helps us do better.",
                       link=link(request, order_id, "status"), link_text="See your order")

@@ -69,6 +69,8 @@ async def test_idempotent_create_by_key_or_order_id(http, engine):
     assert first.json()["order_id"] == again.json()["order_id"] and again.json()["duplicate"] is True
     other = await http.post("/api/orders", json=form(), headers={**auth("service"), "Idempotency-Key": "other"})
     assert other.json()["order_id"] != first.json()["order_id"]
+    reused = await http.post("/api/orders", json=form(notes="a different order"), headers=headers)
+    assert_error(reused, 409, "refused", "already used for order " + first.json()["order_id"])
     by_id = [await http.post("/api/orders", json=form(order_id="API-IDEM"), headers=auth("service"))
              for _ in range(2)]
     assert [r.status_code for r in by_id] == [201, 200]

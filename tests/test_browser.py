@@ -86,8 +86,13 @@ async def test_a_customer_orders_a_sofa_and_the_warehouse_ships_it(chromium, web
     await staff.select_option("#department", "warehouse")
     await staff.click("#action-acknowledge button")
     await staff.wait_for_selector("#action-ok")
-    await staff.click("#action-deliver button")  # too early: the workflow refuses, the console says why
-    assert "Refused:" in await staff.locator("#action-error").inner_text()
+    assert await staff.locator("#action-deliver").count() == 0, "only actions that apply now are offered"
+    await staff.fill("#carrier", "UPS")
+    await staff.fill("#tracking_number", "1Z999AA10123456784")
+    await staff.fill("#expected_delivery_date", "2020-01-01")  # a typo: the workflow refuses, the console says why
+    await staff.click("#action-ship button")
+    assert "is in the past" in await staff.locator("#action-error").inner_text()
+    assert await staff.input_value("#tracking_number") == "1Z999AA10123456784", "what was typed is kept"
     await staff.fill("#carrier", "UPS")
     await staff.fill("#tracking_number", "1Z999AA10123456784")
     await staff.fill("#tracking_url", "https://track.example/1Z999AA10123456784")

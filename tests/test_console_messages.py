@@ -43,7 +43,10 @@ async def test_a_failed_message_is_shown_and_resent_once_by_staff(client, settin
             csrf = hidden(page, "csrf")
             resent = await cs.post("/staff/messages/resend", data={"csrf": csrf, "key": failed.key,
                                                                    "order_id": "RESEND-1"})
-            assert resent.status_code == 200 and f"Resent {failed.key}" in resent.text
+            assert resent.status_code == 303
+            resent = await cs.get(resent.headers["location"])
+            assert f"Resent {failed.key}" in resent.text
+            assert "Resent" not in (await cs.get("/staff/orders/RESEND-1")).text, "the note is shown once"
             again = await cs.post("/staff/messages/resend", data={"csrf": csrf, "key": failed.key,
                                                                   "order_id": "RESEND-1"})
             assert again.status_code == 409 and "already sent" in again.text

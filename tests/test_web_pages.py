@@ -71,7 +71,7 @@ async def test_order_form_shows_each_products_fields_and_keeps_values_on_error(b
     assert "Three-seat sofa" in html and 'name="line-0-fabric"' in html
     assert re.search(r'for="line-0-fabric">Fabric <span class="req"', html), "required fields are marked"
     assert '<option value="velvet">velvet</option>' in html, "choices are offered as a select"
-    form = {**base, "form_token": hidden(html, "form_token"), **CUSTOMER, "line-0-sku": "SOFA-3S",
+    form = {**base, **CUSTOMER, "line-0-sku": "SOFA-3S",
             "line-0-quantity": "1", "line-0-color": "olive", "notes": "<b>ring twice</b>"}
     refused = await browser.post("/", data=form)
     assert refused.status_code == 422
@@ -88,8 +88,12 @@ async def test_order_form_shows_each_products_fields_and_keeps_values_on_error(b
     view = await wait_for(client, order_id, lambda v: v.status is OrderStatus.confirmed)
     assert view.channel.value == "web" and view.lines[0].options == {"fabric": "velvet", "color": "olive"}
 
-    again = await browser.post("/", data={**form, "line-0-fabric": "velvet"})  # the same page submitted twice
+    # the same order placed again (a double click, or Back and Place order): one order, and the page says so
+    again = await browser.post("/", data={**form, "line-0-fabric": "velvet"})
     assert again.status_code == 303 and order_id in again.headers["location"]
+    assert 'id="again"' in (await browser.get(again.headers["location"])).text
+    other = await browser.post("/", data={**form, "line-0-fabric": "linen"})  # a different order is a new one
+    assert order_id not in other.headers["location"]
     assert len(messages_of(engine, order_id, "order_confirmation")) == 1
 
 
@@ -142,8 +146,12 @@ async def staff_session(web: str, token: str) -> httpx.AsyncClient:
 
 
 async def staff_post(http: httpx.AsyncClient, path: str, **fields: str) -> httpx.Response:
+    """Post a console form as a browser does: an accepted action redirects back to the order (post, redirect, get)."""
     page = await http.get(path.rsplit("/", 1)[0])
-    return await http.post(path, data={"csrf": hidden(page.text, "csrf"), **fields})
+    response = await http.post(path, data={"csrf": hidden(page.text, "csrf"), **fields})
+    if response.status_code == 303:
+        response = await http.get(response.headers["location"])
+    return response
 
 
 async def test_staff_console_drives_an_order_and_shows_refusals(web, client, settings, engine):
@@ -191,7 +199,7 @@ async def test_customer_service_takes_a_phone_order_with_the_same_form(web, clie
     cs = await staff_session(web, "token-customer-service")
     page = await cs.get("/staff/orders/new")
     assert page.status_code == 200 and 'name="line-0-fabric"' in page.text
-    form = {"csrf": hidden(page.text, "csrf"), "form_token": hidden(page.text, "form_token"), **CUSTOMER,
+    form = {"csrf": hidden(page.text, "csrf"), **CUSTOMER,
             "line-4-sku": "CUSHION", "line-4-quantity": "abc", "line-4-color": "navy"}
     refused = await cs.post("/staff/orders/new", data=form)
     assert refused.status_code == 422 and error_for(refused.text, "line-4-quantity") == (
