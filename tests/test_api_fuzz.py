@@ -33,6 +33,8 @@ async def test_no_input_makes_the_api_fail_with_a_server_error(web, client, sett
     assert process.returncode == 0, text[-6000:]
     selected = re.search(r"Selected: (\d+)/(\d+)", text)
     assert selected and selected.group(1) == selected.group(2) and f"Tested: {selected.group(1)}" in text, text[-3000:]
-    assert "Missing test data" not in text, text[-3000:]
+    # the routes of an order reach the workflow (not 404s) with the pinned order id; a resend names a random key
+    missing = text.split("Missing test data", 1)[1].split("\n\n", 2)[1] if "Missing test data" in text else ""
+    assert "{order_id}" not in missing, text[-3000:]
     view = await orders.order_status(client, order.order_id)
     assert view.order_id == order.order_id, "the fuzzed order is still readable: the workflow survived it"
