@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import contextlib
 import secrets
+from datetime import timedelta
 from typing import Any
 
 from temporalio.client import (Client, WithStartWorkflowOperation, WorkflowHandle, WorkflowQueryFailedError,
-                              WorkflowUpdateFailedError)
+                              WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError)
 from temporalio.common import SearchAttributePair, TypedSearchAttributes, WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
@@ -25,6 +26,9 @@ from workflows.order import OrderWorkflow
 from workflows.search_attributes import ORDER_STATUS
 
 from .observability import ORDERS_CREATED
+
+
+UPDATE_TIMEOUT = timedelta(seconds=30)  # a staff action waits this long for the order's worker to answer
 
 
 class OrderError(Exception):
@@ -124,10 +128,14 @@ async def _update(client: Client, order_id: str, update: Any, arg: Any = None) -
     handle = handle_for(client, order_id)
     try:
         if arg is None:
-            return await handle.execute_update(update)
-        return await handle.execute_update(update, arg)
+            return await handle.execute_update(update, rpc_timeout=UPDATE_TIMEOUT)
+        return await handle.execute_update(update, arg, rpc_timeout=UPDATE_TIMEOUT)
     except WorkflowUpdateFailedError as e:
         raise _as_order_error(e, order_id) from e
+    except WorkflowUpdateRPCTimeoutOrCancelledError as e:
+        raise OrderError("unavailable", f"Order {order_id} did not answer within {UPDATE_TIMEOUT.seconds} s: "
+                                        "is a worker running? Ask again later; the same action is never applied "
+                                        "twice") from e
     except RPCError as e:
         if e.status != RPCStatusCode.NOT_FOUND:
             raise

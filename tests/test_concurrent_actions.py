@@ -71,3 +71,15 @@ async def test_delivered_twice_at_once_and_an_action_in_the_wrong_state(client, 
                           lambda v: bool(messages_of(engine, "RACE-DELIVER", "feedback_request")))
     assert [e.kind for e in view.timeline].count("status:delivered") == 1
     assert len(messages_of(engine, "RACE-DELIVER", "feedback_request")) == 1
+
+
+async def test_an_action_on_an_order_whose_worker_is_gone_answers_instead_of_hanging(client, settings, monkeypatch):
+    from datetime import timedelta
+
+    from .conftest import running_worker
+    async with running_worker(client, settings):
+        await confirmed(client, settings, "NO-WORKER-1")
+    monkeypatch.setattr(orders, "UPDATE_TIMEOUT", timedelta(seconds=2))
+    results = await race(orders.mark_shipped(client, "NO-WORKER-1", shipment("1Z")))
+    assert isinstance(results[0], OrderError) and results[0].kind == "unavailable"
+    assert "is a worker running?" in results[0].message
