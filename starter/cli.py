@@ -382,8 +382,13 @@ def main() -> None:
     error: PyGILState_Release", exit 134, seen here about one run in thirty). All output is flushed and every
     resource is already closed when a command returns, so exiting at once is safe and keeps exit codes truthful.
     """
+    exit_without_finalizing(app)
+
+
+def exit_without_finalizing(run: Callable[[], Any]) -> None:
+    """Run, flush, and end the process with run's exit code, skipping interpreter finalization (sdk-python#300)."""
     try:
-        app()
+        run()
         code = 0
     except SystemExit as e:
         if isinstance(e.code, str):

@@ -28,7 +28,7 @@ from .order_form import blank_page, read_post
 from .orders import OrderError
 from .pages import Refusal, is_https, posted_form, redirect, render
 from .permissions import ALLOWED, STAFF_ROLES, acknowledgement_refusal, may
-from .web import as_refusal, settled, web_order_id
+from .web import as_refusal, place
 
 SESSION_COOKIE = "orderly_staff"
 FLASH_COOKIE = "orderly_flash"
@@ -189,12 +189,7 @@ def router() -> APIRouter:
         form, page = read_post(data, request.app.state.catalog, Channel.phone)
         if form is None:
             return phone_form(request, caller, page, 422)
-        form.order_id = web_order_id(request, form)
-        try:
-            result = await orders.submit_order(request.app.state.client, request.app.state.settings, form)
-        except OrderError as e:
-            raise as_refusal(e) from e
-        await settled(request, result.order_id)
+        result = await place(request, form)
         return with_flash(redirect(request, f"/staff/orders/{result.order_id}"), result.message)
 
     @console.get("/orders/{order_id}", response_class=HTMLResponse)

@@ -16,7 +16,7 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
 from models.links import LinkError, sign, verify
-from models.order import Channel, FeedbackEntry, OrderForm, OrderStatus, OrderView
+from models.order import ActionResult, Channel, FeedbackEntry, OrderForm, OrderStatus, OrderView
 
 from . import orders
 from .order_form import blank_page, page_for, read_post
@@ -66,6 +66,17 @@ def web_order_id(request: Request, form: OrderForm) -> str | None:
     return "W-" + hashlib.sha256(f"{cookie}:{content}".encode()).hexdigest()[:12].upper()
 
 
+async def place(request: Request, form: OrderForm) -> ActionResult:
+    """Start the order a web form describes (the shop's or the console's phone order) and let it settle."""
+    form.order_id = web_order_id(request, form)
+    try:
+        result = await orders.submit_order(request.app.state.client, request.app.state.settings, form)
+    except OrderError as e:
+        raise as_refusal(e) from e
+    await settled(request, result.order_id)
+    return result
+
+
 async def settled(request: Request, order_id: str, timeout: float = 3.0) -> None:
     """Wait (briefly) until the order is past `received`, so the page shown next tells its real state."""
     deadline = asyncio.get_running_loop().time() + timeout
@@ -93,12 +104,7 @@ def router() -> APIRouter:
         form, page = read_post(data, request.app.state.catalog, Channel.web)
         if form is None:
             return order_form(request, page, 422, heading="Place an order", action="/", submit_label="Place order")
-        form.order_id = web_order_id(request, form)
-        try:
-            result = await orders.submit_order(request.app.state.client, request.app.state.settings, form)
-        except OrderError as e:
-            raise as_refusal(e) from e
-        await settled(request, result.order_id)
+        result = await place(request, form)
         return redirect(request, link(request, result.order_id, "status")
                         + ("&again=1" if result.duplicate else "&placed=1"))
 

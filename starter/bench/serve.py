@@ -11,7 +11,6 @@ cleanly on SIGTERM.
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import sys
 import threading
@@ -103,13 +102,5 @@ def main(argv: list[str]) -> None:
 
 
 if __name__ == "__main__":
-    try:
-        main(sys.argv[1:])
-        code = 0
-    except SystemExit as e:
-        if isinstance(e.code, str):
-            print(e.code, file=sys.stderr)
-        code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(code)  # no interpreter finalization with the SDK's threads alive (sdk-python#300)
+    from starter.cli import exit_without_finalizing
+    exit_without_finalizing(lambda: main(sys.argv[1:]))  # no finalization with the SDK's threads alive
