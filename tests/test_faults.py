@@ -214,7 +214,7 @@ async def test_database_unreachable_for_a_while(client, settings, tmp_path, log_
                          ORDERLY_SEND_LOG_PATIENCE=log_patience)
         worker = start_worker(env, tmp_path / "worker.log")
         try:
-            batch = Batch(client, settings, engine, "DBDOWN", 6)
+            batch = Batch(client, settings, engine, f"DBDOWN{log_patience}", 6)  # ids of its own per run
             await batch.submit()
             await batch.spread()
             proxy.cut()
