@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from sqlalchemy import func
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
@@ -52,29 +53,14 @@ def timeline(engine: Engine, order_id: str) -> list[TimelineRecord]:
                                  .order_by(col(TimelineRecord.seq))))
 
 
-def find_message(engine: Engine, key: str) -> MessageRecord | None:
-    with Session(engine) as session:
-        return session.get(MessageRecord, key)
-
-
 def log_message(engine: Engine, record: MessageRecord) -> None:
     with Session(engine) as session:
         session.merge(record)
         session.commit()
 
 
-def list_messages(engine: Engine, order_id: str | None = None) -> list[MessageRecord]:
-    with Session(engine) as session:
-        query = select(MessageRecord)
-        if order_id:
-            query = query.where(MessageRecord.order_id == order_id)
-        return list(session.exec(query.order_by(col(MessageRecord.created_at))))
-
-
 def count_by_status(engine: Engine) -> dict[str, int]:
     """How many orders are in each status (for the staff console)."""
-    from sqlalchemy import func
-
     with Session(engine) as session:
         rows = session.exec(select(OrderRecord.status, func.count()).group_by(OrderRecord.status))
         return {status: count for status, count in rows}

@@ -22,7 +22,7 @@ from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
 from activities.database import make_engine
-from activities.read_model import list_messages
+from activities.message_log import list_messages
 from models.order import OrderForm, OrderView
 from models.settings import Settings
 from starter import orders
