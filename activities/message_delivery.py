@@ -12,11 +12,15 @@ workflow, so it also works for orders that have closed. It claims the failed row
 
 from __future__ import annotations
 
+import contextvars
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import or_, update
+from sqlalchemy import insert, or_, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
@@ -28,9 +32,11 @@ from models.tables import MessageAttempt, MessageRecord, utcnow
 
 from .fault_injection import crash_point
 from .mailer import Mailer, PermanentDeliveryError, TransientDeliveryError, build_mailer
+from .upsert import upsert
 from .webhooks import WebhookSender
 
 FINAL = ("sent", "failed", "resending")
+REMEMBER_AFTER = 1.0  # seconds a log write may take before the send is remembered in a heartbeat anyway
 STALE_RESEND = timedelta(minutes=10)  # a resend claim older than this (its process died) can be taken again
 
 
@@ -66,8 +72,10 @@ class Channels:
 
 
 def find(engine: Engine, key: str) -> MessageRecord | None:
-    with Session(engine) as session:
-        return session.get(MessageRecord, key)
+    table = MessageRecord.__table__
+    with engine.connect() as conn:
+        row = conn.execute(select(table).where(table.c.key == key)).one_or_none()
+    return None if row is None else MessageRecord(**row._mapping)
 
 
 def as_delivery(row: MessageRecord, duplicate: bool) -> Delivery:
@@ -77,23 +85,20 @@ def as_delivery(row: MessageRecord, duplicate: bool) -> Delivery:
 
 def record(engine: Engine, out: Outgoing, status: str, *, outcome: str, by: str, provider_id: str = "",
            error: str = "") -> MessageRecord:
-    """Write the delivery's row and its attempt in one transaction."""
+    """Write the delivery's row (inserted, or updated with one more attempt) and its attempt in one transaction."""
     now = utcnow()
-    with Session(engine) as session:
-        row = session.get(MessageRecord, out.key) or MessageRecord(
-            key=out.key, order_id=out.order_id, kind=out.kind, channel=out.channel, recipient=out.recipient,
-            subject=out.subject, text=out.text, html=out.html, created_at=now, attempts=0)
-        row.status = status
-        row.attempts += 1
-        row.last_error = error
-        row.updated_at = now
-        if status == "sent":
-            row.provider_id, row.sent_at = provider_id, now
-        session.add(row)
-        session.add(MessageAttempt(key=out.key, at=now, outcome=outcome, detail=provider_id or error, by=by))
-        session.commit()
-        session.refresh(row)
-        return row
+    sent = {"provider_id": provider_id, "sent_at": now} if status == "sent" else {}
+    first = {"key": out.key, "order_id": out.order_id, "kind": out.kind, "channel": out.channel,
+             "recipient": out.recipient, "subject": out.subject, "text": out.text, "html": out.html,
+             "created_at": now, "attempts": 1, "status": status, "last_error": error, "updated_at": now, **sent}
+    messages = MessageRecord.__table__
+    with engine.begin() as conn:
+        row = conn.execute(upsert(engine, messages, first, keep=tuple(set(first) - {"status", "last_error",
+                                                                                    "updated_at", *sent}),
+                                  attempts=messages.c.attempts + 1).returning(*messages.c)).one()
+        conn.execute(insert(MessageAttempt.__table__).values(key=out.key, at=now, outcome=outcome,
+                                                             detail=provider_id or error, by=by))
+    return MessageRecord(**row._mapping)
 
 
 def attempt(engine: Engine, channels: Channels, out: Outgoing, *, by: str, last_try: bool) -> Delivery:
@@ -110,8 +115,8 @@ def attempt(engine: Engine, channels: Channels, out: Outgoing, *, by: str, last_
     except PermanentDeliveryError as e:
         return as_delivery(record(engine, out, "failed", outcome="permanent", by=by, error=str(e)), duplicate=False)
     crash_point("after_send", out.kind, out.channel)
-    remember_sent(out.key, provider_id)
-    row = record_patiently(engine, channels, out, "sent", outcome="sent", by=by, provider_id=provider_id)
+    with remembered_if_slow(out.key, provider_id):
+        row = record_patiently(engine, channels, out, "sent", outcome="sent", by=by, provider_id=provider_id)
     crash_point("after_log", out.kind, out.channel)
     return as_delivery(row, duplicate=False)
 
@@ -138,15 +143,44 @@ def sent_before(key: str) -> str | None:
 
 
 def remember_sent(key: str, provider_id: str) -> None:
-    """Record with the Temporal server, before the log write, that the provider accepted `key`: if the log write
-    then fails (the database is down), the activity's retry finds it in its heartbeat details and does not send
-    the message again. Only a worker crash between the provider's answer and this heartbeat remains."""
+    """Record with the Temporal server that the provider accepted `key`: if the log write then fails for good (the
+    database is down), the activity's retry finds it in its heartbeat details and does not send the message again."""
     if not activity.in_activity():
         return
     details = activity.info().heartbeat_details
     sent = dict(details[0]) if details and isinstance(details[0], dict) else {}
     sent[key] = provider_id  # an earlier delivery of this attempt (email before webhook) is already logged
     activity.heartbeat(sent)
+
+
+@contextmanager
+def remembered_if_slow(key: str, provider_id: str, after: float = REMEMBER_AFTER) -> Iterator[None]:
+    """Around the log write after the provider accepted `key`: if the write fails, or has not finished within
+    `after` seconds (a database that hangs rather than refuses), remember the send in a heartbeat first.
+
+    A heartbeat is a write on the Temporal server, so it is spent only when the log write is in trouble: the
+    common case, a log write that succeeds at once, costs the server nothing. Only a worker crash between the
+    provider's answer and the log write (or, for a slow write, the first `after` seconds of it) remains open."""
+    if not activity.in_activity():
+        yield
+        return
+    context, fired = contextvars.copy_context(), threading.Event()
+
+    def remember() -> None:
+        context.run(remember_sent, key, provider_id)
+        fired.set()
+    watchdog = threading.Timer(after, remember)
+    watchdog.daemon = True
+    watchdog.start()
+    try:
+        yield
+    except BaseException:
+        watchdog.cancel()
+        if not fired.is_set():  # (a heartbeat sent twice in a race carries the same details)
+            remember_sent(key, provider_id)
+        raise
+    finally:
+        watchdog.cancel()
 
 
 def record_patiently(engine: Engine, channels: Channels, out: Outgoing, status: str, **fields) -> MessageRecord:

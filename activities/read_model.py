@@ -9,33 +9,27 @@ from sqlmodel import Session, col, select
 from models.order import OrderView, TimelineEvent
 from models.tables import MessageRecord, OrderRecord, TimelineRecord, utcnow
 
+from .upsert import insert, upsert
+
 
 def save_order(engine: Engine, view: OrderView, events: list[TimelineEvent]) -> None:
-    """Upsert the order's row and add the timeline events not stored yet (by sequence number).
+    """Upsert the order's row and add the timeline events not stored yet (by sequence number), in one transaction.
 
     Safe to run twice with the same input: a retried activity never duplicates a row or a timeline entry.
     """
-    with Session(engine) as session:
-        record = session.get(OrderRecord, view.order_id) or OrderRecord(order_id=view.order_id,
-                                                                         received_at=view.received_at, status="")
-        record.status = view.status.value
-        record.channel = view.channel.value
-        record.customer_name = view.customer.name
-        record.customer_email = view.customer.email
-        record.total = str(view.total)
-        record.currency = view.currency
-        record.expected_fulfillment_date = view.expected_fulfillment_date
-        record.shipped = view.shipment is not None
-        record.feedback_rating = view.feedback.rating if view.feedback else None
-        record.view = view.model_dump(mode="json", exclude={"timeline"})
-        record.updated_at = utcnow()
-        session.add(record)
-        stored = set(session.exec(select(TimelineRecord.seq).where(TimelineRecord.order_id == view.order_id)))
-        for e in events:
-            if e.seq not in stored:
-                session.add(TimelineRecord(order_id=view.order_id, seq=e.seq, at=e.at, kind=e.kind, text=e.text,
-                                           data=e.data))
-        session.commit()
+    order = {"order_id": view.order_id, "received_at": view.received_at, "status": view.status.value,
+             "channel": view.channel.value, "customer_name": view.customer.name,
+             "customer_email": view.customer.email, "total": str(view.total), "currency": view.currency,
+             "expected_fulfillment_date": view.expected_fulfillment_date, "shipped": view.shipment is not None,
+             "feedback_rating": view.feedback.rating if view.feedback else None,
+             "view": view.model_dump(mode="json", exclude={"timeline"}), "updated_at": utcnow()}
+    timeline_table = TimelineRecord.__table__
+    with engine.begin() as conn:
+        conn.execute(upsert(engine, OrderRecord.__table__, order, keep=("received_at",)))
+        if events:
+            conn.execute(insert(engine, timeline_table).on_conflict_do_nothing(index_elements=["order_id", "seq"]),
+                         [{"order_id": view.order_id, "seq": e.seq, "at": e.at, "kind": e.kind, "text": e.text,
+                           "data": e.data} for e in events])
 
 
 def list_orders(engine: Engine, status: str | None = None, limit: int = 50, offset: int = 0) -> list[OrderRecord]:

@@ -203,7 +203,7 @@ async def run(options: Options, console: Console) -> dict[str, Any]:
                                           lambda: progress.advance(task))
                     return p.end(), span
 
-                driver = Measured("driver", psutil.Process())
+                driver = Measured("driver", psutil.Process(), children=False)
                 on_orderly = {"worker": worker, "server": stack.server, "web": web, "driver": driver}
                 on_baseline = {"baseline": baseline_worker, "server": stack.server, "driver": driver}
                 warm_drive = OrderDriver(stack.client, stack.settings, http, stack.tokens, watch, warm)

@@ -58,11 +58,13 @@ def free_port() -> int:
 
 @dataclass
 class Measured:
-    """A process whose CPU seconds and memory the bench reads (with its children, e.g. none for the worker)."""
+    """A process whose CPU seconds and memory the bench reads: with its children (e.g. none for the worker), except
+    for the bench's own process (`children=False`), whose children are the measured processes themselves."""
 
     name: str
     proc: psutil.Process
     popen: subprocess.Popen | None = None
+    children: bool = True
     sampled_peak: int = 0
     samples: list[tuple[float, int]] = field(default_factory=list)  # (wall-clock time, RSS bytes)
 
@@ -70,7 +72,7 @@ class Measured:
         try:
             t = self.proc.cpu_times()
             total = t.user + t.system
-            for child in self.proc.children(recursive=True):
+            for child in self.proc.children(recursive=True) if self.children else ():
                 with _gone_ok():
                     c = child.cpu_times()
                     total += c.user + c.system
