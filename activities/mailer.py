@@ -10,8 +10,12 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timezone
-from email.message import EmailMessage
-from email.utils import format_datetime, parseaddr
+from email.charset import QP, Charset
+from email.header import Header
+from email.message import Message
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
+from email.utils import format_datetime, formataddr, parseaddr
 from pathlib import Path
 from typing import Protocol
 
@@ -42,6 +46,10 @@ class Mailer(Protocol):
         """Deliver the email; return the provider's id for it. Raise a DeliveryError on failure."""
 
 
+UTF8 = Charset("utf-8")
+UTF8.body_encoding = QP  # quoted-printable: the text stays readable in the raw message
+
+
 def message_id(email: OutgoingEmail) -> str:
     """A Message-ID made from the message key alone: a repeat of the same message carries the same id, which mail
     systems use to drop duplicates."""
@@ -49,18 +57,43 @@ def message_id(email: OutgoingEmail) -> str:
     return f"<{re.sub(r'[^A-Za-z0-9._-]', '.', email.key)}@{domain}>"
 
 
-def to_mime(email: OutgoingEmail) -> EmailMessage:
-    msg = EmailMessage()
-    msg["From"] = email.sender
-    msg["To"] = email.to
-    msg["Subject"] = email.subject
+def to_mime(email: OutgoingEmail) -> Message:
+    """The email as a MIME message: a plain-text and an HTML part (quoted-printable UTF-8), with its key headers.
+
+    Built with the email package's MIME classes rather than `EmailMessage`, whose default policy parses every header
+    it is given back into a structure: that parsing cost more than everything else an outbox send does (the bench
+    measured 2.4 ms a message against 0.6 ms). Non-ASCII text goes into RFC 2047 encoded words, as it did."""
+    msg = MIMEMultipart("alternative")
+    msg["From"] = _address(email.sender)
+    msg["To"] = _address(email.to)
+    msg["Subject"] = _text(email.subject)
     msg["Date"] = format_datetime(datetime.now(timezone.utc))
     msg["Message-ID"] = message_id(email)
     msg["X-Orderly-Key"] = email.key
     msg["X-Orderly-Kind"] = email.kind
-    msg.set_content(email.text)
-    msg.add_alternative(email.html, subtype="html")
+    msg.attach(MIMEText(email.text, "plain", UTF8))
+    msg.attach(MIMEText(email.html, "html", UTF8))
     return msg
+
+
+def _text(value: str) -> str | Header:
+    """A text header's value: as it is when short and ASCII, else in encoded words (which also fold a long value
+    without changing it)."""
+    return value if value.isascii() and len(value) <= 70 else Header(value, UTF8)
+
+
+def _address(value: str) -> str:
+    """An address header's value, with a non-ASCII display name or local part encoded and a non-ASCII domain in
+    IDNA form."""
+    if value.isascii():
+        return value
+    name, address = parseaddr(value)
+    local, _, domain = address.rpartition("@")
+    if not local.isascii():
+        local = Header(local, UTF8).encode()
+    if not domain.isascii():
+        domain = domain.encode("idna").decode()
+    return formataddr((name, f"{local}@{domain}"), charset=UTF8)
 
 
 class OutboxMailer:

@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import insert, or_, select, update
+from sqlalchemy import bindparam, insert, or_, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
@@ -71,10 +71,13 @@ class Channels:
         return self.webhooks.post(out.recipient, out.text.encode(), out.message_key)
 
 
+RECORD_ATTEMPT = insert(MessageAttempt.__table__)
+FIND = select(MessageRecord.__table__).where(MessageRecord.__table__.c.key == bindparam("key"))
+
+
 def find(engine: Engine, key: str) -> MessageRecord | None:
-    table = MessageRecord.__table__
     with engine.connect() as conn:
-        row = conn.execute(select(table).where(table.c.key == key)).one_or_none()
+        row = conn.execute(FIND, {"key": key}).one_or_none()
     return None if row is None else MessageRecord(**row._mapping)
 
 
@@ -87,17 +90,18 @@ def record(engine: Engine, out: Outgoing, status: str, *, outcome: str, by: str,
            error: str = "") -> MessageRecord:
     """Write the delivery's row (inserted, or updated with one more attempt) and its attempt in one transaction."""
     now = utcnow()
-    sent = {"provider_id": provider_id, "sent_at": now} if status == "sent" else {}
-    first = {"key": out.key, "order_id": out.order_id, "kind": out.kind, "channel": out.channel,
-             "recipient": out.recipient, "subject": out.subject, "text": out.text, "html": out.html,
-             "created_at": now, "attempts": 1, "status": status, "last_error": error, "updated_at": now, **sent}
+    values = {"key": out.key, "order_id": out.order_id, "kind": out.kind, "channel": out.channel,
+              "recipient": out.recipient, "subject": out.subject, "text": out.text, "html": out.html,
+              "created_at": now, "attempts": 1, "status": status, "last_error": error, "updated_at": now,
+              "provider_id": provider_id if status == "sent" else "", "sent_at": now if status == "sent" else None}
+    changed = {"status", "last_error", "updated_at", "attempts"} | ({"provider_id", "sent_at"} if status == "sent"
+                                                                   else set())
     messages = MessageRecord.__table__
     with engine.begin() as conn:
-        row = conn.execute(upsert(engine, messages, first, keep=tuple(set(first) - {"status", "last_error",
-                                                                                    "updated_at", *sent}),
-                                  attempts=messages.c.attempts + 1).returning(*messages.c)).one()
-        conn.execute(insert(MessageAttempt.__table__).values(key=out.key, at=now, outcome=outcome,
-                                                             detail=provider_id or error, by=by))
+        row = conn.execute(upsert(engine, messages, tuple(values), keep=tuple(sorted(set(values) - changed)),
+                                  increment=("attempts",), returning=True), values).one()
+        conn.execute(RECORD_ATTEMPT, {"key": out.key, "at": now, "outcome": outcome,
+                                      "detail": provider_id or error, "by": by})
     return MessageRecord(**row._mapping)
 
 

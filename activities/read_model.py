@@ -9,7 +9,7 @@ from sqlmodel import Session, col, select
 from models.order import OrderView, TimelineEvent
 from models.tables import MessageRecord, OrderRecord, TimelineRecord, utcnow
 
-from .upsert import insert, upsert
+from .upsert import insert_new, upsert
 
 
 def save_order(engine: Engine, view: OrderView, events: list[TimelineEvent]) -> None:
@@ -23,11 +23,10 @@ def save_order(engine: Engine, view: OrderView, events: list[TimelineEvent]) -> 
              "expected_fulfillment_date": view.expected_fulfillment_date, "shipped": view.shipment is not None,
              "feedback_rating": view.feedback.rating if view.feedback else None,
              "view": view.model_dump(mode="json", exclude={"timeline"}), "updated_at": utcnow()}
-    timeline_table = TimelineRecord.__table__
     with engine.begin() as conn:
-        conn.execute(upsert(engine, OrderRecord.__table__, order, keep=("received_at",)))
+        conn.execute(upsert(engine, OrderRecord.__table__, tuple(order), keep=("received_at",)), order)
         if events:
-            conn.execute(insert(engine, timeline_table).on_conflict_do_nothing(index_elements=["order_id", "seq"]),
+            conn.execute(insert_new(engine, TimelineRecord.__table__, ("order_id", "seq")),
                          [{"order_id": view.order_id, "seq": e.seq, "at": e.at, "kind": e.kind, "text": e.text,
                            "data": e.data} for e in events])
 
