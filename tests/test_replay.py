@@ -90,3 +90,18 @@ async def test_fresh_histories_replay_and_can_be_recorded(client, settings, monk
         if version:
             name = f"v{version}-{order_id.removeprefix('HIST-').lower()}.json"
             (HISTORIES / name).write_text(history.to_json())
+        if order_id == "HIST-COMPLETED":
+            assert_lean(history)
+
+
+def assert_lean(history) -> None:
+    """A new order records one patch marker (`lean-history`), and upserts its expected fulfillment date together with
+    a status: each marker and upsert is a history event, and each upsert a write to the server's visibility store."""
+    patches = [e for e in history.events if e.marker_recorded_event_attributes.marker_name == "core_patch"]
+    upserts = [set(e.upsert_workflow_search_attributes_event_attributes.search_attributes.indexed_fields)
+               for e in history.events if e.HasField("upsert_workflow_search_attributes_event_attributes")]
+    assert len(patches) == 1, f"{len(patches)} patch markers"
+    status, both = {"OrderStatus"}, {"OrderStatus", "ExpectedFulfillmentDate"}
+    # the patch's change version; incomplete; confirmed (with the date); delayed (the new date); shipped,
+    # delivered, completed
+    assert upserts == [{"TemporalChangeVersion"}, status, both, both, status, status, status], upserts

@@ -119,8 +119,12 @@ class OrderActions(OrderState):
         previous = self.view.expected_fulfillment_date
         self.view.expected_fulfillment_date = delay.new_date
         self.date_changed = True
-        self.set_status(OrderStatus.delayed, f"Delayed to {delay.new_date} (was {previous}): {delay.reason}")
-        self.publish_expected_date()
+        text = f"Delayed to {delay.new_date} (was {previous}): {delay.reason}"
+        if self.lean:
+            self.set_status(OrderStatus.delayed, text, self.expected_date())
+        else:
+            self.set_status(OrderStatus.delayed, text)
+            self.publish_expected_date()
         change = dict(revision=delay.new_date.isoformat(), date=delay.new_date.isoformat(),
                       previous_date=previous.isoformat(), reason=delay.reason)
         await self.tell(CUSTOMER, MessageKind.delay_notice, **change)

@@ -26,6 +26,7 @@ class OrderWorkflow(OrderActions):
 
     @workflow.run
     async def run(self, start: OrderStart) -> OrderView:
+        self.lean  # noqa: B018 (decided in the first workflow task, see OrderState.lean)
         try:
             await self.until_form_complete()          # 1. standardized form; incomplete ones go back
             await self.record_order()                 # 2. read model, expected fulfillment date
@@ -70,14 +71,16 @@ class OrderWorkflow(OrderActions):
                                 f"{self.view.total:.2f} {self.view.currency}; expected fulfillment date "
                                 f"{self.view.expected_fulfillment_date}",
                     expected_fulfillment_date=self.view.expected_fulfillment_date.isoformat())
-        self.publish_expected_date()
+        if not self.lean:
+            self.publish_expected_date()  # lean orders publish it with their status, once confirmed
 
     # ---- 3. confirm ----
 
     async def confirm_to_customer(self) -> None:
         self.stop_if_cancelled()
         await self.tell(CUSTOMER, MessageKind.order_confirmation)
-        self.set_status(OrderStatus.confirmed, "Order confirmed to the customer")
+        self.set_status(OrderStatus.confirmed, "Order confirmed to the customer",
+                        *([self.expected_date()] if self.lean else []))
         await self.save()
 
     # ---- 4. work orders ----
