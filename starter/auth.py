@@ -32,7 +32,8 @@ def fingerprint(token: str) -> str:
 
 
 def require(*roles: str):
-    def dependency(request: Request,
+    # async (it does no I/O): FastAPI would run a plain function in its thread pool, a thread hop per request
+    async def dependency(request: Request,
                    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> Caller:
         if credentials is None:
             raise HTTPException(401, "An API token is required (Authorization: Bearer <token>)",
