@@ -1,0 +1,61 @@
+"""When a send is remembered in the activity's heartbeat: only when the log write after the provider's acceptance
+fails or is slow (a heartbeat is a write on the Temporal server, so the common case must not pay one)."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+
+import pytest
+from temporalio.testing import ActivityEnvironment
+
+from activities.message_delivery import remembered_if_slow, sent_before
+
+
+def heartbeats_around(write) -> tuple[list, BaseException | None]:  # noqa: ANN001
+    env, beats, error = ActivityEnvironment(), [], None
+    env.on_heartbeat = lambda *details: beats.append(details)
+
+    def activity_body() -> None:
+        with remembered_if_slow("ORD-1/order_confirmation/customer/1", "sg-123", after=0.1):
+            write()
+    try:
+        env.run(activity_body)
+    except Exception as e:  # noqa: BLE001
+        error = e
+    return beats, error
+
+
+def test_a_prompt_log_write_sends_no_heartbeat():
+    beats, error = heartbeats_around(lambda: None)
+    time.sleep(0.2)  # past the watchdog's second
+    assert error is None and beats == []
+
+
+def test_a_slow_log_write_is_remembered_while_it_waits():
+    beats, error = heartbeats_around(lambda: time.sleep(0.4))
+    assert error is None
+    assert beats == [({"ORD-1/order_confirmation/customer/1": "sg-123"},)]
+
+
+def test_a_failed_log_write_is_remembered_before_the_error_goes_up():
+    def fails() -> None:
+        raise ConnectionError("database unreachable")
+    beats, error = heartbeats_around(fails)
+    assert isinstance(error, ConnectionError)
+    assert beats == [({"ORD-1/order_confirmation/customer/1": "sg-123"},)]
+
+
+def test_the_next_attempt_finds_the_remembered_send():
+    env = ActivityEnvironment()
+    env.info = dataclasses.replace(env.info, heartbeat_details=[{"ORD-1/x/customer/1": "sg-9"}])
+    assert env.run(sent_before, "ORD-1/x/customer/1") == "sg-9"
+    assert env.run(sent_before, "ORD-1/y/customer/1") is None
+
+
+def test_outside_an_activity_nothing_is_remembered():
+    with remembered_if_slow("k", "p", after=0.01):
+        time.sleep(0.05)  # no activity context: no watchdog, no error
+    with pytest.raises(ValueError):
+        with remembered_if_slow("k", "p"):
+            raise ValueError("passes through")
