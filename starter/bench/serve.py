@@ -47,9 +47,14 @@ def baseline_worker(client, settings: Settings):
     from workflows.sandbox import workflow_runner
 
     from .baseline import BaselineWorkflow, baseline_activity, baseline_local_activity
+    # the Orderly worker's tuning (worker.worker_options): as many activity slots as threads, the same workflow-task
+    # slots and cache, the same sandbox
     return Worker(client, task_queue=settings.task_queue, workflows=[BaselineWorkflow],
                   activities=[baseline_activity, baseline_local_activity],
-                  activity_executor=ThreadPoolExecutor(max_workers=16), workflow_runner=workflow_runner())
+                  max_concurrent_activities=settings.worker_max_concurrent_activities,
+                  activity_executor=ThreadPoolExecutor(max_workers=settings.worker_max_concurrent_activities),
+                  max_concurrent_workflow_tasks=settings.worker_max_concurrent_workflow_tasks,
+                  max_cached_workflows=settings.worker_max_cached_workflows, workflow_runner=workflow_runner())
 
 
 async def run_worker(kind: str) -> None:
