@@ -23,17 +23,12 @@ def _insert(engine: Engine, table: Table):
         raise ValueError(f"the read model supports SQLite and PostgreSQL, not {engine.dialect.name}") from None
 
 
+@lru_cache(maxsize=64)
 def upsert(engine: Engine, table: Table, columns: tuple[str, ...], keep: tuple[str, ...] = (),
            increment: tuple[str, ...] = (), returning: bool = False):
     """Insert a row of `columns` (execute with their values), or update the row with the same primary key: every
     column except the key and those in `keep` (which keep what the first insert wrote) takes the new value, and
     those in `increment` go up by one."""
-    return _upsert(engine, table, columns, frozenset(keep), increment, returning)
-
-
-@lru_cache(maxsize=64)
-def _upsert(engine: Engine, table: Table, columns: tuple[str, ...], keep: frozenset[str],
-            increment: tuple[str, ...], returning: bool):
     statement = _insert(engine, table)
     key = [c.name for c in table.primary_key.columns]
     changes = {name: statement.excluded[name] for name in columns

@@ -14,7 +14,6 @@ import asyncio
 import signal
 import sys
 import threading
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from activities.mailer import OutboxMailer
@@ -44,17 +43,12 @@ class CountingMailer(OutboxMailer):
 def baseline_worker(client, settings: Settings):
     from temporalio.worker import Worker
 
-    from workflows.sandbox import workflow_runner
+    from worker import worker_options
 
     from .baseline import BaselineWorkflow, baseline_activity, baseline_local_activity
-    # the Orderly worker's tuning (worker.worker_options): as many activity slots as threads, the same workflow-task
-    # slots and cache, the same sandbox
-    return Worker(client, task_queue=settings.task_queue, workflows=[BaselineWorkflow],
-                  activities=[baseline_activity, baseline_local_activity],
-                  max_concurrent_activities=settings.worker_max_concurrent_activities,
-                  activity_executor=ThreadPoolExecutor(max_workers=settings.worker_max_concurrent_activities),
-                  max_concurrent_workflow_tasks=settings.worker_max_concurrent_workflow_tasks,
-                  max_cached_workflows=settings.worker_max_cached_workflows, workflow_runner=workflow_runner())
+    # the Orderly worker's own tuning and sandbox, from the same settings
+    return Worker(client, task_queue=settings.task_queue,
+                  **worker_options(settings, [BaselineWorkflow], [baseline_activity, baseline_local_activity]))
 
 
 async def run_worker(kind: str) -> None:
