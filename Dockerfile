@@ -6,8 +6,10 @@ COPY pyproject.toml README.md ./
 COPY models ./models
 COPY workflows ./workflows
 COPY activities ./activities
+COPY channels ./channels
+COPY store ./store
+COPY plumbing ./plumbing
 COPY starter ./starter
-COPY migrations ./migrations
 COPY worker.py ./
 RUN pip install --no-cache-dir . \
     && useradd --system --uid 10001 --home-dir /data orderly \

@@ -11,13 +11,13 @@ from sqlalchemy.engine import Engine
 from temporalio.client import Client
 from temporalio.worker import Worker
 
-from activities.database import make_engine
-from activities.mailer import Mailer, build_mailer
 from activities.order_activities import OrderActivities
+from channels.mailer import Mailer, build_mailer
 from models.catalog import load_catalog
 from models.settings import Settings
-from starter.observability import setup_logging, worker_runtime
-from starter.temporal import connect
+from plumbing.connection import connect
+from plumbing.observability import setup_logging, worker_runtime
+from store.database import make_engine
 from workflows.order import OrderWorkflow
 from workflows.sandbox import workflow_runner
 

@@ -12,21 +12,24 @@ from sqlalchemy.engine import Engine
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from channels.mailer import Mailer, TransientDeliveryError
+from channels.sending import Channels
+from channels.webhooks import work_order_body
 from models.links import PURPOSES, customer_url
 from models.catalog import ACCOUNTS_RECEIVABLE, CUSTOMER_SERVICE, WAREHOUSE, Catalog
-from models.messages import (CUSTOMER, EMAIL, STAFF, WEBHOOK, Delivery, MessageKind, Notice, Receipt,
+from models.messages import (CUSTOMER, EMAIL, STAFF, WEBHOOK, Delivery, MessageKind, Notice, Outgoing,
+                             Receipt,
                              delivery_key)
 from models.order import FormCheck, FormCheckRequest, OrderSnapshot
 from models.settings import Settings
 from models.validation import validate_form
 
-from . import read_model
+from store import read_model
+
 from .calendar import add_business_days
+from .delivery import deliver_once
 from .metrics import count_message
-from .mailer import Mailer, TransientDeliveryError
-from .message_delivery import Channels, Outgoing, deliver_once
 from .rendering import render
-from .webhooks import work_order_body
 
 DEPARTMENT_LABELS = {WAREHOUSE: "Warehouse", ACCOUNTS_RECEIVABLE: "Accounts receivable",
                      CUSTOMER_SERVICE: "Customer service"}

@@ -62,6 +62,20 @@ class OutgoingEmail(BaseModel):
     html: str
 
 
+class Outgoing(BaseModel):
+    """One delivery: a message through one channel to one recipient (an address, or a webhook URL)."""
+
+    key: str            # the send-log row: the message key, `#webhook` added for a webhook
+    message_key: str    # order/kind/recipient/revision: the Idempotency-Key, the SendGrid custom argument
+    channel: str
+    order_id: str
+    kind: str
+    recipient: str
+    subject: str
+    text: str           # the plain-text part, or a webhook's JSON body
+    html: str = ""
+
+
 def delivery_key(message_key: str, channel: str) -> str:
     """The send-log row of one channel's delivery: the message key itself for email, `<key>#webhook` for a webhook."""
     return message_key if channel == EMAIL else f"{message_key}#{channel}"

@@ -119,7 +119,7 @@ class Settings(BaseSettings):
     api_tokens: dict[str, str] = Field(default_factory=dict, description="bearer token -> role (service, warehouse, "
                                        "accounts, manufacturer, customer-service, admin)")
 
-    # ---- customer data in Temporal (README: "Customer data in Temporal"; starter/payload_encryption.py) ----
+    # ---- customer data in Temporal (README: "Customer data in Temporal"; plumbing/payload_encryption.py) ----
     encryption: Literal["on", "off"] = Field(default="on", description="encrypt every Temporal payload; `off` "
                                              "stores new payloads in clear (and still decrypts with the keys given)")
     encryption_keys: SecretStr = Field(default=SecretStr(""), description="key id -> base64 of 32 random bytes, as a "

@@ -16,8 +16,9 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from activities import message_log
-from activities.read_model import list_orders
+from channels.resend import ResendRefused, resend
+from store import message_log
+from store.read_model import list_orders
 from models.catalog import Catalog
 from models.messages import Delivery
 from models.order import (Acknowledgement, ActionResult, Cancellation, DelayReport, FeedbackEntry, Input, OrderForm,
@@ -191,9 +192,9 @@ def router() -> APIRouter:
                      caller: Annotated[Caller, Depends(require(*ALLOWED["resend"]))]) -> Delivery:
         """A new attempt at a failed message, under the same key (logged with who asked)."""
         try:
-            return await asyncio.to_thread(message_log.resend, request.app.state.engine, request.app.state.settings,
+            return await asyncio.to_thread(resend, request.app.state.engine, request.app.state.settings,
                                            body.key, body.by or caller.role)
-        except message_log.ResendRefused as e:
+        except ResendRefused as e:
             raise OrderError(e.kind, e.message) from e
 
     @api.post("/orders/{order_id}/delivery")

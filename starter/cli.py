@@ -73,11 +73,11 @@ def read_form(path: str, as_json: bool) -> OrderForm:
 
 def with_client(action: Callable[..., Awaitable[Any]], as_json: bool) -> Any:
     """Connect to Temporal, run `action(client, settings)`, and turn failures into clear messages."""
-    from .secrets import with_stored_secrets
+    from plumbing.secrets import with_stored_secrets
     settings = with_stored_secrets(Settings())  # the embedded stack's encryption key, when settings give none
 
     async def go() -> Any:
-        from .temporal import connect
+        from plumbing.connection import connect
         try:
             client = await connect(settings)
         except ValueError as e:  # settings that cannot work (encryption keys, TLS files)
@@ -149,7 +149,7 @@ def bench(n: int = typer.Option(200, "--orders", "-n", help="complete order life
     """Benchmark: complete orders per second against a bare baseline workflow on the same server (docs/benchmarks.md).
 
     Starts its own Temporal dev server, worker and web app (or uses TEMPORAL_ADDRESS when set)."""
-    from .bench.command import BenchFailed, BenchUsageError, main as run_bench
+    from bench.command import BenchFailed, BenchUsageError, main as run_bench
     try:
         run_bench(n, concurrency, rate, intake, via, open_orders, out, keep, as_json, code)
     except BenchUsageError as e:
@@ -256,8 +256,8 @@ def list_orders(status_filter: Optional[OrderStatus] = typer.Option(None, "--sta
                 limit: int = typer.Option(50, min=1, max=1000), offset: int = typer.Option(0, min=0),
                 as_json: bool = JSON) -> None:
     """List orders from the read model, newest first."""
-    from activities.database import make_engine
-    from activities.read_model import list_orders as query
+    from store.database import make_engine
+    from store.read_model import list_orders as query
     rows = query(make_engine(Settings().db_url), status_filter.value if status_filter else None, limit, offset)
     if as_json:
         print(json.dumps([r.model_dump(mode="json", exclude={"view"}) for r in rows], indent=2))
@@ -335,8 +335,8 @@ def outbox(order: Optional[str] = typer.Option(None, help="only this order's mes
            status_filter: Optional[str] = typer.Option(None, "--status", help="only sent, retrying, failed or resending"),
            as_json: bool = JSON) -> None:
     """List every message with its delivery status (the send log), oldest first."""
-    from activities.database import make_engine
-    from activities.message_log import STATUSES, list_messages
+    from store.database import make_engine
+    from store.message_log import STATUSES, list_messages
     if status_filter is not None and status_filter not in STATUSES:
         fail(f"--status must be one of {', '.join(STATUSES)}, not {status_filter!r}", as_json, "invalid")
     rows = list_messages(make_engine(Settings().db_url), order, status_filter)
@@ -357,9 +357,9 @@ def resend(key: str = typer.Argument(..., help="the message's key, as `orderly o
            by: str = typer.Option(..., help="who resends (kept in the message's attempt log)"),
            as_json: bool = JSON) -> None:
     """Resend a failed message: a new attempt under the same key, logged. A sent message is never sent again."""
-    from activities.database import make_engine
-    from activities.message_log import ResendRefused
-    from activities.message_log import resend as resend_now
+    from store.database import make_engine
+    from channels.resend import ResendRefused
+    from channels.resend import resend as resend_now
     settings = Settings()
     try:
         delivery = resend_now(make_engine(settings.db_url), settings, key, by)

@@ -27,7 +27,7 @@ from temporalio.api.common.v1 import Payloads
 from models.settings import Settings
 
 from .auth import fingerprint, role_of
-from .payload_encryption import EncryptionCodec, PayloadDecryptionError, codec_for, EncryptionSettingsError
+from plumbing.payload_encryption import EncryptionCodec, PayloadDecryptionError, codec_for, EncryptionSettingsError
 
 READERS = ("admin", "customer-service")
 SESSION_COOKIE = "orderly_codec_session"
@@ -149,8 +149,8 @@ required></label> <button type="submit">Sign in</button></form></body></html>"""
 def main(settings: Settings, host: str | None, port: int | None) -> None:
     import uvicorn
 
-    from .observability import setup_logging
-    from .secrets import with_stored_secrets
+    from plumbing.observability import setup_logging
+    from plumbing.secrets import with_stored_secrets
 
     settings = with_stored_secrets(settings)
     try:

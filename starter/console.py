@@ -18,7 +18,8 @@ from fastapi.responses import HTMLResponse, Response
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from pydantic import BaseModel, ValidationError
 
-from activities import message_log, read_model
+from channels.resend import ResendRefused, resend
+from store import message_log, read_model
 from models.order import (Acknowledgement, Cancellation, Channel, DelayReport, FeedbackEntry, OrderStatus,
                           Shipment, ShipmentCorrection)
 
@@ -211,9 +212,9 @@ def router() -> APIRouter:
         data = await posted_form(request)
         key, order_id = str(data.get("key", "")), str(data.get("order_id", ""))
         try:
-            delivery = await asyncio.to_thread(message_log.resend, request.app.state.engine,
+            delivery = await asyncio.to_thread(resend, request.app.state.engine,
                                                request.app.state.settings, key, f"console:{caller.role}")
-        except message_log.ResendRefused as e:
+        except ResendRefused as e:
             return await detail(request, caller, order_id, 409, error=f"Not resent: {e.message}")
         if delivery.status == "sent":
             return with_flash(redirect(request, f"/staff/orders/{order_id}"), f"Resent {key} to {delivery.recipient}")

@@ -13,7 +13,7 @@ app = typer.Typer(help="The read-model database schema (Alembic migrations).", n
 
 
 def engine():  # noqa: ANN201
-    from activities import database
+    from store import database
     return database.make_engine(Settings().db_url, migrate=False)
 
 
@@ -35,7 +35,7 @@ def clear_errors() -> Iterator[None]:
 @app.command()
 def upgrade(revision: str = typer.Argument("head", help="target revision")) -> None:
     """Apply migrations up to REVISION (default: the newest)."""
-    from activities import database
+    from store import database
     with clear_errors():
         e = engine()
         database.upgrade(e, revision)
@@ -45,7 +45,7 @@ def upgrade(revision: str = typer.Argument("head", help="target revision")) -> N
 @app.command()
 def downgrade(revision: str = typer.Argument(..., help="target revision, e.g. -1 or base (drops every table)")) -> None:
     """Undo migrations down to REVISION."""
-    from activities import database
+    from store import database
     with clear_errors():
         e = engine()
         database.downgrade(e, revision)
@@ -55,7 +55,7 @@ def downgrade(revision: str = typer.Argument(..., help="target revision, e.g. -1
 @app.command()
 def current() -> None:
     """Show the database's revision and the newest one this version of Orderly has."""
-    from activities import database
+    from store import database
     with clear_errors():
         e = engine()
         rev, head = database.current_revision(e), database.head_revision()

@@ -20,10 +20,10 @@ from temporalio.client import Client
 from models.settings import Settings
 from workflows.search_attributes import ALL as SEARCH_ATTRIBUTES
 
-from .payload_encryption import encryption_problem
-from .secrets import token_for, with_dev_secrets
+from plumbing.payload_encryption import encryption_problem
+from plumbing.secrets import token_for, with_dev_secrets
 from .web_app import create_app
-from .temporal import connect
+from plumbing.connection import connect
 
 SA_TYPES = {"KEYWORD": "Keyword", "DATETIME": "Datetime", "TEXT": "Text", "INT": "Int", "DOUBLE": "Double",
             "BOOL": "Bool", "KEYWORD_LIST": "KeywordList"}

@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST
 from sqlalchemy import text
 
-from .observability import metrics_middleware, metrics_text
+from .web_metrics import metrics_middleware, metrics_text
 
 CHECK_TIMEOUT = 3.0  # seconds for each dependency to answer
 

@@ -25,7 +25,7 @@ from models.validation import invalid_values
 from workflows.order import OrderWorkflow
 from workflows.search_attributes import ORDER_STATUS
 
-from .observability import ORDERS_CREATED
+from .web_metrics import ORDERS_CREATED
 
 
 UPDATE_TIMEOUT = timedelta(seconds=30)  # a staff action waits this long for the order's worker to answer

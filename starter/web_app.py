@@ -7,14 +7,14 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from temporalio.client import Client
 
-from activities.database import make_engine
+from store.database import make_engine
 from models.catalog import load_catalog
 from models.settings import Settings
 
 from . import console, pages, web
 from . import health
 from .api import install_error_handlers, router
-from .temporal import connect
+from plumbing.connection import connect
 
 
 def create_app(settings: Settings, client: Client | None = None) -> FastAPI:

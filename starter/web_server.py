@@ -6,8 +6,8 @@ import uvicorn
 
 from models.settings import Settings
 
-from .observability import setup_logging
-from .payload_encryption import encryption_problem
+from plumbing.observability import setup_logging
+from plumbing.payload_encryption import encryption_problem
 from .web_app import create_app
 
 

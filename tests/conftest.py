@@ -21,12 +21,12 @@ from sqlalchemy.pool import NullPool
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
-from activities.database import make_engine
-from activities.message_log import list_messages
+from store.database import make_engine
+from store.message_log import list_messages
 from models.order import OrderForm, OrderView
 from models.settings import Settings
 from starter import orders
-from starter.payload_encryption import data_converter_for
+from plumbing.payload_encryption import data_converter_for
 from worker import build_worker
 from workflows.search_attributes import ALL as SEARCH_ATTRIBUTES
 

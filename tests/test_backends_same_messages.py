@@ -10,7 +10,7 @@ from email import message_from_bytes, policy
 
 from pydantic import SecretStr
 
-from activities.database import make_engine
+from store.database import make_engine
 from models.order import Acknowledgement, DelayReport, FeedbackEntry, OrderStatus, Shipment
 from models.settings import Settings
 from starter import orders

@@ -190,7 +190,7 @@ async def test_web_form_shows_each_problem_next_to_its_field(web, engine, case, 
     assert response.status_code == 422, response.text[:2000]
     shown = re.search(rf'id="{re.escape(field)}-error" role="alert">([^<]*)<', response.text)
     assert shown and words.lower() in unescape(shown.group(1)).lower(), response.text[:3000]
-    from activities.read_model import list_orders
+    from store.read_model import list_orders
     assert list_orders(engine) == [] and messages_of(engine, "") == []
 
 

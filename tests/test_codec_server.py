@@ -16,7 +16,7 @@ from temporalio.api.common.v1 import Payload, Payloads
 from models.settings import Settings
 from starter import orders
 from starter.codec_server import SESSION_COOKIE, create_codec_app
-from starter.payload_encryption import ENCODING, EncryptionCodec, codec_for, new_key
+from plumbing.payload_encryption import ENCODING, EncryptionCodec, codec_for, new_key
 from tests.conftest import TOKENS, binary, serving, sofa_form
 
 UI = "http://127.0.0.1:8233"

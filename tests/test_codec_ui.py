@@ -12,7 +12,7 @@ from temporalio.testing import WorkflowEnvironment
 from models.settings import Settings
 from starter import orders
 from starter.codec_server import create_codec_app
-from starter.payload_encryption import codec_for, data_converter_for
+from plumbing.payload_encryption import codec_for, data_converter_for
 from tests.conftest import binary, running_worker, serving, sofa_form
 from tests.test_browser import chromium  # noqa: F401  (the fixture)
 from workflows.search_attributes import ALL as SEARCH_ATTRIBUTES

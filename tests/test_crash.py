@@ -28,7 +28,7 @@ from pathlib import Path
 
 import pytest
 
-from activities.database import make_engine
+from store.database import make_engine
 from models.order import Acknowledgement, FeedbackEntry, OrderStatus, Shipment
 from starter import orders
 from tests.channel_servers import SmtpSink, WebhookReceiver

@@ -17,7 +17,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, text
 from sqlmodel import Session, SQLModel, select
 
-from activities import database, read_model
+from store import database, read_model
 from models.order import OrderView, TimelineEvent
 from models.tables import MessageRecord, OrderRecord, TimelineRecord
 from tests.conftest import TEST_DATABASE, sofa_form

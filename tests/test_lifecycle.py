@@ -157,7 +157,7 @@ async def test_full_lifecycle_from_shipping_notice_to_feedback(client, settings,
     kinds = [e.kind for e in view.timeline]
     assert kinds.index("status:shipped") < kinds.index("status:delivered") < kinds.index("feedback")
     # the read model has the same story, written by the workflow's activities
-    from activities.read_model import list_orders, timeline
+    from store.read_model import list_orders, timeline
     [row] = [r for r in list_orders(engine) if r.order_id == "LIFE-1"]
     assert row.status == "completed" and row.feedback_rating == 5
     assert [t.seq for t in timeline(engine, "LIFE-1")] == [e.seq for e in view.timeline]

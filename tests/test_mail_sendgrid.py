@@ -17,9 +17,9 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
-from activities.database import make_engine
-from activities.mailer import build_mailer
-from activities.mail_sendgrid import SendGridMailer
+from store.database import make_engine
+from channels.mailer import build_mailer
+from channels.mail_sendgrid import SendGridMailer
 from activities.order_activities import OrderActivities
 from models.catalog import load_catalog
 from models.messages import CUSTOMER, MessageKind, Notice

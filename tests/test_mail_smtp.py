@@ -15,9 +15,9 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
-from activities.database import make_engine
-from activities.mail_smtp import SmtpMailer
-from activities.mailer import build_mailer
+from store.database import make_engine
+from channels.mail_smtp import SmtpMailer
+from channels.mailer import build_mailer
 from activities.order_activities import OrderActivities
 from models.catalog import load_catalog
 from models.messages import CUSTOMER, MessageKind

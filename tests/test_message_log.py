@@ -12,9 +12,10 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
-from activities.database import make_engine
-from activities.mailer import build_mailer
-from activities.message_log import ResendRefused, attempts_of, list_messages, resend, status_counts
+from store.database import make_engine
+from channels.mailer import build_mailer
+from channels.resend import ResendRefused, resend
+from store.message_log import attempts_of, list_messages, status_counts
 from activities.order_activities import OrderActivities
 from models.catalog import load_catalog
 from models.messages import CUSTOMER, MessageKind

@@ -6,7 +6,7 @@ from email import message_from_bytes, policy
 
 import pytest
 
-from activities.mailer import message_id, to_mime
+from channels.mailer import message_id, to_mime
 from models.messages import OutgoingEmail
 
 CASES = [

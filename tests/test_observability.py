@@ -16,8 +16,8 @@ from temporalio.testing import ActivityEnvironment, WorkflowEnvironment
 
 from models.order import OrderStatus
 from starter import orders
-from starter.observability import order_context, setup_logging, worker_runtime
-from starter.temporal import connect
+from plumbing.observability import order_context, setup_logging, worker_runtime
+from plumbing.connection import connect
 from starter.web_app import create_app
 from tests.conftest import TEST_DATABASE, messages_of, running_worker, serving, sofa_form, wait_for
 

@@ -25,9 +25,9 @@ from temporalio.exceptions import ApplicationError
 from models.order import Cancellation, OrderStatus
 from models.settings import Settings
 from starter import orders
-from starter.payload_encryption import (ENCODING, KEY_ID, EncryptionCodec, EncryptionSettingsError,
+from plumbing.payload_encryption import (ENCODING, KEY_ID, EncryptionCodec, EncryptionSettingsError,
                                         PayloadDecryptionError, codec_for, data_converter_for, new_key, parse_keys)
-from starter.secrets import with_dev_secrets, with_stored_secrets
+from plumbing.secrets import with_dev_secrets, with_stored_secrets
 from tests.conftest import binary, sofa_form, wait_for
 
 CUSTOMER_DATA = ["Ada Lovelace", "ada@example.com", "+1 555 0199", "12 Analytical Row"]

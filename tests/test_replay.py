@@ -21,7 +21,7 @@ from models.order import (Acknowledgement, Cancellation, DelayReport, FeedbackEn
                           ShipmentCorrection)
 from models.settings import Settings
 from starter import orders
-from starter.payload_encryption import data_converter_for
+from plumbing.payload_encryption import data_converter_for
 from tests.conftest import sofa_form, wait_for
 from workflows.order import OrderWorkflow
 from workflows.sandbox import workflow_runner

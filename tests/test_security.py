@@ -12,9 +12,9 @@ import pytest
 import uvicorn
 
 from models.links import sign
-from starter.observability import setup_logging
+from plumbing.observability import setup_logging
 from starter.permissions import ALLOWED, ROLES, STAFF_ROLES
-from starter.redaction import redact
+from plumbing.redaction import redact
 
 from .conftest import TOKENS, sofa_form, wait_for
 from .test_web_pages import hidden

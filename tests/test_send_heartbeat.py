@@ -9,7 +9,7 @@ import time
 import pytest
 from temporalio.testing import ActivityEnvironment
 
-from activities.message_delivery import remembered_if_slow, sent_before
+from activities.delivery import remembered_if_slow, sent_before
 
 
 def heartbeats_around(write) -> tuple[list, BaseException | None]:  # noqa: ANN001

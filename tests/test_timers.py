@@ -12,7 +12,7 @@ from temporalio.testing import WorkflowEnvironment
 from models.order import DelayReport, OrderStatus, Shipment
 from models.settings import Settings
 from starter import orders
-from starter.payload_encryption import data_converter_for
+from plumbing.payload_encryption import data_converter_for
 from workflows.search_attributes import ALL as SEARCH_ATTRIBUTES
 from tests.conftest import binary, messages_of, running_worker, sofa_form, wait_for
 

@@ -244,11 +244,11 @@ async def test_the_survey_takes_one_answer(browser, web, client, settings, engin
 async def test_the_console_lists_overdue_orders_first(web, client, settings, engine):
     from datetime import timedelta
 
-    from activities.read_model import save_order
+    from store.read_model import save_order
 
     late = await orders.submit_order(client, settings, sofa_form())  # older, so newest-first alone lists it last
     on_time = await orders.submit_order(client, settings, sofa_form())
-    from activities.read_model import list_orders
+    from store.read_model import list_orders
 
     def settled(order_id: str) -> bool:  # the workflow's last save (after the work orders) is in the read model
         return any(r.order_id == order_id and r.view.get("work_orders") for r in list_orders(engine))

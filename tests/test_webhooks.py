@@ -10,7 +10,8 @@ import pytest
 from pydantic import SecretStr, ValidationError
 from sqlmodel import Session, select
 
-from activities.message_delivery import Channels, ResendRefused, resend_message
+from channels.resend import ResendRefused, resend_message
+from channels.sending import Channels
 from models.order import OrderStatus
 from models.settings import Settings
 from models.tables import MessageAttempt
@@ -162,7 +163,7 @@ async def test_transient_answers_are_retried_and_a_permanent_one_alerts_staff_wi
 def test_a_department_with_neither_address_nor_webhook_alerts_staff_and_the_order_goes_on(settings, engine):
     from temporalio.testing import ActivityEnvironment
 
-    from activities.mailer import build_mailer
+    from channels.mailer import build_mailer
     from activities.order_activities import OrderActivities
     from models.catalog import load_catalog
     from models.messages import MessageKind
@@ -179,8 +180,8 @@ def test_a_department_with_neither_address_nor_webhook_alerts_staff_and_the_orde
 
 
 def test_a_webhook_that_does_not_answer_in_time_or_at_all_is_transient():
-    from activities.mailer import TransientDeliveryError
-    from activities.webhooks import WebhookSender
+    from channels.mailer import TransientDeliveryError
+    from channels.webhooks import WebhookSender
     from tests.channel_servers import free_port
 
     class Slow(WebhookReceiver):

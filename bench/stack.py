@@ -20,12 +20,12 @@ from temporalio.client import Client
 
 from models.settings import Settings
 from starter.dev import die_with_parent, server_command, wait_for_server
-from starter.secrets import with_dev_secrets
-from starter.temporal import connect
+from plumbing.secrets import with_dev_secrets
+from plumbing.connection import connect
 
 ROLES = ("service", "warehouse", "accounts", "manufacturer", "customer-service", "admin")
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
-SOURCES = ("models", "workflows", "activities", "starter", "migrations", "worker.py")
+SOURCES = ("models", "workflows", "activities", "channels", "store", "plumbing", "starter", "bench", "worker.py")
 
 
 def snapshot_source(into: Path, code: str = "worktree") -> Path:
@@ -175,9 +175,9 @@ class Stack:
         return self.settings.var_dir / "temporal.db"
 
     async def spawn(self, name: str, *args: str, env: dict[str, str] | None = None, timeout: float = 90) -> Measured:
-        """Start `python -m starter.bench.serve ARGS` and wait for its `ready` line."""
+        """Start `python -m bench.serve ARGS` and wait for its `ready` line."""
         log = open(self.workdir / f"{name}.log", "ab")
-        popen = subprocess.Popen([sys.executable, "-m", "starter.bench.serve", *args], env=env or self.env,
+        popen = subprocess.Popen([sys.executable, "-m", "bench.serve", *args], env=env or self.env,
                                  cwd=self.src, stdout=subprocess.PIPE, stderr=log, start_new_session=True,
                                  preexec_fn=die_with_parent)
         measured = Measured(name, psutil.Process(popen.pid), popen)

@@ -1,4 +1,4 @@
-"""Alembic environment: runs on the connection `activities.database` hands over (or on the configured URL)."""
+"""Alembic environment: runs on the connection `store.database` hands over (or on the configured URL)."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """The one mail interface, its errors, and the default backend: a local outbox of `.eml` files.
 
 A backend only delivers; the at-most-once bookkeeping (the send log) is done around it by
-`activities/message_delivery.py`. A backend says how a failure should be treated by the exception it raises:
+`channels/sending.py` (and, in the worker, `activities/delivery.py`). A backend says how a failure should be treated by the exception it raises:
 `TransientDeliveryError` (try again later: 429, 5xx, timeouts, connection refused) or `PermanentDeliveryError`
 (this message can never be delivered as it is: 400, an invalid address).
 """

@@ -1,8 +1,8 @@
 """The processes the bench measures, each started on its own so psutil can see its CPU and memory.
 
-    python -m starter.bench.serve orderly    the Orderly worker (as `orderly worker` builds it), counting every send
-    python -m starter.bench.serve baseline   the baseline worker: same worker options, BaselineWorkflow
-    python -m starter.bench.serve web PORT   the web app (HTTP API) on 127.0.0.1:PORT
+    python -m bench.serve orderly    the Orderly worker (as `orderly worker` builds it), counting every send
+    python -m bench.serve baseline   the baseline worker: same worker options, BaselineWorkflow
+    python -m bench.serve web PORT   the web app (HTTP API) on 127.0.0.1:PORT
 
 Settings come from the environment the bench gives them. Each prints `ready` on stdout once it serves, and stops
 cleanly on SIGTERM.
@@ -16,10 +16,10 @@ import sys
 import threading
 from pathlib import Path
 
-from activities.mailer import OutboxMailer
+from channels.mailer import OutboxMailer
 from models.messages import OutgoingEmail
 from models.settings import Settings
-from starter.secrets import with_dev_secrets
+from plumbing.secrets import with_dev_secrets
 
 SENDS_LOG = "sends.log"
 
@@ -52,7 +52,7 @@ def baseline_worker(client, settings: Settings):
 
 
 async def run_worker(kind: str) -> None:
-    from starter.temporal import connect
+    from plumbing.connection import connect
     from worker import build_worker
 
     settings = with_dev_secrets(Settings())  # the bench made <var>/secrets.json; every process shares it
@@ -73,7 +73,7 @@ async def run_worker(kind: str) -> None:
 async def run_web(port: int) -> None:
     import uvicorn
 
-    from starter.temporal import connect
+    from plumbing.connection import connect
     from starter.web_app import create_app
 
     settings = with_dev_secrets(Settings())
@@ -97,7 +97,7 @@ def main(argv: list[str]) -> None:
     elif kind == "web" and len(argv) == 2 and argv[1].isdigit():
         asyncio.run(run_web(int(argv[1])))
     else:
-        raise SystemExit("usage: python -m starter.bench.serve orderly | baseline | web PORT")
+        raise SystemExit("usage: python -m bench.serve orderly | baseline | web PORT")
 
 
 if __name__ == "__main__":

@@ -4,11 +4,8 @@
   (`sent`, `retrying`, `failed`, `resending`), attempts, last error and provider id, oldest first;
 - `status_counts(engine)`: how many deliveries are in each status (e.g. a "3 failed" badge);
 - `attempts_of(engine, key)`: every provider call for one delivery key, who asked and what happened;
-- `resend(engine, settings, key, by)`: a staff resend of a failed delivery. It is a direct call, not a workflow
-  update: it works for orders that have closed, runs in the caller's process with the same settings as the worker,
-  and is at most once per click (the row is claimed before the provider is called). It blocks for one provider
-  call (at most `ORDERLY_MAIL_TIMEOUT` / `ORDERLY_WEBHOOK_TIMEOUT` seconds): call it from a thread in async code.
-  Raises `ResendRefused` (`kind` not_found or refused) with the reason; a failed new attempt is returned, not raised.
+
+The staff resend of a failed delivery is `channels.resend.resend` (it calls a provider; this module only reads).
 """
 
 from __future__ import annotations
@@ -17,15 +14,11 @@ from sqlalchemy import func
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from models.messages import Delivery
-from models.settings import Settings
 from models.tables import MessageAttempt, MessageRecord
-
-from .message_delivery import Channels, ResendRefused, resend_message
 
 STATUSES = ("sent", "retrying", "failed", "resending")
 
-__all__ = ["STATUSES", "ResendRefused", "attempts_of", "list_messages", "resend", "status_counts"]
+__all__ = ["STATUSES", "attempts_of", "list_messages", "status_counts"]
 
 
 def list_messages(engine: Engine, order_id: str | None = None, status: str | None = None,
@@ -53,8 +46,3 @@ def attempts_of(engine: Engine, key: str) -> list[MessageAttempt]:
         return list(session.exec(select(MessageAttempt).where(MessageAttempt.key == key)
                                  .order_by(col(MessageAttempt.id))))
 
-
-def resend(engine: Engine, settings: Settings, key: str, by: str) -> Delivery:
-    if problems := settings.channel_problems():
-        raise ResendRefused("refused", "the message channels are not configured here: " + "; ".join(problems))
-    return resend_message(engine, Channels(settings), key, by)

@@ -1,6 +1,6 @@
 """The read-model database: one engine per process, SQLite by default (WAL), PostgreSQL by URL.
 
-The schema is Alembic's (`migrations/`): `make_engine` brings the database to the newest revision before handing
+The schema is Alembic's (`store/migrations/`): `make_engine` brings the database to the newest revision before handing
 the engine out, under a lock, so several processes starting at once migrate it exactly once (PostgreSQL: a
 transaction-scoped advisory lock; SQLite: a lock file beside the database). `orderly db` runs the same steps by hand.
 """
@@ -21,7 +21,7 @@ from sqlalchemy import event, inspect, text
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import create_engine
 
-import migrations
+from store import migrations
 from models import tables  # noqa: F401  (registers the tables)
 
 MIGRATIONS_DIR = Path(migrations.__file__).parent

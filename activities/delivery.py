@@ -1,0 +1,88 @@
+"""The worker's delivery of one message through one channel, at most once per key.
+
+The send log is checked before the provider is called and written after it answered (`channels.sending.attempt`):
+a retried or re-run activity finds the key and does not call the provider again. The one window nothing can close
+is between the provider accepting a message and the log write: a crash there sends that message again on retry
+(with the same Message-ID, SendGrid `orderly_key` or webhook `Idempotency-Key`, so the receiver can tell it is a
+repeat). When the log write is in trouble, the acceptance is also remembered in the activity's heartbeat, which
+Temporal hands to the next attempt, so a database outage alone never causes a repeat.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy.engine import Engine
+from temporalio import activity
+
+from channels.sending import Channels, attempt
+from models.messages import Delivery, Outgoing
+from store.send_log import FINAL, as_delivery, find, record_patiently
+
+REMEMBER_AFTER = 1.0  # seconds a log write may take before the send is remembered in a heartbeat anyway
+
+
+def deliver_once(engine: Engine, channels: Channels, out: Outgoing, *, last_try: bool = False) -> Delivery:
+    """Deliver unless the log already has this key sent (or given up, or being resent by staff), or an earlier
+    attempt of this activity saw the provider accept it before its log write failed (see `sent_before`)."""
+    earlier = find(engine, out.key)
+    if earlier is not None and earlier.status in FINAL:
+        return as_delivery(earlier, duplicate=True)
+    if (provider_id := sent_before(out.key)) is not None:
+        row = record_patiently(engine, channels.settings.send_log_patience, out, "sent", outcome="sent",
+                               by="worker", provider_id=provider_id)
+        return as_delivery(row, duplicate=True)
+    return attempt(engine, channels, out, by="worker", last_try=last_try, guard=remembered_if_slow)
+
+
+def sent_before(key: str) -> str | None:
+    """The provider id an earlier attempt of this activity recorded (as heartbeat details) for `key`, if any."""
+    if not activity.in_activity():
+        return None
+    details = activity.info().heartbeat_details
+    sent = details[0] if details and isinstance(details[0], dict) else {}
+    return sent.get(key)
+
+
+def remember_sent(key: str, provider_id: str) -> None:
+    """Record with the Temporal server that the provider accepted `key`: if the log write then fails for good (the
+    database is down), the activity's retry finds it in its heartbeat details and does not send the message again."""
+    if not activity.in_activity():
+        return
+    details = activity.info().heartbeat_details
+    sent = dict(details[0]) if details and isinstance(details[0], dict) else {}
+    sent[key] = provider_id  # an earlier delivery of this attempt (email before webhook) is already logged
+    activity.heartbeat(sent)
+
+
+@contextmanager
+def remembered_if_slow(key: str, provider_id: str, after: float = REMEMBER_AFTER) -> Iterator[None]:
+    """Around the log write after the provider accepted `key`: if the write fails, or has not finished within
+    `after` seconds (a database that hangs rather than refuses), remember the send in a heartbeat first.
+
+    A heartbeat is a write on the Temporal server, so it is spent only when the log write is in trouble: the
+    common case, a log write that succeeds at once, costs the server nothing. Only a worker crash between the
+    provider's answer and the log write (or, for a slow write, the first `after` seconds of it) remains open."""
+    if not activity.in_activity():
+        yield
+        return
+    context, fired = contextvars.copy_context(), threading.Event()
+
+    def remember() -> None:
+        context.run(remember_sent, key, provider_id)
+        fired.set()
+    watchdog = threading.Timer(after, remember)
+    watchdog.daemon = True
+    watchdog.start()
+    try:
+        yield
+    except BaseException:
+        watchdog.cancel()
+        if not fired.is_set():  # (a heartbeat sent twice in a race carries the same details)
+            remember_sent(key, provider_id)
+        raise
+    finally:
+        watchdog.cancel()
