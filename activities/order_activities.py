@@ -22,11 +22,10 @@ from models.messages import (CUSTOMER, EMAIL, STAFF, WEBHOOK, Delivery, MessageK
                              delivery_key)
 from models.order import FormCheck, FormCheckRequest, OrderSnapshot
 from models.settings import Settings
-from models.validation import validate_form
+from models.form_check import check_form
 
 from store import read_model
 
-from .calendar import add_business_days
 from .delivery import deliver_once
 from .metrics import count_message
 from .rendering import render
@@ -46,12 +45,8 @@ class OrderActivities:
     @activity.defn
     def check_order_form(self, request: FormCheckRequest) -> FormCheck:
         """Validate the form against the catalog; for a complete form, price it and promise a date."""
-        check = validate_form(request.form, self.catalog)
-        if check.complete:
-            lead = max(line.lead_time_days for line in check.lines)
-            check.expected_fulfillment_date = add_business_days(
-                request.as_of, lead, self.settings.company_timezone, self.settings.company_holidays_country)
-        return check
+        return check_form(request.form, self.catalog, request.as_of, self.settings.company_timezone,
+                          self.settings.company_holidays_country)
 
     @activity.defn
     def save_order(self, snapshot: OrderSnapshot) -> None:
@@ -74,7 +69,8 @@ class OrderActivities:
         except ValueError as e:  # a recipient with no address and no webhook: a settings problem, not the order's
             nowhere = Delivery(key=notice.key, channel="none", recipient=notice.to, status="failed", error=str(e))
             activity.logger.error("message %s has no channel: %s", notice.key, e)
-            self.alert_staff(notice, nowhere)
+            if notice.alert_on_failure:
+                self.alert_staff(notice, nowhere)
             return Receipt(key=notice.key, recipient=notice.to, status="failed", error=str(e), deliveries=[nowhere])
         results, transient = [], None
         for out in deliveries:  # every channel gets its try even when another one fails now
@@ -87,7 +83,8 @@ class OrderActivities:
             raise ApplicationError(str(transient), type="TransientDeliveryError", next_retry_delay=delay)
         for failed in (r for r in results if r.status == "failed" and not r.duplicate):
             activity.logger.error("message %s could not be delivered: %s", failed.key, failed.error)
-            self.alert_staff(notice, failed)
+            if notice.alert_on_failure:
+                self.alert_staff(notice, failed)
         status = "sent" if all(r.status == "sent" for r in results) else "failed"
         if not all(r.duplicate for r in results):
             count_message(notice.kind.value, status)  # worker metrics: messages sent/failed by kind

@@ -101,5 +101,5 @@ def main(argv: list[str]) -> None:
 
 
 if __name__ == "__main__":
-    from starter.cli import exit_without_finalizing
+    from starter.cli_common import exit_without_finalizing
     exit_without_finalizing(lambda: main(sys.argv[1:]))  # no finalization with the SDK's threads alive

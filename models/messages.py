@@ -44,6 +44,9 @@ class Notice(BaseModel):
     order: OrderView
     revision: str = "1"
     extra: dict[str, Any] = Field(default_factory=dict)
+    alert_on_failure: bool = Field(default=True, description=(
+        "True: the activity alerts staff itself when the notice cannot be delivered, as orders started before "
+        "v5 expect; the workflow of new orders sends False and tells staff with its own delivery_failed notice"))
 
     @property
     def key(self) -> str:
@@ -107,3 +110,11 @@ class Receipt(BaseModel):
     duplicate: bool = False
     error: str = ""
     deliveries: list[Delivery] = Field(default_factory=list)
+
+
+def delivery_failed_notice(notice: Notice, failed: Delivery) -> Notice:
+    """The staff alert for one failed delivery of `notice`: which message, to whom, through what, and why."""
+    return Notice(kind=MessageKind.delivery_failed, to=STAFF, order=notice.order,
+                  revision=failed.key.replace("/", "."),
+                  extra={"failed_key": failed.key, "failed_kind": notice.kind.value, "channel": failed.channel,
+                         "failed_to": notice.to, "recipient": failed.recipient, "error": failed.error})

@@ -146,6 +146,9 @@ class OrderStart(BaseModel):
     form: OrderForm
     policy: Policy = Field(default_factory=Policy)
     timezone: str = "America/Chicago"
+    check: FormCheck | None = Field(default=None, description=(
+        "the submitter's check of this form (models.form_check), made as it started the order: the workflow takes "
+        "it as it is instead of checking the form again. None: the workflow checks it (orders started before)"))
 
 
 # ---- staff and customer actions (workflow update inputs) ----
@@ -155,13 +158,15 @@ class FormCompletion(Input):
 
 
 class Acknowledgement(Input):
-    department: str = Field(min_length=1, max_length=64)
-    by: str = Field(default="", max_length=100)
+    department: str = Field(min_length=1, max_length=64, title="Department",
+                            description="warehouse, accounts-receivable or a manufacturer id")
+    by: str = Field(default="", max_length=100, title="Your name", description="who acknowledges")
 
 
 class DelayReport(Input):
-    new_date: date
-    reason: str = Field(min_length=1, max_length=500)
+    new_date: date = Field(title="New fulfillment date", description="new expected fulfillment date, YYYY-MM-DD")
+    reason: str = Field(min_length=1, max_length=500, title="Reason the customer will read",
+                        description="why, in words the customer will read")
 
     @field_validator("reason")
     @classmethod
@@ -172,11 +177,12 @@ class DelayReport(Input):
 
 
 class Shipment(Input):
-    carrier: str = Field(min_length=1, max_length=100)
-    tracking_number: str = Field(min_length=1, max_length=100)
-    tracking_url: str | None = Field(default=None, max_length=500, pattern=r"^https?://\S+$")
-    expected_delivery_date: date
-    shipped_at: datetime | None = None
+    carrier: str = Field(min_length=1, max_length=100, title="Carrier")
+    tracking_number: str = Field(min_length=1, max_length=100, title="Tracking number", description="tracking number")
+    tracking_url: str | None = Field(default=None, max_length=500, pattern=r"^https?://\S+$", title="Tracking link")
+    expected_delivery_date: date = Field(title="Expected delivery date",
+                                         description="expected delivery date, YYYY-MM-DD")
+    shipped_at: datetime | None = Field(default=None, description="set by the workflow when the shipment is recorded")
 
 
 SHIPMENT_LABELS = {"carrier": "Carrier", "tracking_number": "Tracking number", "tracking_url": "Tracking link",
@@ -186,11 +192,14 @@ SHIPMENT_LABELS = {"carrier": "Carrier", "tracking_number": "Tracking number", "
 class ShipmentCorrection(Input):
     """Shipping details that changed after the shipping notice went out: only the fields given change."""
 
-    carrier: str | None = Field(default=None, min_length=1, max_length=100)
-    tracking_number: str | None = Field(default=None, min_length=1, max_length=100)
-    tracking_url: str | None = Field(default=None, max_length=500, pattern=r"^https?://\S+$")
-    expected_delivery_date: date | None = None
-    reason: str = Field(default="", max_length=500, description="why, in words the customer will read")
+    carrier: str | None = Field(default=None, min_length=1, max_length=100, title="Carrier")
+    tracking_number: str | None = Field(default=None, min_length=1, max_length=100, title="Tracking number",
+                                        description="the new tracking number")
+    tracking_url: str | None = Field(default=None, max_length=500, pattern=r"^https?://\S+$", title="Tracking link")
+    expected_delivery_date: date | None = Field(default=None, title="Expected delivery date",
+                                                description="new expected delivery date, YYYY-MM-DD")
+    reason: str = Field(default="", max_length=500, title="Reason the customer will read",
+                        description="why, in words the customer will read")
 
     def changes_to(self, shipment: Shipment) -> dict[str, tuple[Any, Any]]:
         """field -> (was, now) for every given field that differs from the shipment."""
@@ -198,14 +207,29 @@ class ShipmentCorrection(Input):
                 if (value := getattr(self, name)) is not None and value != getattr(shipment, name)}
 
 
+def described_changes(changes: dict[str, tuple[Any, Any]]) -> list[dict[str, str]]:
+    """Shipping changes as the customer reads them: label, was, now (dates in words, a missing link as "none")."""
+    return [{"label": SHIPMENT_LABELS[name], "was": _shown(was), "now": _shown(now)}
+            for name, (was, now) in changes.items()]
+
+
+def _shown(value: Any) -> str:
+    if value is None:
+        return "none"
+    if hasattr(value, "strftime"):
+        return f"{value:%A}, {value.day} {value:%B %Y}"
+    return str(value)
+
+
 class Cancellation(Input):
-    reason: str = Field(min_length=1, max_length=500)
+    reason: str = Field(min_length=1, max_length=500, title="Reason",
+                        description="why, in words the customer will read (it is sent to them as written)")
 
 
 class FeedbackEntry(Input):
-    rating: int = Field(ge=1, le=5)
-    comment: str = Field(default="", max_length=2000)
-    received_at: datetime | None = None
+    rating: int = Field(ge=1, le=5, title="Rating (1-5)", description="1 to 5")
+    comment: str = Field(default="", max_length=2000, title="Comment")
+    received_at: datetime | None = Field(default=None, description="set by the workflow when the feedback arrives")
 
 
 # ---- what the workflow reports ----

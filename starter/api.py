@@ -1,4 +1,5 @@
-"""The HTTP API: services start and read orders, staff act on them. A thin layer over `starter.orders`.
+"""The HTTP API: services start and read orders, staff act on them. A thin layer over `starter.orders`;
+the action routes are made from the actions table (`api_actions.py`).
 
 Every error has one shape: `{"error": {"kind": ..., "message": ..., "details": [...]}}`
 (404 not_found, 409 refused, 422 invalid, 401/403 unauthorized/forbidden, 503 unavailable).
@@ -21,13 +22,13 @@ from store import message_log
 from store.read_model import list_orders
 from models.catalog import Catalog
 from models.messages import Delivery
-from models.order import (Acknowledgement, ActionResult, Cancellation, DelayReport, FeedbackEntry, Input, OrderForm,
-                          OrderStatus, OrderView, Shipment, ShipmentCorrection)
+from models.order import Input, OrderForm, OrderStatus, OrderView
 
 from . import orders
 from .auth import Caller, require
 from .orders import OrderError
-from .permissions import ALLOWED, acknowledgement_refusal
+from .actions import ALLOWED
+from .api_actions import add_action_routes
 
 STATUS_OF = {"not_found": 404, "refused": 409, "invalid": 422, "forbidden": 403, "unavailable": 503}
 
@@ -147,39 +148,6 @@ def router() -> APIRouter:
                         _caller: Annotated[Caller, Depends(require(*ALLOWED["read"]))]) -> OrderView:
         return await orders.order_status(client(request), order_id)
 
-    @api.post("/orders/{order_id}/form")
-    async def complete_form(order_id: str, form: OrderForm, request: Request,
-                            _c: Annotated[Caller, Depends(require(*ALLOWED["complete_form"]))]
-                            ) -> ActionResult:
-        return await orders.complete_form(client(request), order_id, form, request.app.state.catalog)
-
-    @api.post("/orders/{order_id}/acknowledgements")
-    async def acknowledge(order_id: str, ack: Acknowledgement, request: Request,
-                          caller: Annotated[Caller, Depends(require(*ALLOWED["acknowledge"]))]
-                          ) -> ActionResult:
-        refusal = acknowledgement_refusal(caller.role, ack.department)
-        if refusal:
-            raise OrderError("forbidden", refusal)
-        return await orders.acknowledge(client(request), order_id, ack)
-
-    @api.post("/orders/{order_id}/delays")
-    async def report_delay(order_id: str, delay: DelayReport, request: Request,
-                           _c: Annotated[Caller, Depends(require(*ALLOWED["delay"]))]
-                           ) -> ActionResult:
-        return await orders.report_delay(client(request), order_id, delay)
-
-    @api.post("/orders/{order_id}/shipments")
-    async def ship(order_id: str, shipment: Shipment, request: Request,
-                   _c: Annotated[Caller, Depends(require(*ALLOWED["ship"]))]) -> ActionResult:
-        return await orders.mark_shipped(client(request), order_id, shipment)
-
-    @api.post("/orders/{order_id}/shipment-corrections")
-    async def correct_shipment(order_id: str, correction: ShipmentCorrection, request: Request,
-                               _c: Annotated[Caller, Depends(require(*ALLOWED["correct_shipment"]))]) -> ActionResult:
-        """Correct the carrier, tracking or delivery date after shipping: the customer gets an update saying what
-        changed."""
-        return await orders.correct_shipment(client(request), order_id, correction)
-
     @api.get("/orders/{order_id}/messages")
     async def order_messages(order_id: str, request: Request,
                              _c: Annotated[Caller, Depends(require(*ALLOWED["read"]))]) -> list[MessageSummary]:
@@ -197,19 +165,5 @@ def router() -> APIRouter:
         except ResendRefused as e:
             raise OrderError(e.kind, e.message) from e
 
-    @api.post("/orders/{order_id}/delivery")
-    async def deliver(order_id: str, request: Request,
-                      _c: Annotated[Caller, Depends(require(*ALLOWED["deliver"]))]) -> ActionResult:
-        return await orders.mark_delivered(client(request), order_id)
-
-    @api.post("/orders/{order_id}/cancellation")
-    async def cancel(order_id: str, cancellation: Cancellation, request: Request,
-                     _c: Annotated[Caller, Depends(require(*ALLOWED["cancel"]))]) -> ActionResult:
-        return await orders.cancel(client(request), order_id, cancellation)
-
-    @api.post("/orders/{order_id}/feedback")
-    async def feedback(order_id: str, entry: FeedbackEntry, request: Request,
-                       _c: Annotated[Caller, Depends(require(*ALLOWED["feedback"]))]) -> ActionResult:
-        return await orders.submit_feedback(client(request), order_id, entry)
-
+    add_action_routes(api)
     return api

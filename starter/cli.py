@@ -8,113 +8,24 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import sys
-from collections.abc import Awaitable, Callable
-from datetime import date
 from pathlib import Path
-from typing import Any, Optional
+from typing import Optional
 
 import typer
-from pydantic import BaseModel, ValidationError
-from rich.console import Console
 from rich.table import Table
 
-from models.order import (Acknowledgement, ActionResult, Cancellation, DelayReport, FeedbackEntry, OrderForm,
-                          OrderStatus, OrderView, Shipment, ShipmentCorrection)
-from models.catalog import load_catalog
+from models.order import FormCompletion, OrderStatus, OrderView
 from models.settings import Settings
 
 from . import db as db_commands
 from . import orders
-from .orders import OrderError
+from .cli_actions import add_action_commands
+from .cli_common import JSON, act, exit_without_finalizing, fail, out, read_form, show_result, with_client
 
 app = typer.Typer(help="Orderly: order processing as durable Temporal workflows.", no_args_is_help=True,
                   add_completion=False, pretty_exceptions_enable=False)
 app.add_typer(db_commands.app, name="db")
-out = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 200)
-err = Console(stderr=True, soft_wrap=True)
-JSON = typer.Option(False, "--json", help="print machine-readable JSON")
-
-
-def fail(message: str, as_json: bool, kind: str = "error", details: Any = None) -> None:
-    if as_json:
-        print(json.dumps({"error": {"kind": kind, "message": message, "details": details}}))
-    else:
-        err.print(f"[red]error:[/red] {message}", highlight=False)
-    raise typer.Exit(1)
-
-
-def validation_details(e: ValidationError) -> list[dict[str, str]]:
-    return [{"field": ".".join(str(p) for p in x["loc"]) or "(input)", "message": x["msg"]} for x in e.errors()]
-
-
-def build(model: type[BaseModel], as_json: bool, **fields: Any) -> Any:
-    """Build an input model from options; invalid values end the command with every field's problem."""
-    try:
-        return model.model_validate(fields)
-    except ValidationError as e:
-        details = validation_details(e)
-        fail("invalid input: " + "; ".join(f"{d['field']}: {d['message']}" for d in details), as_json, "invalid",
-             details)
-
-
-def read_form(path: str, as_json: bool) -> OrderForm:
-    try:
-        text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
-        data = json.loads(text)
-    except OSError as e:
-        fail(f"cannot read {path}: {e.strerror}", as_json, "invalid")
-    except json.JSONDecodeError as e:
-        fail(f"{path} is not valid JSON: {e}", as_json, "invalid")
-    return build(OrderForm, as_json, **data) if isinstance(data, dict) else fail(
-        f"{path} must hold a JSON object (the order form)", as_json, "invalid")
-
-
-def with_client(action: Callable[..., Awaitable[Any]], as_json: bool) -> Any:
-    """Connect to Temporal, run `action(client, settings)`, and turn failures into clear messages."""
-    from plumbing.secrets import with_stored_secrets
-    settings = with_stored_secrets(Settings())  # the embedded stack's encryption key, when settings give none
-
-    async def go() -> Any:
-        from plumbing.connection import connect
-        try:
-            client = await connect(settings)
-        except ValueError as e:  # settings that cannot work (encryption keys, TLS files)
-            fail(str(e), as_json, "invalid")
-        except RuntimeError as e:
-            fail(f"cannot reach Temporal at {settings.temporal_address}; is `make run` running? "
-                 "(set TEMPORAL_ADDRESS for another server)", as_json, "unavailable", str(e))
-        return await action(client, settings)
-
-    try:
-        return asyncio.run(go())
-    except OrderError as e:
-        fail(e.message, as_json, e.kind, e.details)
-
-
-def show_result(result: ActionResult, as_json: bool) -> None:
-    if as_json:
-        print(result.model_dump_json(indent=2))
-        return
-    mark = "[yellow]![/yellow]" if result.problems or result.duplicate else "[green]✓[/green]"
-    out.print(f"{mark} {result.message}  [dim](order {result.order_id}, status {result.status.value})[/dim]",
-              highlight=False)
-    for p in result.problems:
-        out.print(f"    [yellow]{p.field}[/yellow]: {p.message}", highlight=False)
-
-
-def act(as_json: bool, action: Callable[..., Awaitable[ActionResult]], *args: Any) -> None:
-    show_result(with_client(lambda client, _settings: action(client, *args), as_json), as_json)
-
-
-def parse_date(value: str, option: str, as_json: bool) -> date:
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        fail(f"{option} must be a date like 2026-12-31, not {value!r}", as_json, "invalid")
-
-
+add_action_commands(app)  # ack, delay, ship, correct-shipment, deliver, cancel, feedback: from the actions table
 # ---- running ----
 
 @app.command()
@@ -213,9 +124,7 @@ def submit(file: str = typer.Argument(..., help="order form JSON file, or - for 
 def complete(order: str, file: str = typer.Argument(..., help="the whole corrected form (JSON), or -"),
              as_json: bool = JSON) -> None:
     """Send the completed form for an incomplete order."""
-    form = read_form(file, as_json)
-    show_result(with_client(lambda client, settings: orders.complete_form(
-        client, order, form, load_catalog(settings.catalog_path)), as_json), as_json)
+    act(as_json, order, "complete_form", FormCompletion(form=read_form(file, as_json)))
 
 
 @app.command()
@@ -267,67 +176,6 @@ def list_orders(status_filter: Optional[OrderStatus] = typer.Option(None, "--sta
         table.add_row(r.order_id, r.status, r.channel, r.customer_name, f"{r.total} {r.currency}",
                       str(r.expected_fulfillment_date or ""), f"{r.received_at:%Y-%m-%d %H:%M}")
     out.print(table)
-
-
-# ---- staff actions ----
-
-@app.command()
-def ack(order: str, department: str = typer.Option(..., help="warehouse, accounts-receivable or a manufacturer id"),
-        by: str = typer.Option("", help="who acknowledges"), as_json: bool = JSON) -> None:
-    """Acknowledge a work order on behalf of a department."""
-    act(as_json, orders.acknowledge, order, build(Acknowledgement, as_json, department=department, by=by))
-
-
-@app.command()
-def delay(order: str, until: str = typer.Option(..., help="new expected fulfillment date, YYYY-MM-DD"),
-          reason: str = typer.Option(..., help="why, in words the customer will read"), as_json: bool = JSON) -> None:
-    """Report a delay: the customer and every department are told the reason and the new date."""
-    report = build(DelayReport, as_json, new_date=parse_date(until, "--until", as_json), reason=reason)
-    act(as_json, orders.report_delay, order, report)
-
-
-@app.command()
-def ship(order: str, carrier: str = typer.Option(...), tracking: str = typer.Option(..., help="tracking number"),
-         tracking_url: Optional[str] = typer.Option(None), delivery_date: str = typer.Option(
-             ..., help="expected delivery date, YYYY-MM-DD"), as_json: bool = JSON) -> None:
-    """Mark an order shipped; the customer gets the carrier, tracking number and expected delivery date."""
-    shipment = build(Shipment, as_json, carrier=carrier, tracking_number=tracking, tracking_url=tracking_url,
-                     expected_delivery_date=parse_date(delivery_date, "--delivery-date", as_json))
-    act(as_json, orders.mark_shipped, order, shipment)
-
-
-@app.command("correct-shipment")
-def correct_shipment(order: str, carrier: Optional[str] = typer.Option(None),
-                     tracking: Optional[str] = typer.Option(None, help="the new tracking number"),
-                     tracking_url: Optional[str] = typer.Option(None),
-                     delivery_date: Optional[str] = typer.Option(None, help="new expected delivery date, YYYY-MM-DD"),
-                     reason: str = typer.Option("", help="why, in words the customer will read"),
-                     as_json: bool = JSON) -> None:
-    """Correct a shipped order's tracking or delivery date; the customer is told what changed."""
-    date_ = parse_date(delivery_date, "--delivery-date", as_json) if delivery_date is not None else None
-    correction = build(ShipmentCorrection, as_json, carrier=carrier, tracking_number=tracking,
-                       tracking_url=tracking_url, expected_delivery_date=date_, reason=reason)
-    act(as_json, orders.correct_shipment, order, correction)
-
-
-@app.command()
-def deliver(order: str, as_json: bool = JSON) -> None:
-    """Mark a shipped order delivered; feedback is requested after the policy's delay."""
-    act(as_json, orders.mark_delivered, order)
-
-
-@app.command()
-def cancel(order: str, reason: str = typer.Option(..., help="why, in words the customer will read (it is sent "
-                                                        "to them as written)"), as_json: bool = JSON) -> None:
-    """Cancel an order before it ships; the customer and every department are told."""
-    act(as_json, orders.cancel, order, build(Cancellation, as_json, reason=reason))
-
-
-@app.command()
-def feedback(order: str, rating: int = typer.Option(..., help="1 to 5"), comment: str = typer.Option(""),
-             as_json: bool = JSON) -> None:
-    """Record the customer's feedback (from the survey or a customer-service call)."""
-    act(as_json, orders.submit_feedback, order, build(FeedbackEntry, as_json, rating=rating, comment=comment))
 
 
 @app.command()
@@ -383,17 +231,3 @@ def main() -> None:
     resource is already closed when a command returns, so exiting at once is safe and keeps exit codes truthful.
     """
     exit_without_finalizing(app)
-
-
-def exit_without_finalizing(run: Callable[[], Any]) -> None:
-    """Run, flush, and end the process with run's exit code, skipping interpreter finalization (sdk-python#300)."""
-    try:
-        run()
-        code = 0
-    except SystemExit as e:
-        if isinstance(e.code, str):
-            print(e.code, file=sys.stderr)
-        code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(code)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from temporalio.client import (Client, WithStartWorkflowOperation, WorkflowHandle, WorkflowQueryFailedError,
@@ -17,14 +17,15 @@ from temporalio.common import SearchAttributePair, TypedSearchAttributes, Workfl
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
-from models.order import (Acknowledgement, ActionResult, Cancellation, DelayReport, FeedbackEntry, FormCompletion,
-                          OrderForm, OrderStart, OrderView, Shipment, ShipmentCorrection, workflow_id_for)
+from models.order import ActionResult, FieldProblem, FormCompletion, OrderForm, OrderStart, OrderView, workflow_id_for
 from models.catalog import Catalog, load_catalog
 from models.settings import PolicySettings, Settings
+from models.form_check import check_form
 from models.validation import invalid_values
 from workflows.order import OrderWorkflow
 from workflows.search_attributes import ORDER_STATUS
 
+from .actions import ACTIONS
 from .web_metrics import ORDERS_CREATED
 
 
@@ -39,13 +40,13 @@ class OrderError(Exception):
         self.details = details
 
 
-def refuse_invalid_values(form: OrderForm, catalog: Catalog) -> None:
+def refuse_invalid_values(problems: list[FieldProblem]) -> None:
     """Refuse a form with values that cannot be accepted; only *missing* values make an order `incomplete`.
 
     An unknown product, an impossible choice or a malformed email is the sender's bug: answering it at once
     changes nothing, where starting an incomplete order would write to a customer about someone else's mistake.
     """
-    problems = invalid_values(form, catalog)
+    problems = [p for p in problems if p.kind == "invalid"]
     if problems:
         raise OrderError("invalid", "The form has values that cannot be accepted: " + "; ".join(
             f"{p.field}: {p.message}" for p in problems), [p.model_dump(include={"field", "message"})
@@ -64,11 +65,17 @@ def summary_of(start: OrderStart) -> str:
 
 
 async def submit_order(client: Client, settings: Settings, form: OrderForm) -> ActionResult:
-    """Start the order's workflow (or find the existing one with the same order id) and return its intake result."""
-    refuse_invalid_values(form, load_catalog(settings.catalog_path))
+    """Start the order's workflow (or find the existing one with the same order id) and return its intake result.
+
+    The form is checked once, here: the check travels in the workflow's input, so the workflow does not check it
+    again, and `intake` answers once the order is settled (accepted, or incomplete with its problems)."""
     order_id = form.order_id or new_order_id()
-    start = OrderStart(order_id=order_id, form=form.model_copy(update={"order_id": order_id}),
-                       policy=PolicySettings().policy(), timezone=settings.company_timezone)
+    form = form.model_copy(update={"order_id": order_id})
+    check = check_form(form, load_catalog(settings.catalog_path), datetime.now(timezone.utc),
+                       settings.company_timezone, settings.company_holidays_country)
+    refuse_invalid_values(check.problems)
+    start = OrderStart(order_id=order_id, form=form, policy=PolicySettings().policy(),
+                       timezone=settings.company_timezone, check=check)
     operation = WithStartWorkflowOperation(
         OrderWorkflow.run, start, id=workflow_id_for(order_id), task_queue=settings.task_queue,
         id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
@@ -151,37 +158,12 @@ def _as_order_error(e: WorkflowUpdateFailedError, order_id: str) -> OrderError:
     return OrderError("invalid", f"Order {order_id}: {getattr(cause, 'message', None) or cause or e}")
 
 
-async def complete_form(client: Client, order_id: str, form: OrderForm, catalog: Catalog | None = None
-                        ) -> ActionResult:
-    """Send the completed form; with the catalog, a form with invalid values is refused before it is sent."""
-    if catalog is not None:
-        refuse_invalid_values(form, catalog)
-    return await _update(client, order_id, OrderWorkflow.complete_form, FormCompletion(form=form))
+async def act(client: Client, order_id: str, name: str, arg: Any = None, catalog: Catalog | None = None
+              ) -> ActionResult:
+    """Take the action `name` (a row of `starter.actions.ACTIONS`) on the order: its workflow update with `arg`.
 
-
-async def acknowledge(client: Client, order_id: str, ack: Acknowledgement) -> ActionResult:
-    return await _update(client, order_id, OrderWorkflow.acknowledge, ack)
-
-
-async def report_delay(client: Client, order_id: str, delay: DelayReport) -> ActionResult:
-    return await _update(client, order_id, OrderWorkflow.report_delay, delay)
-
-
-async def mark_shipped(client: Client, order_id: str, shipment: Shipment) -> ActionResult:
-    return await _update(client, order_id, OrderWorkflow.mark_shipped, shipment)
-
-
-async def correct_shipment(client: Client, order_id: str, correction: ShipmentCorrection) -> ActionResult:
-    return await _update(client, order_id, OrderWorkflow.correct_shipment, correction)
-
-
-async def mark_delivered(client: Client, order_id: str) -> ActionResult:
-    return await _update(client, order_id, OrderWorkflow.mark_delivered)
-
-
-async def cancel(client: Client, order_id: str, cancellation: Cancellation) -> ActionResult:
-    return await _update(client, order_id, OrderWorkflow.cancel, cancellation)
-
-
-async def submit_feedback(client: Client, order_id: str, feedback: FeedbackEntry) -> ActionResult:
-    return await _update(client, order_id, OrderWorkflow.submit_feedback, feedback)
+    With the catalog, a completed form with values that cannot be accepted is refused before it is sent."""
+    action = ACTIONS[name]
+    if isinstance(arg, FormCompletion) and catalog is not None:
+        refuse_invalid_values(invalid_values(arg.form, catalog))
+    return await _update(client, order_id, action.update, arg)

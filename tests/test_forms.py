@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from pydantic import ValidationError
 
-from activities.calendar import add_business_days
+from models.calendar import add_business_days
 from models.catalog import Catalog, FieldType, load_catalog
 from models.order import OrderForm
 from models.settings import PolicySettings

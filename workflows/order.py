@@ -1,32 +1,50 @@
 """The order workflow: one durable workflow per order, from the submitted form to the customer's feedback.
 
-`run` is the business process, one step a line; each step is a method just below it. Staff and customer actions
-arrive as updates (see `workflows/actions.py`), and every step and action writes the order's timeline through
-`record`, from which the status query and the read model are fed.
+`run` is the business process, one step a line; each step is a method just below it, and the staff and customer
+actions (updates, each guarded by its rule in `rules.py`) follow. The order's state is one model (`state.py`); the
+workflow holds the helpers that tell people (`notifier.py`), save the read model (`read_model_saver.py`) and keep
+the status where ops see it (`status.py`). Which history shape the order has is decided once (`versions.py`).
 """
 
 from __future__ import annotations
 
 from temporalio import workflow
+from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
+    from activities.order_activities import OrderActivities
     from models.catalog import ACCOUNTS_RECEIVABLE, CUSTOMER_SERVICE, WAREHOUSE
-    from models.messages import CUSTOMER, STAFF, MessageKind
-    from models.order import OrderStart, OrderStatus, OrderView
+    from models.messages import CUSTOMER, MessageKind
+    from models.order import (Acknowledgement, ActionResult, Cancellation, DelayReport, FeedbackEntry, FormCheck,
+                              FormCheckRequest, FormCompletion, OrderForm, OrderStart, OrderStatus, OrderView,
+                              Shipment, ShipmentCorrection, described_changes)
 
-from .actions import OrderActions
-from .state import FormExpired, OrderCancelled
+from . import rules
+from .activity_options import CHECK_OPTIONS
+from .background import Background
+from .clock import Clock
+from .lateness import LatenessWatch
+from .notifier import Notifier
+from .read_model_saver import ReadModelSaver
+from .state import OrderState
+from .status import StatusBoard
+from .versions import HistoryShape
+from .waiting import FormExpired, OrderCancelled, Waiter
 
 
 @workflow.defn(name="OrderWorkflow")
-class OrderWorkflow(OrderActions):
+class OrderWorkflow:
     @workflow.init
     def __init__(self, start: OrderStart) -> None:
-        super().__init__(start)
+        self.policy = start.policy
+        self.clock = Clock(start.timezone)
+        self.state = OrderState.received(start)
+        self.background = Background()
+        self.waiter = Waiter(self.state)
 
     @workflow.run
     async def run(self, start: OrderStart) -> OrderView:
-        self.lean  # noqa: B018 (decided in the first workflow task, see OrderState.lean)
+        self.take_history_shape(HistoryShape())
         try:
             await self.until_form_complete()          # 1. standardized form; incomplete ones go back
             await self.record_order()                 # 2. read model, expected fulfillment date
@@ -40,145 +58,318 @@ class OrderWorkflow(OrderActions):
             await self.close_expired()
         except OrderCancelled:
             await self.close_cancelled()
-        await self.finish_background_work()
-        return self.view
+        await self.background.finish()
+        return self.state.view
+
+    def take_history_shape(self, shape: HistoryShape) -> None:
+        self.shape = shape
+        self.notifier = Notifier(self.state, shape)
+        self.saver = ReadModelSaver(self.state, shape, self.background)
+        self.status_board = StatusBoard(self.state, shape, self.clock)
+        self.lateness = LatenessWatch(self.state, self.policy, self.clock, self.notifier, self.status_board,
+                                      self.saver)
 
     # ---- 1. the standardized form ----
 
     async def until_form_complete(self) -> None:
-        self.check = await self.check_form(self.form)
-        if self.check.complete:
-            self.intake_answered = True
+        if self.state.check is None or not self.shape.settled_intake:
+            self.state.check = await self.check_form(self.state.form)
+        if self.state.form_complete:
             return
         deadline = workflow.now() + self.policy.completion_expiry
-        self.show_problems(self.check.problems)
-        await self.tell_submitter(MessageKind.form_incomplete, date=self.local_date(deadline).isoformat())
-        self.intake_answered = True
-        await self.save()
-        if await self.wait_until(lambda: self.check.complete, self.policy.completion_reminder):
+        last_day = self.clock.local_date(deadline).isoformat()
+        self.status_board.set(OrderStatus.incomplete, self.state.show_problems(self.state.check.problems))
+        await self.notifier.tell_submitter(MessageKind.form_incomplete, date=last_day)
+        self.state.intake_answered = True
+        await self.saver.save()
+        if await self.waiter.until(lambda: self.state.form_complete, self.policy.completion_reminder):
             return
-        await self.tell_submitter(MessageKind.form_reminder, date=self.local_date(deadline).isoformat())
-        await self.save()
-        if not await self.wait_until(lambda: self.check.complete, deadline - workflow.now()):
+        await self.notifier.tell_submitter(MessageKind.form_reminder, date=last_day)
+        await self.saver.save()
+        if not await self.waiter.until(lambda: self.state.form_complete, deadline - workflow.now()):
             raise FormExpired()
+
+    async def check_form(self, form: OrderForm) -> FormCheck:
+        request = FormCheckRequest(form=form, as_of=workflow.now())
+        return await workflow.execute_activity_method(OrderActivities.check_order_form, request, **CHECK_OPTIONS)
 
     # ---- 2. record the order and promise a date ----
 
     async def record_order(self) -> None:
-        self.stop_if_cancelled()
-        self.accept(self.check)
-        self.record("accepted", f"Order accepted: {len(self.view.lines)} line(s), total "
-                                f"{self.view.total:.2f} {self.view.currency}; expected fulfillment date "
-                                f"{self.view.expected_fulfillment_date}",
-                    expected_fulfillment_date=self.view.expected_fulfillment_date.isoformat())
-        if not self.lean:
-            self.publish_expected_date()  # lean orders publish it with their status, once confirmed
+        self.waiter.stop_if_cancelled()
+        self.state.accept()
+        view = self.state.view
+        self.state.record("accepted", f"Order accepted: {len(view.lines)} line(s), total {view.total:.2f} "
+                                      f"{view.currency}; expected fulfillment date {view.expected_fulfillment_date}",
+                          expected_fulfillment_date=view.expected_fulfillment_date.isoformat())
+        self.status_board.promise_date()
+        self.state.intake_answered = True
+        if self.shape.saves_on_acceptance:
+            await self.saver.save()  # listed at once, whatever the mail provider does
 
     # ---- 3. confirm ----
 
     async def confirm_to_customer(self) -> None:
-        self.stop_if_cancelled()
-        await self.tell(CUSTOMER, MessageKind.order_confirmation)
-        self.set_status(OrderStatus.confirmed, "Order confirmed to the customer",
-                        *([self.expected_date()] if self.lean else []))
-        await self.save()
+        self.waiter.stop_if_cancelled()
+        sent = await self.notifier.tell(CUSTOMER, MessageKind.order_confirmation)
+        self.status_board.confirmed("Order confirmed to the customer" if sent or not self.shape.settled_intake
+                                    else "Order confirmed; the confirmation email could not be delivered")
+        await self.saver.save()
 
     # ---- 4. work orders ----
 
     async def send_work_orders(self) -> None:
-        self.stop_if_cancelled()
-        makers = sorted({line.fulfiller for line in self.view.lines if line.fulfiller != WAREHOUSE})
-        self.view.work_orders = [WAREHOUSE, ACCOUNTS_RECEIVABLE, *makers]
-        await self.tell_all(self.view.work_orders, MessageKind.work_order)
-        self.work_orders_sent_at = workflow.now()
-        self.start_background(self.remind_unacknowledged())
-        await self.save()
+        self.waiter.stop_if_cancelled()
+        makers = sorted({line.fulfiller for line in self.state.view.lines if line.fulfiller != WAREHOUSE})
+        self.state.view.work_orders = [WAREHOUSE, ACCOUNTS_RECEIVABLE, *makers]
+        await self.notifier.tell_all(self.state.view.work_orders, MessageKind.work_order)
+        self.state.work_orders_sent_at = workflow.now()
+        self.background.start(self.remind_unacknowledged())
+        await self.saver.save()
 
     async def remind_unacknowledged(self) -> None:
         """No acknowledgement within the policy's time: remind the departments that have not acknowledged."""
-        if await self.wait_until(self.acknowledged_or_moved_on, self.policy.acknowledgement_reminder,
+        if await self.waiter.until(self.state.acknowledged_or_moved_on, self.policy.acknowledgement_reminder,
                                  cancellable=False):
             return
-        pending = [d for d in self.view.work_orders if d not in self.view.acknowledged]
-        sent_ago = (workflow.now() - self.work_orders_sent_at).total_seconds()
-        await self.tell_all(pending, MessageKind.work_order_reminder, sent_ago=sent_ago)
-        await self.save()
+        sent_ago = (workflow.now() - self.state.work_orders_sent_at).total_seconds()
+        await self.notifier.tell_all(self.state.pending_acknowledgements, MessageKind.work_order_reminder,
+                                     sent_ago=sent_ago)
+        await self.saver.save()
 
     # ---- 5. fulfilment, with honest delays ----
 
     async def until_shipped(self) -> None:
         while True:
-            if await self.wait_until(self.shipped_or_new_date, self.lateness_check_at() - workflow.now()):
-                if self.view.shipment is not None:
+            if await self.waiter.until(self.state.shipped_or_new_date, self.lateness.next_check() - workflow.now()):
+                if self.state.view.shipment is not None:
                     return
-                self.date_changed = False
+                self.state.date_changed = False
                 continue
-            await self.tell_lateness()
-
-    def lateness_check_at(self):
-        """The end of the expected fulfillment date (plus grace), or the next re-check of an order already late."""
-        due = self.view.expected_fulfillment_date
-        if self.late_for == due:
-            return self.last_late_alert_at + self.policy.delay_recheck
-        return self.end_of(due) + self.policy.delay_grace
-
-    async def tell_lateness(self) -> None:
-        """The promised date passed with nothing shipped: tell the customer (once per date) and alert staff."""
-        due = self.view.expected_fulfillment_date
-        if self.late_for != due:
-            self.late_for, self.late_alerts = due, 0
-            self.set_status(OrderStatus.delayed, f"Late: expected by {due} and not shipped")
-            await self.tell(CUSTOMER, MessageKind.late_notice, revision=due.isoformat(), date=due.isoformat())
-        self.late_alerts += 1
-        self.last_late_alert_at = workflow.now()
-        alert = "first alert" if self.late_alerts == 1 else f"still not shipped, alert {self.late_alerts}"
-        await self.tell(STAFF, MessageKind.late_alert, revision=f"{due.isoformat()}.{self.late_alerts}",
-                        date=due.isoformat(), alert=alert,
-                        acknowledged=", ".join(sorted(self.view.acknowledged)))
-        await self.save()
+            await self.lateness.tell()
 
     async def tell_customer_shipped(self) -> None:
-        await self.tell(CUSTOMER, MessageKind.shipping_notice)
-        await self.save()
+        await self.notifier.tell(CUSTOMER, MessageKind.shipping_notice)
+        await self.saver.save()
 
     async def until_delivered(self) -> None:
-        await self.wait_until(lambda: self.view.delivered_at is not None)
+        await self.waiter.until(self.state.delivered)
 
     # ---- 6. feedback ----
 
     async def ask_for_feedback(self) -> None:
-        has_feedback = self.has_feedback
-        if not await self.wait_until(has_feedback, self.policy.feedback_delay):
-            by_call = self.view.total >= self.policy.feedback_call_threshold
-            ask = self.ask_by_call if by_call else self.ask_by_survey
-            await ask(reminder=False)
-            await self.save()
-            if not await self.wait_until(has_feedback, self.policy.feedback_reminder):
-                await ask(reminder=True)
-                await self.save()
-                await self.wait_until(has_feedback, self.policy.feedback_reminder)
+        has_feedback = self.state.has_feedback
+        if not await self.waiter.until(has_feedback, self.policy.feedback_delay):
+            await self.ask(reminder=False)
+            await self.saver.save()
+            if not await self.waiter.until(has_feedback, self.policy.feedback_reminder):
+                await self.ask(reminder=True)
+                await self.saver.save()
+                await self.waiter.until(has_feedback, self.policy.feedback_reminder)
         outcome = "Order completed with the customer's feedback" if has_feedback() else "Order completed without feedback"
-        self.set_status(OrderStatus.completed, outcome)
-        await self.save()
+        self.status_board.set(OrderStatus.completed, outcome)
+        await self.saver.save()
 
-    async def ask_by_survey(self, reminder: bool) -> None:
-        kind = MessageKind.feedback_reminder if reminder else MessageKind.feedback_request
-        await self.tell(CUSTOMER, kind)
-
-    async def ask_by_call(self, reminder: bool) -> None:
-        await self.tell(CUSTOMER_SERVICE, MessageKind.feedback_call, revision="2" if reminder else "1",
-                        reminder=reminder)
+    async def ask(self, reminder: bool) -> None:
+        """An online survey by email or, for a high-value order, a call task for customer service."""
+        if self.state.view.total >= self.policy.feedback_call_threshold:
+            await self.notifier.tell(CUSTOMER_SERVICE, MessageKind.feedback_call, revision="2" if reminder else "1",
+                                     reminder=reminder)
+        else:
+            await self.notifier.tell(CUSTOMER, MessageKind.feedback_reminder if reminder
+                                     else MessageKind.feedback_request)
 
     # ---- the ways out ----
 
     async def close_expired(self) -> None:
-        self.set_status(OrderStatus.expired, "Closed: the form was not completed in time")
-        await self.tell_submitter(MessageKind.form_expired)
-        await self.save()
+        self.status_board.set(OrderStatus.expired, "Closed: the form was not completed in time")
+        await self.notifier.tell_submitter(MessageKind.form_expired)
+        await self.saver.save()
 
     async def close_cancelled(self) -> None:
-        self.set_status(OrderStatus.cancelled, f"Cancelled: {self.view.cancel_reason}")
-        await self.tell_submitter(MessageKind.cancellation_notice)
-        await self.tell_all(self.view.work_orders, MessageKind.work_order_cancelled)
-        await self.save()
+        self.status_board.set(OrderStatus.cancelled, f"Cancelled: {self.state.view.cancel_reason}")
+        await self.notifier.tell_submitter(MessageKind.cancellation_notice)
+        await self.notifier.tell_all(self.state.view.work_orders, MessageKind.work_order_cancelled)
+        await self.saver.save()
+
+    # ---- reads ----
+
+    @workflow.query
+    def status(self) -> OrderView:
+        return self.state.view
+
+    @workflow.query
+    def submitted_form(self) -> OrderForm:
+        """The form as last submitted, problems and all: the form-completion page is pre-filled from it."""
+        return self.state.form
+
+    @workflow.query
+    def available_actions(self) -> list[str]:
+        """The updates that make sense now (rules.py): what the console offers, and all the workflow accepts."""
+        return rules.available(self.state, self.clock.today())
+
+    # ---- step 1: intake and completing the form ----
+
+    @workflow.update
+    async def intake(self) -> ActionResult:
+        """Answers once the submitted form is settled: accepted, or incomplete with its problems (and emailed).
+
+        Called together with the workflow start (update-with-start) so a submitter learns at once what is missing.
+        """
+        state = self.state
+        state.intake_calls += 1
+        if state.intake_calls > 1:
+            return self.result(f"Order {state.order_id} already exists (it is {state.view.status.value}); "
+                               "no new order was created").model_copy(update={"duplicate": True})
+        await workflow.wait_condition(lambda: state.intake_answered or state.cancel_requested)
+        if state.view.problems:
+            told = ("no email could be sent without a valid address"
+                    if state.view.timeline[-1].kind == "message_skipped" else "the list was emailed to the customer")
+            return self.result(f"Order {state.order_id} is incomplete: {len(state.view.problems)} problem(s) "
+                               f"to fix ({told})")
+        return self.result(f"Order {state.order_id} accepted; the confirmation is on its way")
+
+    @workflow.update
+    async def complete_form(self, completion: FormCompletion) -> ActionResult:
+        check = await self.check_form(completion.form)
+        if self.state.view.status is not OrderStatus.incomplete:
+            return self.result(f"The form arrived after the order became {self.state.view.status.value}; "
+                               "nothing changed")
+        self.state.take_form(completion.form, check)
+        if check.complete:
+            self.state.record("form_completed", "The missing details arrived; the form is complete")
+            if not self.shape.answers_when_settled:
+                return self.result("Form complete; the order is being confirmed")
+            await workflow.wait_condition(lambda: self.state.accepted or self.state.cancel_requested)
+            return self.result("Form complete; the order is accepted and the confirmation is on its way")
+        self.state.record("form_resubmitted", f"Form resubmitted, still {len(check.problems)} problem(s): "
+                                              + ", ".join(p.field for p in check.problems))
+        await self.saver.save_from_handler()
+        return self.result(f"The form still has {len(check.problems)} problem(s)")
+
+    @complete_form.validator
+    def _check_complete_form(self, completion: FormCompletion) -> None:
+        self.refuse_if(rules.complete_form, completion)
+
+    # ---- step 4: work orders ----
+
+    @workflow.update
+    async def acknowledge(self, ack: Acknowledgement) -> ActionResult:
+        acknowledged = self.state.view.acknowledged
+        if ack.department in acknowledged:
+            return self.result(f"{ack.department} had already acknowledged this work order at "
+                               f"{acknowledged[ack.department]:%Y-%m-%d %H:%M} UTC")
+        acknowledged[ack.department] = workflow.now()
+        self.state.record("acknowledged", f"Work order acknowledged by {ack.department}"
+                                          + (f" ({ack.by})" if ack.by else ""), department=ack.department)
+        await self.saver.save_from_handler()
+        return self.result(f"Work order acknowledged by {ack.department}")
+
+    @acknowledge.validator
+    def _check_acknowledge(self, ack: Acknowledgement) -> None:
+        self.refuse_if(rules.acknowledge, ack)
+
+    # ---- step 5: delays, shipping, delivery ----
+
+    @workflow.update
+    async def report_delay(self, delay: DelayReport) -> ActionResult:
+        view = self.state.view
+        previous, view.expected_fulfillment_date = view.expected_fulfillment_date, delay.new_date
+        self.state.date_changed = True
+        self.status_board.set(OrderStatus.delayed, f"Delayed to {delay.new_date} (was {previous}): {delay.reason}",
+                              new_date=True)
+        change = dict(revision=delay.new_date.isoformat(), date=delay.new_date.isoformat(),
+                      previous_date=previous.isoformat(), reason=delay.reason)
+        await self.notifier.tell(CUSTOMER, MessageKind.delay_notice, **change)
+        await self.notifier.tell_all(view.work_orders, MessageKind.work_order_change, **change)
+        await self.saver.save_from_handler()
+        return self.result(f"Delay recorded; the customer and {len(view.work_orders)} department(s) were told "
+                           f"the new date {delay.new_date}")
+
+    @report_delay.validator
+    def _check_report_delay(self, delay: DelayReport) -> None:
+        self.refuse_if(rules.report_delay, delay)
+
+    @workflow.update
+    async def mark_shipped(self, shipment: Shipment) -> ActionResult:
+        self.state.view.shipment = shipment.model_copy(update={"shipped_at": workflow.now()})
+        self.status_board.set(OrderStatus.shipped, f"Shipped with {shipment.carrier}, tracking "
+                                                   f"{shipment.tracking_number}, expected delivery "
+                                                   f"{shipment.expected_delivery_date}")
+        return self.result("Shipment recorded; the customer is being sent the shipping notice")
+
+    @mark_shipped.validator
+    def _check_mark_shipped(self, shipment: Shipment) -> None:
+        self.refuse_if(rules.mark_shipped, shipment)
+
+    @workflow.update
+    async def correct_shipment(self, correction: ShipmentCorrection) -> ActionResult:
+        """Tracking or the delivery date changed after the shipping notice: the customer gets the notice again as a
+        new revision of its key, saying what changed (never silence, never a duplicate)."""
+        state = self.state
+        first_notice = f"{state.order_id}/shipping_notice/customer/1"
+        await workflow.wait_condition(lambda: any(e.data.get("key") == first_notice for e in state.view.timeline))
+        changes = correction.changes_to(state.view.shipment)
+        if not changes:
+            return self.result("Nothing changed: the shipment already has these details")
+        state.view.shipment = state.view.shipment.model_copy(update={name: now for name, (_, now) in changes.items()})
+        revision = 2 + sum(e.kind == "shipment_corrected" for e in state.view.timeline)
+        described = described_changes(changes)
+        state.record("shipment_corrected", "Shipping details corrected: " + "; ".join(
+            f"{c['label']} {c['now']} (was {c['was']})" for c in described), revision=revision)
+        await self.notifier.tell(CUSTOMER, MessageKind.shipping_notice, revision=str(revision), changes=described,
+                                 reason=correction.reason)
+        await self.saver.save_from_handler()
+        return self.result(f"Shipping details corrected ({', '.join(c['label'].lower() for c in described)}); "
+                           "the customer is being told what changed")
+
+    @correct_shipment.validator
+    def _check_correct_shipment(self, correction: ShipmentCorrection) -> None:
+        self.refuse_if(rules.correct_shipment, correction)
+
+    @workflow.update
+    async def mark_delivered(self) -> ActionResult:
+        self.state.view.delivered_at = workflow.now()
+        self.status_board.set(OrderStatus.delivered, "Delivered to the customer")
+        await self.saver.save_from_handler()
+        return self.result("Delivery recorded; feedback will be requested after the policy's delay")
+
+    @mark_delivered.validator
+    def _check_mark_delivered(self) -> None:
+        self.refuse_if(rules.mark_delivered)
+
+    # ---- step 6: feedback ----
+
+    @workflow.update
+    async def submit_feedback(self, feedback: FeedbackEntry) -> ActionResult:
+        self.state.view.feedback = feedback.model_copy(update={"received_at": workflow.now()})
+        self.state.record("feedback", f"Feedback received: {feedback.rating}/5", rating=feedback.rating)
+        await self.saver.save_from_handler()
+        return self.result("Thank you: feedback recorded")
+
+    @submit_feedback.validator
+    def _check_submit_feedback(self, feedback: FeedbackEntry) -> None:
+        self.refuse_if(rules.submit_feedback, feedback)
+
+    # ---- any time before shipping ----
+
+    @workflow.update
+    async def cancel(self, cancellation: Cancellation) -> ActionResult:
+        self.state.cancel_requested = True
+        self.state.view.cancel_reason = cancellation.reason
+        self.state.record("cancel_requested", f"Cancellation requested: {cancellation.reason}")
+        return self.result("Cancellation accepted; the customer and every department are being told")
+
+    @cancel.validator
+    def _check_cancel(self, cancellation: Cancellation) -> None:
+        self.refuse_if(rules.cancel, cancellation)
+
+    def refuse_if(self, rule: rules.Rule, arg: object = None) -> None:
+        """A validator: refuse the update, with the rule's reason, when the rule finds one."""
+        if reason := rule(self.state, self.clock.today(), arg):
+            raise ApplicationError(reason, type="ActionRefused", non_retryable=True)
+
+    def result(self, message: str) -> ActionResult:
+        view = self.state.view
+        return ActionResult(order_id=view.order_id, status=view.status, message=message, problems=view.problems)
 

@@ -1,0 +1,106 @@
+"""Every staff and customer action on an order, declared once.
+
+A row names the action, the workflow update it is, its input model, the roles that may take it and its label. The
+HTTP API routes (`api_actions.py`), the CLI commands (`cli_actions.py`) and the staff console's forms
+(`console.py`) are all made from this table; the workflow says which actions make sense right now (its
+`available_actions` query, computed by the same rules as the update validators). Adding an action is one workflow
+update, one row here, and its tests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel
+
+from models.catalog import ACCOUNTS_RECEIVABLE, WAREHOUSE
+from models.order import (Acknowledgement, Cancellation, DelayReport, FeedbackEntry, FormCompletion, OrderForm,
+                          Shipment, ShipmentCorrection)
+from workflows.order import OrderWorkflow
+
+ROLES = ("service", "warehouse", "accounts", "manufacturer", "customer-service", "admin")
+STAFF_ROLES = tuple(r for r in ROLES if r != "service")
+INTERNAL_DEPARTMENTS = {WAREHOUSE: "warehouse", ACCOUNTS_RECEIVABLE: "accounts"}
+
+
+def acknowledgement_refusal(role: str, ack: Acknowledgement) -> str | None:
+    """The warehouse acknowledges for the warehouse, accounts for accounts receivable, a manufacturer for a
+    manufacturer (any department that is not an internal one); admin for anyone."""
+    if role == "admin" or INTERNAL_DEPARTMENTS.get(ack.department, "manufacturer") == role:
+        return None
+    return f"A {role} token cannot acknowledge for {ack.department}"
+
+
+@dataclass(frozen=True)
+class Action:
+    name: str                                  # permissions, console URLs (/staff/orders/{id}/{name})
+    update: Callable[..., Any]                 # the workflow update; its name is what `available_actions` reports
+    input: type[BaseModel] | None              # the update's argument (None: it takes none)
+    roles: tuple[str, ...]
+    label: str                                 # the console's heading and button
+    summary: str                               # the CLI command's help and the API route's description
+    path: str                                  # API: POST /api/orders/{order_id}/{path}
+    cli: str | None = None                     # the CLI command (None: made by hand, e.g. `complete` reads a file)
+    flags: dict[str, str] = field(default_factory=dict)  # input field -> CLI option, where not --field-name
+    fields: tuple[str, ...] | None = None      # the input fields people fill in (None: all of them)
+    body: type[BaseModel] | None = None        # the API body when it is not the input (completing: the form)
+    console: bool = True                       # offered in the staff console
+    permit: Callable[[str, Any], str | None] | None = None  # a refusal by role and input, beyond `roles`
+
+    @property
+    def update_name(self) -> str:
+        return self.update.__name__
+
+    def input_fields(self) -> list[str]:
+        if self.input is None:
+            return []
+        return list(self.fields) if self.fields is not None else list(self.input.model_fields)
+
+    def may(self, role: str) -> bool:
+        return role in self.roles
+
+
+ACTIONS: dict[str, Action] = {a.name: a for a in (
+    Action("complete_form", OrderWorkflow.complete_form, FormCompletion, ("service", "customer-service", "admin"),
+           "Complete the form", "Send the completed form for an incomplete order.", "form", body=OrderForm,
+           console=False),
+    Action("acknowledge", OrderWorkflow.acknowledge, Acknowledgement,
+           ("warehouse", "accounts", "manufacturer", "admin"), "Acknowledge work order",
+           "Acknowledge a work order on behalf of a department.", "acknowledgements", cli="ack",
+           permit=acknowledgement_refusal),
+    Action("delay", OrderWorkflow.report_delay, DelayReport, ("warehouse", "manufacturer", "admin"),
+           "Report a delay", "Report a delay: the customer and every department are told the reason and the new date.",
+           "delays", cli="delay", flags={"new_date": "--until"}),
+    Action("ship", OrderWorkflow.mark_shipped, Shipment, ("warehouse", "admin"), "Mark shipped",
+           "Mark an order shipped; the customer gets the carrier, tracking number and expected delivery date.",
+           "shipments", cli="ship", flags={"tracking_number": "--tracking", "expected_delivery_date": "--delivery-date"},
+           fields=("carrier", "tracking_number", "tracking_url", "expected_delivery_date")),
+    Action("correct_shipment", OrderWorkflow.correct_shipment, ShipmentCorrection, ("warehouse", "admin"),
+           "Correct the shipment", "Correct a shipped order's tracking or delivery date; the customer is told what "
+           "changed.", "shipment-corrections", cli="correct-shipment",
+           flags={"tracking_number": "--tracking", "expected_delivery_date": "--delivery-date"}),
+    Action("deliver", OrderWorkflow.mark_delivered, None, ("warehouse", "admin"), "Mark delivered",
+           "Mark a shipped order delivered; feedback is requested after the policy's delay.", "delivery",
+           cli="deliver"),
+    Action("cancel", OrderWorkflow.cancel, Cancellation, ("customer-service", "admin"), "Cancel the order",
+           "Cancel an order before it ships; the customer and every department are told.", "cancellation",
+           cli="cancel"),
+    Action("feedback", OrderWorkflow.submit_feedback, FeedbackEntry, ("customer-service", "admin"),
+           "Record feedback from a call", "Record the customer's feedback (from the survey or a customer-service "
+           "call).", "feedback", cli="feedback", fields=("rating", "comment")),
+)}
+BY_UPDATE = {a.update_name: a for a in ACTIONS.values()}
+
+# What each role may do besides the actions: read every order, start orders, resend a failed message.
+READS_AND_STARTS: dict[str, tuple[str, ...]] = {
+    "read": ROLES,
+    "create": ("service", "customer-service", "admin"),
+    "resend": ("customer-service", "admin"),
+}
+ALLOWED: dict[str, tuple[str, ...]] = READS_AND_STARTS | {a.name: a.roles for a in ACTIONS.values()}
+
+
+def may(role: str, permission: str) -> bool:
+    return role in ALLOWED[permission]

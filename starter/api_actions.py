@@ -1,0 +1,48 @@
+"""The HTTP API's action routes, one per row of the actions table: `POST /api/orders/{order_id}/{path}`.
+
+Each takes the row's input model as its JSON body (unknown keys refused), lets in the row's roles, and answers with
+the workflow's `ActionResult`, or an error in the API's one shape (409 with the workflow's reason when refused).
+"""
+
+from __future__ import annotations
+
+import inspect
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+
+from models.order import ActionResult, FormCompletion
+
+from . import orders
+from .actions import ACTIONS, Action
+from .auth import Caller, require
+from .orders import OrderError
+
+
+def add_action_routes(api: APIRouter) -> None:
+    for action in ACTIONS.values():
+        api.add_api_route(f"/orders/{{order_id}}/{action.path}", endpoint_for(action), methods=["POST"],
+                          response_model=ActionResult, summary=action.label, description=action.summary,
+                          name=action.name)
+
+
+def endpoint_for(action: Action):  # noqa: ANN201
+    body_model = action.body or action.input
+
+    async def endpoint(order_id: str, request: Request, caller: Caller, body: Any = None) -> ActionResult:
+        arg = FormCompletion(form=body) if action.body is not None else body
+        if action.permit and (refusal := action.permit(caller.role, arg)):
+            raise OrderError("forbidden", refusal)
+        return await orders.act(request.app.state.client, order_id, action.name, arg, request.app.state.catalog)
+
+    parameters = [
+        inspect.Parameter("order_id", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=str),
+        inspect.Parameter("request", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Request),
+        inspect.Parameter("caller", inspect.Parameter.POSITIONAL_OR_KEYWORD,
+                          annotation=Annotated[Caller, Depends(require(*action.roles))]),
+    ]
+    if body_model is not None:
+        parameters.append(inspect.Parameter("body", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=body_model))
+    endpoint.__signature__ = inspect.Signature(parameters, return_annotation=ActionResult)
+    endpoint.__name__ = action.name
+    return endpoint

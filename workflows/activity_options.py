@@ -1,0 +1,13 @@
+"""Timeouts and retry policies of every activity the order workflow calls: bounded attempts, bounded time."""
+
+from datetime import timedelta
+
+from temporalio.common import RetryPolicy
+
+CHECK_OPTIONS = dict(start_to_close_timeout=timedelta(seconds=30),
+                     retry_policy=RetryPolicy(maximum_interval=timedelta(seconds=30), maximum_attempts=10))
+SEND_OPTIONS = dict(start_to_close_timeout=timedelta(seconds=60),
+                    retry_policy=RetryPolicy(initial_interval=timedelta(seconds=1),
+                                             maximum_interval=timedelta(minutes=5), maximum_attempts=30))
+SAVE_OPTIONS = dict(start_to_close_timeout=timedelta(seconds=30), schedule_to_close_timeout=timedelta(hours=1),
+                    retry_policy=RetryPolicy(maximum_interval=timedelta(seconds=30)))

@@ -1,0 +1,67 @@
+"""Telling people: every notice goes through the message activity, at most once per key, and lands in the timeline.
+
+A message that cannot be delivered never fails the order: it is recorded, and staff are alerted — by the workflow
+itself for orders of the current shape (so the alert is in the history and retried by Temporal), by the activity for
+orders started before.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable
+from typing import Any
+
+from temporalio import workflow
+from temporalio.exceptions import ActivityError
+
+with workflow.unsafe.imports_passed_through():
+    from activities.order_activities import OrderActivities
+    from models.messages import CUSTOMER, STAFF, MessageKind, Notice, Receipt, delivery_failed_notice
+
+from .activity_options import SEND_OPTIONS
+from .state import OrderState
+from .versions import HistoryShape
+
+
+class Notifier:
+    def __init__(self, state: OrderState, shape: HistoryShape) -> None:
+        self.state, self.shape = state, shape
+
+    async def tell(self, to: str, kind: MessageKind, revision: str = "1", **extra: Any) -> bool:
+        """Send a notice; True when it was delivered (now, or under the same key before)."""
+        notice = Notice(kind=kind, to=to, revision=revision, extra=extra,
+                        order=self.state.view.model_copy(update={"timeline": []}),
+                        alert_on_failure=not self.shape.workflow_alerts_staff)
+        try:
+            receipt = await workflow.execute_activity_method(OrderActivities.send_notice, notice, **SEND_OPTIONS)
+        except ActivityError as e:
+            self.state.record("message_failed", f"Could not send {kind.value} to {to}: {e.cause}", key=notice.key)
+            return False
+        if receipt.status == "failed":  # logged by the activity; the order goes on
+            self.state.record("message_failed", f"Could not deliver {kind.value.replace('_', ' ')} to {to}: "
+                                                f"{receipt.error}", key=notice.key, message_kind=kind.value, to=to)
+            await self.alert_staff(notice, receipt)
+            return False
+        self.state.record("message", f"Sent {kind.value.replace('_', ' ')} to {to} ({receipt.recipient})",
+                          key=notice.key, message_kind=kind.value, to=to)
+        return True
+
+    async def tell_all(self, recipients: Iterable[str], kind: MessageKind, **extra: Any) -> None:
+        await asyncio.gather(*(self.tell(to, kind, **extra) for to in recipients))
+
+    async def tell_submitter(self, kind: MessageKind, **extra: Any) -> None:
+        """The customer, when the form gave a usable email address; otherwise the timeline says why not."""
+        view = self.state.view
+        if any(p.field == "customer.email" for p in view.problems) or not view.customer.email:
+            self.state.record("message_skipped", f"No {kind.value.replace('_', ' ')} sent: the form has no valid "
+                                                 "email address; the submitter sees the problems in the response")
+            return
+        await self.tell(CUSTOMER, kind, **extra)
+
+    async def alert_staff(self, notice: Notice, receipt: Receipt) -> None:
+        """Each failed delivery of the notice, told to staff (never about a staff alert: they are who would be told)."""
+        if not self.shape.workflow_alerts_staff or notice.to == STAFF:
+            return
+        for failed in (d for d in receipt.deliveries if d.status == "failed" and not d.duplicate):
+            alert = delivery_failed_notice(notice, failed)
+            await self.tell(STAFF, alert.kind, alert.revision, **alert.extra)

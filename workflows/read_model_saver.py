@@ -1,0 +1,60 @@
+"""Saving the order to the read model (the order list, the timeline): a local activity, idempotent.
+
+Saves run one at a time, each with the state as it is when its turn comes: an update handler and the main process
+saving at once could otherwise commit in either order and leave an older status in the read model. If the database
+stays unreachable past the retries, the events stay pending for the next save: the workflow, not the database, is
+the source of truth, and a read-model outage never fails an order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from temporalio import workflow
+from temporalio.exceptions import ActivityError
+
+with workflow.unsafe.imports_passed_through():
+    from activities.order_activities import OrderActivities
+    from models.order import OrderSnapshot
+
+from .activity_options import SAVE_OPTIONS
+from .background import Background
+from .state import OrderState
+from .versions import HistoryShape
+
+
+class ReadModelSaver:
+    def __init__(self, state: OrderState, shape: HistoryShape, background: Background) -> None:
+        self.state, self.shape, self.background = state, shape, background
+        self.saved_seq = 0  # the timeline events up to here are in the read model
+        self.lock = asyncio.Lock()
+
+    async def save(self) -> None:
+        if not self.shape.saves_one_at_a_time():
+            return await self.save_now()
+        async with self.lock:
+            await self.save_now()
+
+    async def save_from_handler(self) -> None:
+        """How update handlers save: in the background, the handler answering at once.
+
+        A local activity awaited inside an update handler completes at a moment that depends on timing, while the
+        main process may be issuing its own commands; on replay the local activity resolves at once, so the update's
+        completion could land in another place among those commands and the history would no longer replay (seen
+        after a Temporal server restart). Orders of the v1 and v2 shapes still wait for it, as they did.
+        """
+        if self.shape.handlers_leave_saves_running():
+            self.background.start(self.save())
+        else:
+            await self.save()
+
+    async def save_now(self) -> None:
+        events = self.state.view.timeline[self.saved_seq:]
+        snapshot = OrderSnapshot(view=self.state.view.model_copy(update={"timeline": []}), events=events)
+        try:
+            await workflow.execute_local_activity_method(OrderActivities.save_order, snapshot, **SAVE_OPTIONS)
+        except ActivityError as e:
+            workflow.logger.warning("read model not updated for order %s: %s", self.state.order_id, e.cause)
+            return
+        if events:
+            self.saved_seq = max(self.saved_seq, events[-1].seq)

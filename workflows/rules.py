@@ -1,0 +1,164 @@
+"""When each staff or customer action makes sense: one function per action, saying why not (or None when it may).
+
+The update validators refuse with these reasons, and the `available_actions` query offers exactly the actions
+whose rule, asked without an input, finds nothing against them: the console cannot offer what the workflow would
+refuse. Asked with the input, a rule also checks the input against the order (a date in the past, a department
+that got no work order).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, timedelta
+from typing import Any
+
+from temporalio import workflow
+
+with workflow.unsafe.imports_passed_through():
+    from models.order import (Acknowledgement, Cancellation, DelayReport, FeedbackEntry, FormCompletion,
+                              OrderStatus, Shipment, ShipmentCorrection)
+
+from .state import NOT_YET_CONFIRMED, OrderState
+
+MAX_DELAY = timedelta(days=365)  # a new fulfillment date further away than this is a typo or a conversation
+MAX_TRANSIT = timedelta(days=180)  # likewise for an expected delivery date
+
+Rule = Callable[[OrderState, date, Any], "str | None"]
+
+
+def complete_form(s: OrderState, today: date, completion: FormCompletion | None = None) -> str | None:
+    if s.view.status is OrderStatus.received:
+        return f"Order {s.order_id} is still being checked; try again in a moment"
+    if s.view.status is not OrderStatus.incomplete or s.cancel_requested:
+        return f"Order {s.order_id} is {_state(s)}; its form is no longer open"
+    if completion is not None and completion.form.order_id not in (None, s.order_id):
+        return f"This form is for order {completion.form.order_id}, not {s.order_id}"
+    return None
+
+
+def acknowledge(s: OrderState, today: date, ack: Acknowledgement | None = None) -> str | None:
+    """A repeated acknowledgement is answered, not refused (a retry must not fail): only unknown ones are."""
+    if reason := _not_closed(s, "acknowledge a work order for"):
+        return reason
+    if not s.view.work_orders:
+        return f"No work orders have been sent for order {s.order_id} yet (it is {s.view.status.value})"
+    if ack is None:
+        return None if s.pending_acknowledgements else (
+            f"Every work order of order {s.order_id} has been acknowledged")
+    if ack.department not in s.view.work_orders:
+        return (f"Unknown department {ack.department!r} for order {s.order_id}; its work orders went to: "
+                f"{', '.join(s.view.work_orders)}")
+    return None
+
+
+def report_delay(s: OrderState, today: date, delay: DelayReport | None = None) -> str | None:
+    if (reason := _open_for_fulfillment(s, "report a delay on")) or delay is None:
+        return reason
+    current = s.view.expected_fulfillment_date
+    if delay.new_date <= today:
+        return f"The new date {delay.new_date} is not in the future (today is {today})"
+    if delay.new_date <= current:
+        return f"That is not a delay: order {s.order_id} is already expected by {current}"
+    if delay.new_date > today + MAX_DELAY:
+        return (f"The new date {delay.new_date} is more than {MAX_DELAY.days} days away; an order that late "
+                "should be discussed with the customer (or cancelled), not silently pushed back")
+    return None
+
+
+def mark_shipped(s: OrderState, today: date, shipment: Shipment | None = None) -> str | None:
+    if (shipped := s.view.shipment) is not None:
+        return (f"Order {s.order_id} already shipped on {shipped.shipped_at:%Y-%m-%d} with {shipped.carrier} "
+                f"(tracking {shipped.tracking_number})")
+    if (reason := _open_for_fulfillment(s, "ship")) or shipment is None:
+        return reason
+    return _delivery_date_problem(shipment.expected_delivery_date, today)
+
+
+def correct_shipment(s: OrderState, today: date, correction: ShipmentCorrection | None = None) -> str | None:
+    shipment = s.view.shipment
+    if shipment is None:
+        return (f"Order {s.order_id} has not shipped (it is {_state(s)}): there are no shipping details to "
+                "correct")
+    if s.view.delivered_at is not None or s.view.status is not OrderStatus.shipped:
+        return f"Order {s.order_id} is {_state(s)}: shipping details can only be corrected while it is on its way"
+    if correction is None:
+        return None
+    changes = correction.changes_to(shipment)
+    if not changes:
+        return (f"Nothing to correct: order {s.order_id} already ships with {shipment.carrier}, tracking "
+                f"{shipment.tracking_number}, delivery expected {shipment.expected_delivery_date}")
+    if "tracking_number" in changes and shipment.tracking_url and "tracking_url" not in changes:
+        return ("The tracking number changes but the tracking link still points to the old one; give the new "
+                "tracking link too")
+    if "expected_delivery_date" in changes:
+        return _delivery_date_problem(correction.expected_delivery_date, today)
+    return None
+
+
+def mark_delivered(s: OrderState, today: date, _none: None = None) -> str | None:
+    if s.view.delivered_at is not None:
+        return f"Order {s.order_id} was already delivered on {s.view.delivered_at:%Y-%m-%d}"
+    if s.view.status is not OrderStatus.shipped:
+        return (f"Order {s.order_id} cannot be marked delivered: it is {_state(s)}, and only a shipped order can "
+                "be delivered")
+    return None
+
+
+def submit_feedback(s: OrderState, today: date, feedback: FeedbackEntry | None = None) -> str | None:
+    if s.view.feedback is not None:
+        return f"Feedback for order {s.order_id} was already received"
+    if s.view.status is not OrderStatus.delivered:
+        return f"Order {s.order_id} is {s.view.status.value}; feedback is taken after delivery"
+    return None
+
+
+def cancel(s: OrderState, today: date, cancellation: Cancellation | None = None) -> str | None:
+    if s.cancel_requested:
+        return f"Order {s.order_id} is already cancelled"
+    if reason := _not_closed(s, "cancel"):
+        return reason
+    if s.view.shipment is not None or s.view.status in (OrderStatus.shipped, OrderStatus.delivered):
+        return f"Order {s.order_id} has already shipped and can no longer be cancelled; arrange a return instead"
+    return None
+
+
+RULES: dict[str, Rule] = {rule.__name__: rule for rule in (
+    complete_form, acknowledge, report_delay, mark_shipped, correct_shipment, mark_delivered, submit_feedback,
+    cancel)}  # keyed by the name of the workflow update each one guards
+
+
+def available(s: OrderState, today: date) -> list[str]:
+    """The updates that make sense for the order as it is now."""
+    return [name for name, rule in RULES.items() if rule(s, today, None) is None]
+
+
+# ---- shared conditions ----
+
+def _state(s: OrderState) -> str:
+    return "cancelled" if s.cancel_requested else s.view.status.value
+
+
+def _not_closed(s: OrderState, action: str) -> str | None:
+    if s.closed:
+        return f"Cannot {action} order {s.order_id}: it is {_state(s)}"
+    return None
+
+
+def _open_for_fulfillment(s: OrderState, action: str) -> str | None:
+    if reason := _not_closed(s, action):
+        return reason
+    if s.view.status in NOT_YET_CONFIRMED:
+        detail = ("its form is incomplete; it must be completed and confirmed first"
+                  if s.view.status is OrderStatus.incomplete else "it has not been confirmed yet")
+        return f"Cannot {action} order {s.order_id}: {detail}"
+    if not s.view.status.is_open_for_fulfillment:
+        return f"Cannot {action} order {s.order_id}: it is {s.view.status.value}"
+    return None
+
+
+def _delivery_date_problem(day: date, today: date) -> str | None:
+    if day < today:
+        return f"The expected delivery date {day} is in the past (today is {today})"
+    if day > today + MAX_TRANSIT:
+        return f"The expected delivery date {day} is more than {MAX_TRANSIT.days} days away; check the date"
+    return None

@@ -1,0 +1,54 @@
+"""Which shape of history an order has: decided once, at the start of `run`, and kept out of the business steps.
+
+Every change to what the workflow asks of the server goes behind a patch, so orders started by older code replay
+and finish on the new code (tests/histories/ holds one history of each shape; tests/test_replay.py replays them):
+
+- v1, v2, v3 (no order-level marker): checked the form in an activity; saved the read model without a lock until
+  `one-save-at-a-time`, and awaited the saves in update handlers until `handlers-do-not-wait-for-saves`. Both of
+  those markers were recorded where the first save happened, so they are asked there (lazily), not here.
+- v4 `lean-history`: one marker instead of two, the expected date upserted together with a status.
+- v5 `settled-intake`: the submitter's form check travels in the input (no check activity for a new order); the
+  read-model row is written when the order is accepted, before any email; `complete_form` answers once the order
+  is settled; the workflow itself alerts staff when a message cannot be delivered. New orders record this marker
+  only; it implies everything v4 did.
+
+Retiring a shape (the patch lifecycle: `patched` -> `deprecate_patch` -> removed) waits until no open order has
+it: see the README, "Deploying a change to the workflow".
+"""
+
+from __future__ import annotations
+
+from temporalio import workflow
+
+SETTLED_INTAKE = "settled-intake"
+LEAN_HISTORY = "lean-history"
+ONE_SAVE_AT_A_TIME = "one-save-at-a-time"
+HANDLERS_DO_NOT_WAIT_FOR_SAVES = "handlers-do-not-wait-for-saves"
+
+
+class HistoryShape:
+    """Asked first thing in `run`, so the order's own marker lands in its first workflow task."""
+
+    def __init__(self) -> None:
+        self.settled_intake = workflow.patched(SETTLED_INTAKE)
+        self.lean = self.settled_intake or workflow.patched(LEAN_HISTORY)
+
+    # v5: each a name for what the shape does, all one marker
+    @property
+    def workflow_alerts_staff(self) -> bool:
+        return self.settled_intake
+
+    @property
+    def saves_on_acceptance(self) -> bool:
+        return self.settled_intake
+
+    @property
+    def answers_when_settled(self) -> bool:
+        return self.settled_intake
+
+    # v1-v3: asked where the old code asked
+    def saves_one_at_a_time(self) -> bool:
+        return self.lean or workflow.patched(ONE_SAVE_AT_A_TIME)
+
+    def handlers_leave_saves_running(self) -> bool:
+        return self.lean or workflow.patched(HANDLERS_DO_NOT_WAIT_FOR_SAVES)
