@@ -18,7 +18,9 @@ from temporalio.exceptions import ActivityError
 with workflow.unsafe.imports_passed_through():
     from zoneinfo import ZoneInfo
 
-    from activities.order_activities import OrderActivities
+    from activities.form_check import FormChecks
+    from activities.notice_sending import NoticeSender
+    from activities.read_model_writes import ReadModelWrites
     from models.messages import CUSTOMER, MessageKind, Notice
     from models.order import (FieldProblem, FormCheck, FormCheckRequest, OrderForm, OrderSnapshot, OrderStart,
                               OrderStatus, OrderView, TimelineEvent)
@@ -137,7 +139,7 @@ class OrderState:
         events = self.view.timeline[self.saved_seq:]
         snapshot = OrderSnapshot(view=self.view.model_copy(update={"timeline": []}), events=events)
         try:
-            await workflow.execute_local_activity_method(OrderActivities.save_order, snapshot, **SAVE_OPTIONS)
+            await workflow.execute_local_activity_method(ReadModelWrites.save_order, snapshot, **SAVE_OPTIONS)
         except ActivityError as e:
             workflow.logger.warning("read model not updated for order %s: %s", self.view.order_id, e.cause)
             return
@@ -151,7 +153,7 @@ class OrderState:
         notice = Notice(kind=kind, to=to, revision=revision, extra=extra,
                         order=self.view.model_copy(update={"timeline": []}))
         try:
-            receipt = await workflow.execute_activity_method(OrderActivities.send_notice, notice, **SEND_OPTIONS)
+            receipt = await workflow.execute_activity_method(NoticeSender.send_notice, notice, **SEND_OPTIONS)
         except ActivityError as e:
             self.record("message_failed", f"Could not send {kind.value} to {to}: {e.cause}", key=notice.key)
             return False
@@ -177,7 +179,7 @@ class OrderState:
 
     async def check_form(self, form: OrderForm) -> FormCheck:
         request = FormCheckRequest(form=form, as_of=workflow.now())
-        return await workflow.execute_activity_method(OrderActivities.check_order_form, request, **CHECK_OPTIONS)
+        return await workflow.execute_activity_method(FormChecks.check_order_form, request, **CHECK_OPTIONS)
 
     # ---- waiting ----
 
