@@ -11,7 +11,9 @@ from sqlalchemy.engine import Engine
 from temporalio.client import Client
 from temporalio.worker import Worker
 
-from activities.order_activities import OrderActivities
+from activities.form_check import FormChecks
+from activities.notice_sending import NoticeSender
+from activities.read_model_writes import ReadModelWrites
 from channels.mailer import Mailer, build_mailer
 from models.catalog import load_catalog
 from models.settings import Settings
@@ -29,10 +31,12 @@ def build_worker(client: Client, settings: Settings, engine: Engine | None = Non
                          "(orderly dev makes one in var/secrets.json)")
     if problems := settings.channel_problems():
         raise SystemExit("error: " + "; ".join(problems))
-    acts = OrderActivities(settings, engine or make_engine(settings.db_url),
-                           mailer or build_mailer(settings), load_catalog(settings.catalog_path))
-    return Worker(client, task_queue=settings.task_queue, **worker_options(
-        settings, workflows=[OrderWorkflow], activities=[acts.check_order_form, acts.save_order, acts.send_notice]))
+    engine = engine or make_engine(settings.db_url)
+    catalog = load_catalog(settings.catalog_path)
+    activities = [FormChecks(settings, catalog).check_order_form, ReadModelWrites(engine).save_order,
+                  NoticeSender(settings, engine, mailer or build_mailer(settings), catalog).send_notice]
+    return Worker(client, task_queue=settings.task_queue,
+                  **worker_options(settings, workflows=[OrderWorkflow], activities=activities))
 
 
 def worker_options(settings: Settings, workflows: list, activities: list) -> dict:

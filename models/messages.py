@@ -45,8 +45,9 @@ class Notice(BaseModel):
     revision: str = "1"
     extra: dict[str, Any] = Field(default_factory=dict)
     alert_on_failure: bool = Field(default=True, description=(
-        "True: the activity alerts staff itself when the notice cannot be delivered, as orders started before "
-        "v5 expect; the workflow of new orders sends False and tells staff with its own delivery_failed notice"))
+        "True = the message activity alerts staff itself when a delivery fails, as orders started before the "
+        "workflow sent its own alerts expect; the workflow of new orders sends False and tells staff with its own "
+        "`delivery_failed` notice (`delivery_failed_notice`)"))
 
     @property
     def key(self) -> str:
@@ -112,9 +113,15 @@ class Receipt(BaseModel):
     deliveries: list[Delivery] = Field(default_factory=list)
 
 
-def delivery_failed_notice(notice: Notice, failed: Delivery) -> Notice:
-    """The staff alert for one failed delivery of `notice`: which message, to whom, through what, and why."""
-    return Notice(kind=MessageKind.delivery_failed, to=STAFF, order=notice.order,
-                  revision=failed.key.replace("/", "."),
+def delivery_failed_notice(notice: Notice, failed: Delivery) -> Notice | None:
+    """The staff alert that one channel's delivery of `notice` failed (`failed`, from the notice's receipt), or None
+    when there is nobody to tell: the notice was to staff, or was itself such an alert.
+
+    Pure, so the workflow builds it as the message activity does. Its key (`<order>/delivery_failed/staff/<the
+    failed delivery's key, dotted>`) is the same wherever it is built, so staff are told at most once per delivery.
+    """
+    if notice.to == STAFF or notice.kind is MessageKind.delivery_failed:
+        return None
+    return Notice(kind=MessageKind.delivery_failed, to=STAFF, order=notice.order, revision=failed.key.replace("/", "."),
                   extra={"failed_key": failed.key, "failed_kind": notice.kind.value, "channel": failed.channel,
                          "failed_to": notice.to, "recipient": failed.recipient, "error": failed.error})

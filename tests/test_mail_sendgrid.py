@@ -20,7 +20,7 @@ from temporalio.testing import ActivityEnvironment
 from store.database import make_engine
 from channels.mailer import build_mailer
 from channels.mail_sendgrid import SendGridMailer
-from activities.order_activities import OrderActivities
+from activities.notice_sending import NoticeSender
 from models.catalog import load_catalog
 from models.messages import CUSTOMER, MessageKind, Notice
 from models.order import OrderStatus
@@ -38,7 +38,7 @@ def sendgrid_settings(settings: Settings, url: str) -> Settings:
                                        "sendgrid_host": url, "mail_timeout": 5.0})
 
 
-def run(acts: OrderActivities, notice: Notice, attempt: int = 1, max_attempts: int = 30):
+def run(acts: NoticeSender, notice: Notice, attempt: int = 1, max_attempts: int = 30):
     env = ActivityEnvironment()
     env.info = dataclasses.replace(env.info, attempt=attempt,
                                    retry_policy=RetryPolicy(maximum_attempts=max_attempts))
@@ -54,7 +54,7 @@ def api():
 @pytest.fixture
 def acts(settings, api):
     config = sendgrid_settings(settings, api.url)
-    return OrderActivities(config, make_engine(config.db_url), build_mailer(config), load_catalog(config.catalog_path))
+    return NoticeSender(config, make_engine(config.db_url), build_mailer(config), load_catalog(config.catalog_path))
 
 
 def test_the_backend_is_chosen_by_settings(settings, api):
@@ -139,7 +139,7 @@ def test_transient_failures_on_the_last_attempt_give_up_like_a_permanent_one(act
 
 def test_an_unreachable_api_is_transient(settings):
     config = sendgrid_settings(settings, f"http://127.0.0.1:{free_port()}")
-    acts = OrderActivities(config, make_engine(config.db_url), build_mailer(config), load_catalog(config.catalog_path))
+    acts = NoticeSender(config, make_engine(config.db_url), build_mailer(config), load_catalog(config.catalog_path))
     with pytest.raises(ApplicationError, match="SendGrid not reachable") as raised:
         run(acts, notice_for(MessageKind.order_confirmation, CUSTOMER, "SG-DOWN"))
     assert not raised.value.non_retryable
@@ -168,7 +168,7 @@ def test_real_sendgrid_accepts_one_message(settings):
     config = settings.model_copy(update={"email_backend": "sendgrid", "sendgrid_host": "https://api.sendgrid.com",
                                          "sendgrid_api_key": SecretStr(os.environ["SENDGRID_API_KEY"]),
                                          "mail_from": os.environ.get("ORDERLY_MAIL_FROM", settings.mail_from)})
-    acts = OrderActivities(config, make_engine(config.db_url), build_mailer(config), load_catalog(config.catalog_path))
+    acts = NoticeSender(config, make_engine(config.db_url), build_mailer(config), load_catalog(config.catalog_path))
     to = os.environ.get("SENDGRID_TEST_TO", "test@example.com")
     receipt = run(acts, notice_for(MessageKind.order_confirmation, CUSTOMER, "SG-REAL", email=to))
     assert receipt.status == "sent", receipt.error
@@ -185,8 +185,8 @@ class SlowAPI(RecordingHTTPServer):
 def test_a_timeout_is_transient(settings):
     with SlowAPI() as slow:
         config = sendgrid_settings(settings, slow.url).model_copy(update={"mail_timeout": 0.3})
-        acts = OrderActivities(config, make_engine(config.db_url), build_mailer(config),
-                               load_catalog(config.catalog_path))
+        acts = NoticeSender(config, make_engine(config.db_url), build_mailer(config),
+                            load_catalog(config.catalog_path))
         with pytest.raises(ApplicationError, match="SendGrid not reachable") as raised:
             run(acts, notice_for(MessageKind.order_confirmation, CUSTOMER, "SG-SLOW"))
     assert raised.value.type == "TransientDeliveryError" and not raised.value.non_retryable

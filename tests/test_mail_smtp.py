@@ -18,7 +18,7 @@ from temporalio.testing import ActivityEnvironment
 from store.database import make_engine
 from channels.mail_smtp import SmtpMailer
 from channels.mailer import build_mailer
-from activities.order_activities import OrderActivities
+from activities.notice_sending import NoticeSender
 from models.catalog import load_catalog
 from models.messages import CUSTOMER, MessageKind
 from models.order import OrderStatus
@@ -34,11 +34,11 @@ def smtp_settings(settings: Settings, port: int, **changes) -> Settings:
                                        "smtp_starttls": False, "mail_timeout": 5.0, **changes})
 
 
-def activities_for(config: Settings) -> OrderActivities:
-    return OrderActivities(config, make_engine(config.db_url), build_mailer(config), load_catalog(config.catalog_path))
+def activities_for(config: Settings) -> NoticeSender:
+    return NoticeSender(config, make_engine(config.db_url), build_mailer(config), load_catalog(config.catalog_path))
 
 
-def run(acts: OrderActivities, notice, attempt: int = 1):
+def run(acts: NoticeSender, notice, attempt: int = 1):
     env = ActivityEnvironment()
     env.info = dataclasses.replace(env.info, attempt=attempt, retry_policy=RetryPolicy(maximum_attempts=30))
     return env.run(acts.send_notice, notice)

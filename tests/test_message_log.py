@@ -16,7 +16,7 @@ from store.database import make_engine
 from channels.mailer import build_mailer
 from channels.resend import ResendRefused, resend
 from store.message_log import attempts_of, list_messages, status_counts
-from activities.order_activities import OrderActivities
+from activities.notice_sending import NoticeSender
 from models.catalog import load_catalog
 from models.messages import CUSTOMER, MessageKind
 from tests.channel_servers import RecordingHTTPServer
@@ -37,8 +37,8 @@ def failed_confirmation(settings):
         api.script.append((400, '{"errors":[{"message":"invalid to address"}]}', {}))
         config = settings.model_copy(update={"email_backend": "sendgrid", "sendgrid_host": api.url,
                                              "sendgrid_api_key": SecretStr("SG.log")})
-        acts = OrderActivities(config, make_engine(config.db_url), build_mailer(config),
-                               load_catalog(config.catalog_path))
+        acts = NoticeSender(config, make_engine(config.db_url), build_mailer(config),
+                            load_catalog(config.catalog_path))
         assert run(acts, notice_for(MessageKind.order_confirmation, CUSTOMER, "LOG-1")).status == "failed"
         yield config, api
 

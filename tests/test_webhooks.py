@@ -164,13 +164,13 @@ def test_a_department_with_neither_address_nor_webhook_alerts_staff_and_the_orde
     from temporalio.testing import ActivityEnvironment
 
     from channels.mailer import build_mailer
-    from activities.order_activities import OrderActivities
+    from activities.notice_sending import NoticeSender
     from models.catalog import load_catalog
     from models.messages import MessageKind
     from tests.mail_notices import notice_for
 
     config = settings.model_copy(update={"department_emails": {**settings.department_emails, "warehouse": ""}})
-    acts = OrderActivities(config, engine, build_mailer(config), load_catalog(config.catalog_path))
+    acts = NoticeSender(config, engine, build_mailer(config), load_catalog(config.catalog_path))
     receipt = ActivityEnvironment().run(acts.send_notice, notice_for(MessageKind.work_order, "warehouse", "NOCH-1"))
     assert receipt.status == "failed"  # returned, not raised: the workflow records it and carries on
     assert receipt.error == ("'warehouse' has neither an email address nor a webhook: set ORDERLY_DEPARTMENT_EMAILS "

@@ -15,8 +15,8 @@ from temporalio import workflow
 from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.order_activities import OrderActivities
-    from models.messages import CUSTOMER, STAFF, MessageKind, Notice, Receipt, delivery_failed_notice
+    from activities.notice_sending import NoticeSender
+    from models.messages import CUSTOMER, MessageKind, Notice, Receipt, delivery_failed_notice
 
 from .activity_options import SEND_OPTIONS
 from .state import OrderState
@@ -33,7 +33,7 @@ class Notifier:
                         order=self.state.view.model_copy(update={"timeline": []}),
                         alert_on_failure=not self.shape.workflow_alerts_staff)
         try:
-            receipt = await workflow.execute_activity_method(OrderActivities.send_notice, notice, **SEND_OPTIONS)
+            receipt = await workflow.execute_activity_method(NoticeSender.send_notice, notice, **SEND_OPTIONS)
         except ActivityError as e:
             self.state.record("message_failed", f"Could not send {kind.value} to {to}: {e.cause}", key=notice.key)
             return False
@@ -60,8 +60,8 @@ class Notifier:
 
     async def alert_staff(self, notice: Notice, receipt: Receipt) -> None:
         """Each failed delivery of the notice, told to staff (never about a staff alert: they are who would be told)."""
-        if not self.shape.workflow_alerts_staff or notice.to == STAFF:
+        if not self.shape.workflow_alerts_staff:
             return
-        for failed in (d for d in receipt.deliveries if d.status == "failed" and not d.duplicate):
-            alert = delivery_failed_notice(notice, failed)
-            await self.tell(STAFF, alert.kind, alert.revision, **alert.extra)
+        for failed in (d for d in receipt.deliveries if d.status == "failed"):  # a repeat has the same alert key
+            if (alert := delivery_failed_notice(notice, failed)) is not None:
+                await self.tell(STAFF, alert.kind, alert.revision, **alert.extra)

@@ -12,7 +12,7 @@ from temporalio import workflow
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.order_activities import OrderActivities
+    from activities.form_check import FormChecks
     from models.catalog import ACCOUNTS_RECEIVABLE, CUSTOMER_SERVICE, WAREHOUSE
     from models.messages import CUSTOMER, MessageKind
     from models.order import (Acknowledgement, ActionResult, Cancellation, DelayReport, FeedbackEntry, FormCheck,
@@ -91,7 +91,7 @@ class OrderWorkflow:
 
     async def check_form(self, form: OrderForm) -> FormCheck:
         request = FormCheckRequest(form=form, as_of=workflow.now())
-        return await workflow.execute_activity_method(OrderActivities.check_order_form, request, **CHECK_OPTIONS)
+        return await workflow.execute_activity_method(FormChecks.check_order_form, request, **CHECK_OPTIONS)
 
     # ---- 2. record the order and promise a date ----
 

@@ -14,7 +14,7 @@ from temporalio import workflow
 from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.order_activities import OrderActivities
+    from activities.read_model_writes import ReadModelWrites
     from models.order import OrderSnapshot
 
 from .activity_options import SAVE_OPTIONS
@@ -52,7 +52,7 @@ class ReadModelSaver:
         events = self.state.view.timeline[self.saved_seq:]
         snapshot = OrderSnapshot(view=self.state.view.model_copy(update={"timeline": []}), events=events)
         try:
-            await workflow.execute_local_activity_method(OrderActivities.save_order, snapshot, **SAVE_OPTIONS)
+            await workflow.execute_local_activity_method(ReadModelWrites.save_order, snapshot, **SAVE_OPTIONS)
         except ActivityError as e:
             workflow.logger.warning("read model not updated for order %s: %s", self.state.order_id, e.cause)
             return

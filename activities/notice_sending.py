@@ -1,0 +1,90 @@
+"""The message activity: a notice composed (`notices.compose`), then delivered at most once per channel.
+
+The send log is checked before and written after each provider call (`delivery.deliver_once`). A transient failure
+raises a retryable error (the activity's retry policy backs off); a permanent one, or the last retry's, is logged
+and comes back as a receipt with status `failed`: a message that cannot be delivered never fails the order.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy.engine import Engine
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from channels.mailer import Mailer, TransientDeliveryError
+from channels.sending import Channels
+from models.catalog import Catalog
+from models.messages import Delivery, Notice, Outgoing, Receipt, delivery_failed_notice
+from models.settings import Settings
+
+from .delivery import deliver_once
+from .metrics import count_message
+from .notices import compose, customer_links
+
+
+class NoticeSender:
+    def __init__(self, settings: Settings, engine: Engine, mailer: Mailer, catalog: Catalog) -> None:
+        self.settings = settings
+        self.engine = engine
+        self.channels = Channels(settings, mailer)
+        self.catalog = catalog
+
+    @activity.defn
+    def send_notice(self, notice: Notice) -> Receipt:
+        """Send a notice at most once per key, by email and/or (to a department) by webhook.
+
+        A delivery that failed for good, or a recipient with no channel at all, gives a receipt with status
+        `failed`, the error and every channel's delivery (channel, recipient, error): what the workflow needs to
+        tell staff itself. Only a notice with `alert_on_failure` (an order started before the workflow did that)
+        has the activity alert staff here.
+        """
+        info = activity.info()
+        last_try = bool(info.retry_policy and info.retry_policy.maximum_attempts
+                        and info.attempt >= info.retry_policy.maximum_attempts)
+        try:
+            deliveries = self.compose(notice)
+        except ValueError as e:  # a recipient with no address and no webhook: a settings problem, not the order's
+            nowhere = Delivery(key=notice.key, channel="none", recipient=notice.to, status="failed", error=str(e))
+            activity.logger.error("message %s has no channel: %s", notice.key, e)
+            self.alert_staff(notice, nowhere)
+            return Receipt(key=notice.key, recipient=notice.to, status="failed", error=str(e), deliveries=[nowhere])
+        results, transient = [], None
+        for out in deliveries:  # every channel gets its try even when another one fails now
+            try:
+                results.append(deliver_once(self.engine, self.channels, out, last_try=last_try))
+            except TransientDeliveryError as e:
+                transient = transient or e
+        if transient is not None:
+            delay = timedelta(seconds=min(transient.retry_after, 300)) if transient.retry_after else None
+            raise ApplicationError(str(transient), type="TransientDeliveryError", next_retry_delay=delay)
+        for failed in (r for r in results if r.status == "failed" and not r.duplicate):
+            activity.logger.error("message %s could not be delivered: %s", failed.key, failed.error)
+            self.alert_staff(notice, failed)
+        status = "sent" if all(r.status == "sent" for r in results) else "failed"
+        if not all(r.duplicate for r in results):
+            count_message(notice.kind.value, status)  # worker metrics: messages sent/failed by kind
+        return Receipt(key=notice.key, recipient=", ".join(r.recipient for r in results), status=status,
+                       provider_id=", ".join(r.provider_id for r in results if r.provider_id),
+                       duplicate=all(r.duplicate for r in results),
+                       error="; ".join(r.error for r in results if r.status == "failed"), deliveries=results)
+
+    def compose(self, notice: Notice) -> list[Outgoing]:
+        """The notice's deliveries, its customer links signed now."""
+        return compose(notice, self.settings, self.catalog, customer_links(self.settings, notice.order.order_id))
+
+    def alert_staff(self, notice: Notice, failed: Delivery) -> None:
+        """For a notice with `alert_on_failure`: tell staff (by the same channels) that a delivery failed; never
+        raises. Other notices' failures are the workflow's to report (`delivery_failed_notice`)."""
+        if not notice.alert_on_failure:
+            return
+        alert = delivery_failed_notice(notice, failed)
+        if alert is None:
+            activity.logger.error("no alert for the failed staff message %s (staff are who would be told)", failed.key)
+            return
+        try:
+            for out in self.compose(alert):
+                deliver_once(self.engine, self.channels, out, last_try=True)
+        except Exception as e:  # noqa: BLE001 (an alert that cannot go out is logged; the order goes on)
+            activity.logger.error("could not alert staff about %s: %s", failed.key, e)

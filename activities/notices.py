@@ -1,0 +1,127 @@
+"""Composing a notice: who gets it by which channel, and what each channel carries. Pure functions of their inputs.
+
+`compose` routes a notice (the recipient's email address and, for a department, its webhook), renders it once
+from its templates and shapes the webhook's JSON work order for the recipient's role (a manufacturer sees no
+prices and no customer data). It touches no database, no network and no Temporal API: the activity that delivers
+(`notice_sending.NoticeSender`) calls it, and tests call it with nothing else running.
+
+The one thing that depends on the moment of sending is the customer's signed links (their expiry counts from when
+they were signed): `customer_links` signs them, and `compose` takes them as an input.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from channels.webhooks import work_order_body
+from models.catalog import ACCOUNTS_RECEIVABLE, CUSTOMER_SERVICE, WAREHOUSE, Catalog
+from models.links import PURPOSES, customer_url
+from models.messages import CUSTOMER, EMAIL, STAFF, WEBHOOK, Notice, Outgoing, delivery_key
+from models.settings import Settings
+
+from .rendering import render
+
+DEPARTMENT_LABELS = {WAREHOUSE: "Warehouse", ACCOUNTS_RECEIVABLE: "Accounts receivable",
+                     CUSTOMER_SERVICE: "Customer service"}
+
+
+def customer_links(settings: Settings, order_id: str) -> dict[str, str]:
+    """The customer's signed links to one order (`status_url`, `form_url`, `survey_url`), signed now."""
+    secret, base = settings.secret_key.get_secret_value(), settings.public_url
+    return {f"{purpose}_url": customer_url(base, secret, order_id, purpose) for purpose in PURPOSES}
+
+
+def compose(notice: Notice, settings: Settings, catalog: Catalog, links: dict[str, str]) -> list[Outgoing]:
+    """The message rendered once, and one delivery per channel its recipient has (email, webhook).
+
+    `links` are the customer's signed links (`customer_links`). Raises ValueError when the recipient has neither
+    an email address nor a webhook (a settings problem, not the order's).
+    """
+    address = address_of(notice, settings, catalog)
+    webhook = settings.department_webhooks.get(notice.to) if notice.to != CUSTOMER else None
+    if not address and not webhook:
+        raise ValueError(f"{notice.to!r} has neither an email address nor a webhook: set "
+                         "ORDERLY_DEPARTMENT_EMAILS or ORDERLY_DEPARTMENT_WEBHOOKS")
+    context = template_context(notice, settings, catalog, links)
+    subject, text, html = render(notice.kind, context)
+    common = dict(message_key=notice.key, order_id=notice.order.order_id, kind=notice.kind.value, subject=subject)
+    found = []
+    if address:
+        found.append(Outgoing(key=notice.key, channel=EMAIL, recipient=address, text=text, html=html, **common))
+    if webhook:
+        body = work_order_body(webhook_payload(notice, context, subject, text))
+        found.append(Outgoing(key=delivery_key(notice.key, WEBHOOK), channel=WEBHOOK, recipient=webhook,
+                              text=body.decode(), **common))
+    return found
+
+
+def webhook_payload(notice: Notice, context: dict[str, Any], subject: str, text: str) -> dict[str, Any]:
+    """The JSON work order a department's system receives: the same facts as its email, as data."""
+    order = notice.order
+    maker = context["role"] == "manufacturer"
+    return {
+        "idempotency_key": notice.key, "kind": notice.kind.value, "revision": notice.revision,
+        "department": notice.to, "order_id": order.order_id, "status": order.status.value,
+        "expected_fulfillment_date": context["date"].isoformat() if hasattr(context["date"], "isoformat")
+        else context["date"],
+        "lines": [line.model_dump(mode="json", exclude={"unit_price"} if maker else set())
+                  for line in context["lines"]],
+        "shipping_address": order.shipping_address.model_dump(mode="json"),
+        "customer": None if maker else order.customer.model_dump(mode="json"),
+        "total": None if maker else str(order.total),
+        "currency": order.currency, "notes": order.notes, "details": notice.extra,
+        "subject": subject, "text": text, "console_url": context["console_url"],
+    }
+
+
+def address_of(notice: Notice, settings: Settings, catalog: Catalog) -> str:
+    """The recipient's email address; "" for a department that has a webhook only."""
+    to = notice.to
+    if to == CUSTOMER:
+        return notice.order.customer.email
+    if to == STAFF:
+        return settings.staff_alert_email
+    if to in settings.department_emails:
+        return settings.department_emails[to]  # "" means: no email, webhook only
+    maker = catalog.manufacturer(to)
+    if maker is None:
+        if to in settings.department_webhooks:
+            return ""
+        raise ValueError(f"no address for department {to!r}")
+    return maker.email
+
+
+def label_of(to: str, catalog: Catalog) -> str:
+    if to in DEPARTMENT_LABELS:
+        return DEPARTMENT_LABELS[to]
+    maker = catalog.manufacturer(to)
+    return maker.name if maker else to
+
+
+def template_context(notice: Notice, settings: Settings, catalog: Catalog, links: dict[str, str]) -> dict[str, Any]:
+    """What the templates see: the order, the lines this recipient acts on, its role, the company, the links."""
+    order = notice.order
+    role = {WAREHOUSE: "warehouse", ACCOUNTS_RECEIVABLE: "accounts"}.get(notice.to, "manufacturer")
+    lines = [line for line in order.lines if role != "manufacturer" or line.fulfiller == notice.to]
+    s = settings
+    extra = dict(notice.extra)
+    if "sent_ago" in extra:
+        extra["sent_ago"] = _human(timedelta(seconds=float(extra["sent_ago"])))
+    return {
+        "order": order, "extra": extra, "problems": order.problems, "lines": lines, "role": role,
+        "department": notice.to, "recipient_label": label_of(notice.to, catalog),
+        "date": extra.get("date", order.expected_fulfillment_date),
+        "company": {"name": s.company_name, "email": s.company_email, "phone": s.company_phone,
+                    "address": s.company_address, "hours": s.company_hours},
+        "console_url": f"{s.public_url.rstrip('/')}/staff/orders/{order.order_id}", **links,
+    }
+
+
+def _human(delta: timedelta) -> str:
+    seconds = int(delta.total_seconds())
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+        if seconds >= size:
+            n = seconds // size
+            return f"{n} {unit}{'s' if n != 1 else ''}"
+    return f"{seconds} seconds"
