@@ -194,18 +194,18 @@ class OrderDriver:
         for dept in DEPARTMENTS:
             ack = Acknowledgement(department=dept, by="bench")
             await self.act(f"update:acknowledge {dept}", order_id, via, ROLE_FOR[dept], "/acknowledgements",
-                           ack.model_dump(), lambda: orders.acknowledge(c, order_id, ack))
+                           ack.model_dump(), lambda: orders.act(c, order_id, "acknowledge", ack))
         today = date.today()
         shipment = Shipment(carrier="UPS", tracking_number=f"1Z{order_id}", expected_delivery_date=today
                             + timedelta(days=3))
         await self.act("update:ship", order_id, via, "warehouse", "/shipments",
-                       shipment.model_dump(mode="json", exclude_none=True), lambda: orders.mark_shipped(c, order_id, shipment))
+                       shipment.model_dump(mode="json", exclude_none=True), lambda: orders.act(c, order_id, "ship", shipment))
         await self.act("update:deliver", order_id, via, "warehouse", "/delivery", None,
-                       lambda: orders.mark_delivered(c, order_id))
+                       lambda: orders.act(c, order_id, "deliver"))
         await self.watch.wait(order_id, "feedback_request")  # the customer gets the survey link
         entry = FeedbackEntry(rating=5, comment="bench")
         await self.act("update:feedback", order_id, via, "customer-service", "/feedback",
-                       entry.model_dump(exclude_none=True), lambda: orders.submit_feedback(c, order_id, entry))
+                       entry.model_dump(exclude_none=True), lambda: orders.act(c, order_id, "feedback", entry))
         view = await orders.handle_for(c, order_id).result()
         if view.status.value != "completed":
             raise RuntimeError(f"order {order_id} ended {view.status.value}, not completed")

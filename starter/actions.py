@@ -17,7 +17,7 @@ from pydantic import BaseModel
 
 from models.catalog import ACCOUNTS_RECEIVABLE, WAREHOUSE
 from models.order import (Acknowledgement, Cancellation, DelayReport, FeedbackEntry, FormCompletion, OrderForm,
-                          Shipment, ShipmentCorrection)
+                          OrderView, Shipment, ShipmentCorrection)
 from workflows.order import OrderWorkflow
 
 ROLES = ("service", "warehouse", "accounts", "manufacturer", "customer-service", "admin")
@@ -31,6 +31,12 @@ def acknowledgement_refusal(role: str, ack: Acknowledgement) -> str | None:
     if role == "admin" or INTERNAL_DEPARTMENTS.get(ack.department, "manufacturer") == role:
         return None
     return f"A {role} token cannot acknowledge for {ack.department}"
+
+
+def departments_to_acknowledge(view: OrderView, role: str) -> list[str]:
+    """The departments still to acknowledge this order's work order that `role` may acknowledge for."""
+    return [d for d in view.work_orders if d not in view.acknowledged
+            and acknowledgement_refusal(role, Acknowledgement(department=d)) is None]
 
 
 @dataclass(frozen=True)
@@ -48,6 +54,9 @@ class Action:
     body: type[BaseModel] | None = None        # the API body when it is not the input (completing: the form)
     console: bool = True                       # offered in the staff console
     permit: Callable[[str, Any], str | None] | None = None  # a refusal by role and input, beyond `roles`
+    choices: dict[str, Callable[[OrderView, str], list[str]]] = field(default_factory=dict)  # field -> the
+    #   values the console offers, by order and role (no values: the action is not offered to that role)
+    note: str = ""                             # a line under the console form's heading
 
     @property
     def update_name(self) -> str:
@@ -69,7 +78,7 @@ ACTIONS: dict[str, Action] = {a.name: a for a in (
     Action("acknowledge", OrderWorkflow.acknowledge, Acknowledgement,
            ("warehouse", "accounts", "manufacturer", "admin"), "Acknowledge work order",
            "Acknowledge a work order on behalf of a department.", "acknowledgements", cli="ack",
-           permit=acknowledgement_refusal),
+           permit=acknowledgement_refusal, choices={"department": departments_to_acknowledge}),
     Action("delay", OrderWorkflow.report_delay, DelayReport, ("warehouse", "manufacturer", "admin"),
            "Report a delay", "Report a delay: the customer and every department are told the reason and the new date.",
            "delays", cli="delay", flags={"new_date": "--until"}),
@@ -80,10 +89,11 @@ ACTIONS: dict[str, Action] = {a.name: a for a in (
     Action("correct_shipment", OrderWorkflow.correct_shipment, ShipmentCorrection, ("warehouse", "admin"),
            "Correct the shipment", "Correct a shipped order's tracking or delivery date; the customer is told what "
            "changed.", "shipment-corrections", cli="correct-shipment",
-           flags={"tracking_number": "--tracking", "expected_delivery_date": "--delivery-date"}),
+           flags={"tracking_number": "--tracking", "expected_delivery_date": "--delivery-date"},
+           note="Only what you fill in changes; the customer is told what changed."),
     Action("deliver", OrderWorkflow.mark_delivered, None, ("warehouse", "admin"), "Mark delivered",
            "Mark a shipped order delivered; feedback is requested after the policy's delay.", "delivery",
-           cli="deliver"),
+           cli="deliver", note="The customer has the goods."),
     Action("cancel", OrderWorkflow.cancel, Cancellation, ("customer-service", "admin"), "Cancel the order",
            "Cancel an order before it ships; the customer and every department are told.", "cancellation",
            cli="cancel"),

@@ -17,7 +17,8 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from channels.resend import ResendRefused, resend
+from channels import resend as staff_resend
+from channels.resend import ResendRefused
 from store import message_log
 from store.read_model import list_orders
 from models.catalog import Catalog
@@ -160,7 +161,7 @@ def router() -> APIRouter:
                      caller: Annotated[Caller, Depends(require(*ALLOWED["resend"]))]) -> Delivery:
         """A new attempt at a failed message, under the same key (logged with who asked)."""
         try:
-            return await asyncio.to_thread(resend, request.app.state.engine, request.app.state.settings,
+            return await asyncio.to_thread(staff_resend.resend, request.app.state.engine, request.app.state.settings,
                                            body.key, body.by or caller.role)
         except ResendRefused as e:
             raise OrderError(e.kind, e.message) from e

@@ -3,7 +3,9 @@ work orders, an order's detail with its timeline and messages, and a form for ev
 
 Staff sign in with their API token once; the browser then holds a signed, expiring session cookie naming the role
 and the token's fingerprint (never the token). Removing a token from the settings ends its sessions.
-Every action goes through the same workflow update as the API; a refusal is shown with the workflow's reason.
+Every action goes through the same workflow update as the API; a refusal is shown with the workflow's reason. The
+forms are made from the actions table (`actions.py`, fields by `console_forms.py`), and an order's page offers
+exactly the actions its workflow says make sense now (`available_actions`) that the role may take.
 """
 
 from __future__ import annotations
@@ -16,37 +18,26 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
-from channels.resend import ResendRefused, resend
+from channels import resend as staff_resend
+from channels.resend import ResendRefused
 from store import message_log, read_model
-from models.order import (Acknowledgement, Cancellation, Channel, DelayReport, FeedbackEntry, OrderStatus,
-                          Shipment, ShipmentCorrection)
+from models.order import Channel, OrderStatus
 
 from . import orders
 from .auth import Caller, fingerprint, role_of
 from .order_form import blank_page, read_post
 from .orders import OrderError
 from .pages import Refusal, is_https, posted_form, redirect, render
-from .permissions import ALLOWED, STAFF_ROLES, acknowledgement_refusal, may
+from .actions import ACTIONS, ALLOWED, STAFF_ROLES, may
+from .console_forms import action_input, offered_forms
 from .web import as_refusal, place
 
 SESSION_COOKIE = "orderly_staff"
 FLASH_COOKIE = "orderly_flash"
 SESSION_HOURS = 12
 OPEN = (OrderStatus.confirmed.value, OrderStatus.delayed.value)
-FINISHED = (OrderStatus.completed, OrderStatus.cancelled, OrderStatus.expired)
-CLOSED = (OrderStatus.shipped, OrderStatus.delivered, *FINISHED)  # past cancelling
-ACTIONS: dict[str, tuple[str, type[BaseModel] | None, Any]] = {  # action -> (label, input model, orders function)
-    "acknowledge": ("Acknowledge work order", Acknowledgement, orders.acknowledge),
-    "delay": ("Report a delay", DelayReport, orders.report_delay),
-    "ship": ("Mark shipped", Shipment, orders.mark_shipped),
-    "correct_shipment": ("Correct the shipment", ShipmentCorrection, orders.correct_shipment),
-    "deliver": ("Mark delivered", None, orders.mark_delivered),
-    "cancel": ("Cancel the order", Cancellation, orders.cancel),
-    "feedback": ("Record feedback from a call", FeedbackEntry, orders.submit_feedback),
-}
-
 
 def _sessions(request: Request) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(request.app.state.settings.secret_key.get_secret_value(), salt="orderly-staff")
@@ -99,43 +90,18 @@ def overview(request: Request, status: str | None) -> dict[str, Any]:
 
 
 async def detail(request: Request, caller: Caller, order_id: str, status: int = 200, **notes: Any) -> HTMLResponse:
+    client = request.app.state.client
     try:
-        view = await orders.order_status(request.app.state.client, order_id)
+        view, available = await asyncio.gather(orders.order_status(client, order_id),
+                                               orders.available_actions(client, order_id))
     except OrderError as e:
         raise as_refusal(e) from e
-    pending = [d for d in view.work_orders if d not in view.acknowledged]
-    ack_departments = [d for d in pending if acknowledgement_refusal(caller.role, d) is None]
-    allowed = {a: may(caller.role, a) and applies(a, view, ack_departments) for a in ACTIONS}
+    failed = notes.get("action")
+    forms = offered_forms(view, available, caller.role, failed, notes.get("values", {}))
     makers = {m.id: m.name for m in request.app.state.catalog.manufacturers} | {"warehouse": "Warehouse"}
-    return render(request, "staff_order.html", status, staff=caller, order=view, actions=ACTIONS, allowed=allowed,
-                  makers=makers,
-                  ack_departments=ack_departments, pending=pending, today=today(request),
-                  messages=message_log.list_messages(request.app.state.engine, order_id),
-                  may_resend=may(caller.role, "resend"),
-                  ok=notes.get("ok"), error=notes.get("error"), values=notes.get("values", {}),
-                  failed_action=notes.get("action"))
-
-
-def applies(action: str, view, ack_departments: list[str]) -> bool:  # noqa: ANN001
-    """Whether the action makes sense for the order as it is (the workflow still has the last word)."""
-    status = view.status
-    return {
-        "acknowledge": bool(ack_departments) and status not in FINISHED,
-        "delay": status.is_open_for_fulfillment,
-        "ship": status.is_open_for_fulfillment,
-        "correct_shipment": status is OrderStatus.shipped,
-        "deliver": status is OrderStatus.shipped,
-        "cancel": status not in CLOSED and view.shipment is None and not view.cancel_reason,
-        "feedback": status is OrderStatus.delivered and view.feedback is None,
-    }[action]
-
-
-def action_input(action: str, data: dict[str, str]) -> BaseModel | None:
-    model = ACTIONS[action][1]
-    if model is None:
-        return None
-    fields = {k: v for k, v in data.items() if k in model.model_fields and v != ""}
-    return model.model_validate(fields)
+    return render(request, "staff_order.html", status, staff=caller, order=view, forms=forms, makers=makers,
+                  today=today(request), messages=message_log.list_messages(request.app.state.engine, order_id),
+                  may_resend=may(caller.role, "resend"), ok=notes.get("ok"), error=notes.get("error"))
 
 
 def router() -> APIRouter:
@@ -212,7 +178,7 @@ def router() -> APIRouter:
         data = await posted_form(request)
         key, order_id = str(data.get("key", "")), str(data.get("order_id", ""))
         try:
-            delivery = await asyncio.to_thread(resend, request.app.state.engine,
+            delivery = await asyncio.to_thread(staff_resend.resend, request.app.state.engine,
                                                request.app.state.settings, key, f"console:{caller.role}")
         except ResendRefused as e:
             return await detail(request, caller, order_id, 409, error=f"Not resent: {e.message}")
@@ -222,23 +188,22 @@ def router() -> APIRouter:
 
     @console.post("/orders/{order_id}/{action}", response_class=HTMLResponse)
     async def act(order_id: str, action: str, request: Request) -> HTMLResponse:
-        if action not in ACTIONS:
+        row = ACTIONS.get(action)
+        if row is None or not row.console:
             raise Refusal(404, "No such action", f"There is no staff action called {action!r}.")
         caller = require_staff(request, action)
         data = {k: str(v).strip() for k, v in (await posted_form(request)).items() if k != "csrf"}
         try:
-            arg = action_input(action, data)
+            arg = action_input(row, data)
         except ValidationError as e:
             problems = "; ".join(f"{'.'.join(str(p) for p in err['loc']) or 'form'}: {err['msg']}"
                                  for err in e.errors())
             return await detail(request, caller, order_id, 422, error=f"Not sent: {problems}", values=data,
                                 action=action)
-        if isinstance(arg, Acknowledgement) and (refusal := acknowledgement_refusal(caller.role, arg.department)):
+        if row.permit and (refusal := row.permit(caller.role, arg)):
             return await detail(request, caller, order_id, 403, error=refusal, action=action)
-        run = ACTIONS[action][2]
         try:
-            result = await (run(request.app.state.client, order_id) if arg is None
-                            else run(request.app.state.client, order_id, arg))
+            result = await orders.act(request.app.state.client, order_id, action, arg)
         except OrderError as e:
             if e.kind == "not_found":
                 raise as_refusal(e) from e

@@ -106,6 +106,11 @@ async def order_status(client: Client, order_id: str) -> OrderView:
     return await _query(client, order_id, OrderWorkflow.status)
 
 
+async def available_actions(client: Client, order_id: str) -> list[str]:
+    """The workflow updates that make sense for the order now (the same rules its validators apply)."""
+    return await _query(client, order_id, OrderWorkflow.available_actions)
+
+
 async def submitted_form(client: Client, order_id: str) -> OrderForm:
     """The order's form as last submitted (for pre-filling the completion page)."""
     return await _query(client, order_id, OrderWorkflow.submitted_form)

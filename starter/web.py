@@ -7,8 +7,6 @@ saying so. The pages use the same validator and the same workflow updates as the
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import hashlib
 
 from fastapi import APIRouter, Request
@@ -16,7 +14,7 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
 from models.links import LinkError, sign, verify
-from models.order import ActionResult, Channel, FeedbackEntry, OrderForm, OrderStatus, OrderView
+from models.order import ActionResult, Channel, FeedbackEntry, FormCompletion, OrderForm, OrderStatus, OrderView
 
 from . import orders
 from .order_form import blank_page, page_for, read_post
@@ -67,24 +65,13 @@ def web_order_id(request: Request, form: OrderForm) -> str | None:
 
 
 async def place(request: Request, form: OrderForm) -> ActionResult:
-    """Start the order a web form describes (the shop's or the console's phone order) and let it settle."""
+    """Start the order a web form describes (the shop's or the console's phone order); it answers settled."""
     form.order_id = web_order_id(request, form)
     try:
         result = await orders.submit_order(request.app.state.client, request.app.state.settings, form)
     except OrderError as e:
         raise as_refusal(e) from e
-    await settled(request, result.order_id)
     return result
-
-
-async def settled(request: Request, order_id: str, timeout: float = 3.0) -> None:
-    """Wait (briefly) until the order is past `received`, so the page shown next tells its real state."""
-    deadline = asyncio.get_running_loop().time() + timeout
-    with contextlib.suppress(OrderError):
-        while (await orders.order_status(request.app.state.client, order_id)).status is OrderStatus.received:
-            if asyncio.get_running_loop().time() > deadline:
-                return
-            await asyncio.sleep(0.1)
 
 
 def router() -> APIRouter:
@@ -149,11 +136,10 @@ def router() -> APIRouter:
         form, page = read_post(data, request.app.state.catalog, view.channel)
         if form is None:
             return await completion_page(request, order_id, t, page, 422)
-        try:
-            await orders.complete_form(request.app.state.client, order_id, form)
+        try:  # answered once the order is settled: accepted, or still incomplete
+            await orders.act(request.app.state.client, order_id, "complete_form", FormCompletion(form=form))
         except OrderError as e:
             raise as_refusal(e) from e
-        await settled(request, order_id)
         return redirect(request, link(request, order_id, "status") + "&placed=1")
 
     def survey(request: Request, view: OrderView, t: str, status: int = 200, **values) -> HTMLResponse:  # noqa: ANN003
@@ -187,7 +173,7 @@ def router() -> APIRouter:
                      else "Please keep the comment under 2000 characters.")
             return survey(request, view, t, 422, values=values, error=error)
         try:
-            await orders.submit_feedback(request.app.state.client, order_id, entry)
+            await orders.act(request.app.state.client, order_id, "feedback", entry)
         except OrderError as e:
             view = await load(request, order_id)
             if view.feedback is not None:  # answered before (another tab, or Back and Send again)

@@ -73,11 +73,11 @@ class Batch:
         if stage == "confirmed":
             return
         for department in ("warehouse", "accounts-receivable"):
-            await retrying(lambda: orders.acknowledge(self.client, order_id, Acknowledgement(department=department)))
-        await retrying(lambda: orders.mark_shipped(self.client, order_id, Shipment(
+            await retrying(lambda: orders.act(self.client, order_id, "acknowledge", Acknowledgement(department=department)))
+        await retrying(lambda: orders.act(self.client, order_id, "ship", Shipment(
             carrier="UPS", tracking_number=f"1Z-{order_id}", expected_delivery_date=date.today() + timedelta(days=5))))
         if stage == "delivered":
-            await retrying(lambda: orders.mark_delivered(self.client, order_id))
+            await retrying(lambda: orders.act(self.client, order_id, "deliver"))
 
     async def spread(self) -> dict[str, str]:
         """Put the batch in mixed stages: a third confirmed, a third shipped, a third delivered."""
@@ -88,7 +88,7 @@ class Batch:
     async def finish(self, order_id: str) -> OrderView:
         await self.to_stage(order_id, "delivered")
         await self.until(order_id, lambda v: bool(messages_of(self.engine, order_id, "feedback_request")))
-        await retrying(lambda: orders.submit_feedback(self.client, order_id, FeedbackEntry(rating=5)))
+        await retrying(lambda: orders.act(self.client, order_id, "feedback", FeedbackEntry(rating=5)))
         return await self.until(order_id, lambda v: v.status is OrderStatus.completed)
 
     async def finish_all(self) -> list[OrderView]:

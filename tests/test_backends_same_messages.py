@@ -25,17 +25,17 @@ async def lifecycle(client, config: Settings, order_id: str) -> None:
     await orders.submit_order(client, config, sofa_form(order_id=order_id, lines=LINES))
     view = await wait_for(client, order_id, lambda v: v.status is OrderStatus.confirmed and sum(
         e.kind == "message" for e in v.timeline) >= 4)
-    await orders.acknowledge(client, order_id, Acknowledgement(department="nordwood"))
+    await orders.act(client, order_id, "acknowledge", Acknowledgement(department="nordwood"))
     new_date = view.expected_fulfillment_date + timedelta(days=5)
-    await orders.report_delay(client, order_id, DelayReport(new_date=new_date, reason="Walnut arrives late"))
-    await orders.mark_shipped(client, order_id, Shipment(carrier="DHL", tracking_number="JD0001",
+    await orders.act(client, order_id, "delay", DelayReport(new_date=new_date, reason="Walnut arrives late"))
+    await orders.act(client, order_id, "ship", Shipment(carrier="DHL", tracking_number="JD0001",
                                                          expected_delivery_date=new_date + timedelta(days=2)))
     await wait_for(client, order_id, lambda v: any(e.data.get("message_kind") == "shipping_notice"
                                                    for e in v.timeline))
-    await orders.mark_delivered(client, order_id)
+    await orders.act(client, order_id, "deliver")
     await wait_for(client, order_id, lambda v: any(e.data.get("message_kind") == "feedback_call"
                                                    for e in v.timeline))  # worth 3,990: a call task
-    await orders.submit_feedback(client, order_id, FeedbackEntry(rating=4))
+    await orders.act(client, order_id, "feedback", FeedbackEntry(rating=4))
     final = await orders.handle_for(client, order_id).result()
     assert final.status is OrderStatus.completed
 

@@ -83,20 +83,20 @@ async def test_a_customer_orders_a_sofa_and_the_warehouse_ships_it(chromium, web
     await staff.wait_for_selector("#queues")
     await shot(staff, "console")
     await staff.click(f"#queues a:text('{order_id}')")
-    await staff.select_option("#department", "warehouse")
+    await staff.select_option("#acknowledge-department", "warehouse")
     await staff.click("#action-acknowledge button")
     await staff.wait_for_selector("#action-ok")
     assert await staff.locator("#action-deliver").count() == 0, "only actions that apply now are offered"
-    await staff.fill("#carrier", "UPS")
-    await staff.fill("#tracking_number", "1Z999AA10123456784")
-    await staff.fill("#expected_delivery_date", "2020-01-01")  # a typo: the workflow refuses, the console says why
+    await staff.fill("#ship-carrier", "UPS")
+    await staff.fill("#ship-tracking_number", "1Z999AA10123456784")
+    await staff.fill("#ship-expected_delivery_date", "2020-01-01")  # a typo: the workflow refuses, the console says why
     await staff.click("#action-ship button")
     assert "is in the past" in await staff.locator("#action-error").inner_text()
-    assert await staff.input_value("#tracking_number") == "1Z999AA10123456784", "what was typed is kept"
-    await staff.fill("#carrier", "UPS")
-    await staff.fill("#tracking_number", "1Z999AA10123456784")
-    await staff.fill("#tracking_url", "https://track.example/1Z999AA10123456784")
-    await staff.fill("#expected_delivery_date", SOON)
+    assert await staff.input_value("#ship-tracking_number") == "1Z999AA10123456784", "what was typed is kept"
+    await staff.fill("#ship-carrier", "UPS")
+    await staff.fill("#ship-tracking_number", "1Z999AA10123456784")
+    await staff.fill("#ship-tracking_url", "https://track.example/1Z999AA10123456784")
+    await staff.fill("#ship-expected_delivery_date", SOON)
     await staff.click("#action-ship button")
     assert "Shipment recorded" in await staff.locator("#action-ok").inner_text()
     assert await staff.locator("#status").inner_text() == "shipped"

@@ -30,7 +30,7 @@ async def confirmed(client, settings, order_id: str):
 
 async def test_two_shipments_at_once_one_wins(client, settings, engine, worker):
     await confirmed(client, settings, "RACE-SHIP")
-    results = await race(*(orders.mark_shipped(client, "RACE-SHIP", shipment(f"1Z{n}")) for n in range(3)))
+    results = await race(*(orders.act(client, "RACE-SHIP", "ship", shipment(f"1Z{n}")) for n in range(3)))
     won = [r for r in results if not isinstance(r, Exception)]
     lost = [r for r in results if isinstance(r, Exception)]
     assert len(won) == 1 and len(lost) == 2, results
@@ -45,8 +45,8 @@ async def test_cancel_and_ship_at_once_one_wins(client, settings, engine, worker
     for attempt in range(3):
         order_id = f"RACE-CANCEL-{attempt}"
         await confirmed(client, settings, order_id)
-        shipped, cancelled = await race(orders.mark_shipped(client, order_id, shipment("1Z")),
-                                        orders.cancel(client, order_id, Cancellation(reason="changed my mind")))
+        shipped, cancelled = await race(orders.act(client, order_id, "ship", shipment("1Z")),
+                                        orders.act(client, order_id, "cancel", Cancellation(reason="changed my mind")))
         assert isinstance(shipped, Exception) != isinstance(cancelled, Exception), (shipped, cancelled)
         loser = shipped if isinstance(shipped, Exception) else cancelled
         assert isinstance(loser, OrderError) and loser.kind == "refused", loser
@@ -62,10 +62,10 @@ async def test_cancel_and_ship_at_once_one_wins(client, settings, engine, worker
 
 async def test_delivered_twice_at_once_and_an_action_in_the_wrong_state(client, settings, engine, worker):
     await confirmed(client, settings, "RACE-DELIVER")
-    early = await race(orders.mark_delivered(client, "RACE-DELIVER"))
+    early = await race(orders.act(client, "RACE-DELIVER", "deliver"))
     assert isinstance(early[0], OrderError) and "only a shipped order can be delivered" in early[0].message
-    await orders.mark_shipped(client, "RACE-DELIVER", shipment("1Z9"))
-    results = await race(orders.mark_delivered(client, "RACE-DELIVER"), orders.mark_delivered(client, "RACE-DELIVER"))
+    await orders.act(client, "RACE-DELIVER", "ship", shipment("1Z9"))
+    results = await race(orders.act(client, "RACE-DELIVER", "deliver"), orders.act(client, "RACE-DELIVER", "deliver"))
     assert sum(isinstance(r, Exception) for r in results) == 1, results
     view = await wait_for(client, "RACE-DELIVER",
                           lambda v: bool(messages_of(engine, "RACE-DELIVER", "feedback_request")))
@@ -80,6 +80,6 @@ async def test_an_action_on_an_order_whose_worker_is_gone_answers_instead_of_han
     async with running_worker(client, settings):
         await confirmed(client, settings, "NO-WORKER-1")
     monkeypatch.setattr(orders, "UPDATE_TIMEOUT", timedelta(seconds=2))
-    results = await race(orders.mark_shipped(client, "NO-WORKER-1", shipment("1Z")))
+    results = await race(orders.act(client, "NO-WORKER-1", "ship", shipment("1Z")))
     assert isinstance(results[0], OrderError) and results[0].kind == "unavailable"
     assert "is a worker running?" in results[0].message

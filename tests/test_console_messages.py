@@ -71,7 +71,7 @@ async def test_a_failed_message_is_shown_and_resent_once_by_staff(client, settin
 async def test_staff_correct_a_shipment_and_the_customer_is_told_what_changed(web, client, settings, engine):
     await orders.submit_order(client, settings, sofa_form(order_id="CONSOLE-FIX-1"))
     await wait_for(client, "CONSOLE-FIX-1", lambda v: v.status is OrderStatus.confirmed and bool(v.work_orders))
-    await orders.mark_shipped(client, "CONSOLE-FIX-1", Shipment(carrier="UPS", tracking_number="1Z-OLD",
+    await orders.act(client, "CONSOLE-FIX-1", "ship", Shipment(carrier="UPS", tracking_number="1Z-OLD",
                                                         expected_delivery_date=date.today() + timedelta(days=4)))
     await wait_for(client, "CONSOLE-FIX-1", lambda v: bool(messages_of(engine, "CONSOLE-FIX-1", "shipping_notice")))
     warehouse = await staff(web, "warehouse")

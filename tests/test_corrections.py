@@ -22,7 +22,7 @@ def long(d) -> str:
 async def shipped(client, settings, order_id: str):
     await orders.submit_order(client, settings, sofa_form(order_id=order_id))
     view = await wait_for(client, order_id, lambda v: v.status is OrderStatus.confirmed and bool(v.work_orders))
-    await orders.mark_shipped(client, order_id, Shipment(
+    await orders.act(client, order_id, "ship", Shipment(
         carrier="UPS", tracking_number="1ZOLD", tracking_url="https://ups.example/t/1ZOLD",
         expected_delivery_date=view.expected_fulfillment_date + timedelta(days=2)))
     return view
@@ -31,13 +31,13 @@ async def shipped(client, settings, order_id: str):
 async def test_a_changed_tracking_number_and_date_each_send_an_update_saying_what_changed(client, settings, engine):
     view = await shipped(client, settings, "FIX-1")
     # sent at once after shipping; the correction waits for the first notice, so it never overtakes it
-    result = await orders.correct_shipment(client, "FIX-1", ShipmentCorrection(
+    result = await orders.act(client, "FIX-1", "correct_shipment", ShipmentCorrection(
         tracking_number="1ZNEW", tracking_url="https://ups.example/t/1ZNEW", reason="The first label was damaged"))
     assert result.message == ("Shipping details corrected (tracking number, tracking link); the customer is being "
                               "told what changed")
     first_delivery = view.expected_fulfillment_date + timedelta(days=2)
     later = first_delivery + timedelta(days=3)
-    await orders.correct_shipment(client, "FIX-1", ShipmentCorrection(expected_delivery_date=later))
+    await orders.act(client, "FIX-1", "correct_shipment", ShipmentCorrection(expected_delivery_date=later))
     await wait_for(client, "FIX-1", lambda v: sum(e.data.get("message_kind") == "shipping_notice"
                                                   for e in v.timeline) == 3)
 
@@ -64,19 +64,19 @@ async def test_corrections_that_make_no_sense_are_refused_and_change_nothing(cli
     await orders.submit_order(client, settings, sofa_form(order_id="FIX-2"))
     await wait_for(client, "FIX-2", lambda v: v.status is OrderStatus.confirmed and bool(v.work_orders))
     with pytest.raises(OrderError, match="has not shipped .* no shipping details to correct"):
-        await orders.correct_shipment(client, "FIX-2", ShipmentCorrection(tracking_number="1Z"))
+        await orders.act(client, "FIX-2", "correct_shipment", ShipmentCorrection(tracking_number="1Z"))
 
     view = await shipped(client, settings, "FIX-3")
     with pytest.raises(OrderError, match="Nothing to correct: order FIX-3 already ships with UPS, tracking 1ZOLD"):
-        await orders.correct_shipment(client, "FIX-3", ShipmentCorrection(carrier="UPS", tracking_number="1ZOLD"))
+        await orders.act(client, "FIX-3", "correct_shipment", ShipmentCorrection(carrier="UPS", tracking_number="1ZOLD"))
     with pytest.raises(OrderError, match="the tracking link still points to the old one"):
-        await orders.correct_shipment(client, "FIX-3", ShipmentCorrection(tracking_number="1ZNEW"))
+        await orders.act(client, "FIX-3", "correct_shipment", ShipmentCorrection(tracking_number="1ZNEW"))
     with pytest.raises(OrderError, match="is in the past"):
-        await orders.correct_shipment(client, "FIX-3", ShipmentCorrection(
+        await orders.act(client, "FIX-3", "correct_shipment", ShipmentCorrection(
             expected_delivery_date=view.received_at.date() - timedelta(days=1)))
-    await orders.mark_delivered(client, "FIX-3")
+    await orders.act(client, "FIX-3", "deliver")
     with pytest.raises(OrderError, match="FIX-3 is delivered: shipping details can only be corrected while"):
-        await orders.correct_shipment(client, "FIX-3", ShipmentCorrection(carrier="DHL"))
+        await orders.act(client, "FIX-3", "correct_shipment", ShipmentCorrection(carrier="DHL"))
     assert [m.key for m in messages_of(engine, "FIX-3", "shipping_notice")] == ["FIX-3/shipping_notice/customer/1"]
 
 
@@ -85,7 +85,7 @@ async def test_a_new_date_after_the_confirmation_is_told_with_the_date_it_replac
     view = await wait_for(client, "FIX-4", lambda v: v.status is OrderStatus.confirmed and bool(v.work_orders))
     first, second = (view.expected_fulfillment_date + timedelta(days=d) for d in (3, 6))
     for new_date in (first, second):
-        await orders.report_delay(client, "FIX-4", DelayReport(new_date=new_date, reason="Fabric late"))
+        await orders.act(client, "FIX-4", "delay", DelayReport(new_date=new_date, reason="Fabric late"))
     notices = {m.key: m for m in messages_of(engine, "FIX-4", "delay_notice")}
     assert set(notices) == {f"FIX-4/delay_notice/customer/{first}", f"FIX-4/delay_notice/customer/{second}"}
     assert f"New expected fulfillment date: {long(second)}" in notices[f"FIX-4/delay_notice/customer/{second}"].text

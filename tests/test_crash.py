@@ -122,16 +122,16 @@ async def test_sigkilled_workers_finish_every_order_with_each_message_once(clien
 
             # 3. staff carry on: acknowledge, ship, deliver, feedback; every order completes
             for lane, view in zip(lanes, views):
-                await orders.acknowledge(client, lane.order_id, Acknowledgement(department="warehouse"))
-                await orders.mark_shipped(client, lane.order_id, Shipment(
+                await orders.act(client, lane.order_id, "acknowledge", Acknowledgement(department="warehouse"))
+                await orders.act(client, lane.order_id, "ship", Shipment(
                     carrier="UPS", tracking_number=f"1Z-{lane.order_id}",
                     expected_delivery_date=view.expected_fulfillment_date + timedelta(days=2)))
                 await wait_for(client, lane.order_id, lambda v: any(e.data.get("message_kind") == "shipping_notice"
                                                                     for e in v.timeline), timeout=60)
-                await orders.mark_delivered(client, lane.order_id)
+                await orders.act(client, lane.order_id, "deliver")
                 await wait_for(client, lane.order_id, lambda v: any(e.data.get("message_kind") == "feedback_request"
                                                                     for e in v.timeline), timeout=60)
-                await orders.submit_feedback(client, lane.order_id, FeedbackEntry(rating=5))
+                await orders.act(client, lane.order_id, "feedback", FeedbackEntry(rating=5))
             finals = await asyncio.gather(*(orders.handle_for(client, lane.order_id).result() for lane in lanes))
         finally:
             for lane in lanes:

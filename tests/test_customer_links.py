@@ -42,7 +42,7 @@ async def test_status_page_from_the_confirmation_email(web, client, settings, en
         assert str(view.expected_fulfillment_date) in page.text and "Three-seat sofa" in page.text
         assert "warehouse@" not in page.text  # staff-only events stay off the customer's page
 
-        await orders.mark_shipped(client, "LINK-1", Shipment(carrier="UPS", tracking_number="1Z42",
+        await orders.act(client, "LINK-1", "ship", Shipment(carrier="UPS", tracking_number="1Z42",
                                                               tracking_url="https://ups.example/1Z42",
                                                               expected_delivery_date=view.expected_fulfillment_date))
         page = await http.get(path)

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 from models.catalog import load_catalog
-from models.order import (Acknowledgement, Cancellation, DelayReport, FeedbackEntry, OrderForm, OrderStatus,
+from models.order import (Acknowledgement, Cancellation, DelayReport, FeedbackEntry, FormCompletion, OrderForm, OrderStatus,
                           Shipment)
 from starter import orders
 from starter.orders import OrderError
@@ -41,18 +41,18 @@ async def test_sofa_without_fabric_is_sent_back_then_completed_and_confirmed(cli
 
     # a second try that still misses something is answered with what remains, and changes nothing else
     still = sofa_form(lines=[{"sku": "SOFA-3S", "quantity": 1, "options": {"fabric": "linen"}}])
-    answer = await orders.complete_form(client, "SOFA-NOFAB", still, load_catalog())
+    answer = await orders.act(client, "SOFA-NOFAB", "complete_form", FormCompletion(form=still), load_catalog())
     assert answer.status is OrderStatus.incomplete
     assert [(p.field, p.kind) for p in answer.problems] == [("lines[0].options.color", "missing")]
     # a value that cannot be accepted is refused at once and never reaches the order
     wrong = sofa_form(lines=[{"sku": "SOFA-3S", "quantity": 1, "options": {"color": "olive", "fabric": "silk"}}])
     with pytest.raises(OrderError) as refused:
-        await orders.complete_form(client, "SOFA-NOFAB", wrong, load_catalog())
+        await orders.act(client, "SOFA-NOFAB", "complete_form", FormCompletion(form=wrong), load_catalog())
     assert refused.value.kind == "invalid" and "'silk' is not available" in refused.value.message
     assert (await orders.order_status(client, "SOFA-NOFAB")).problems == answer.problems
 
     fixed = sofa_form(lines=[{"sku": "SOFA-3S", "quantity": 1, "options": {"color": "olive", "fabric": "linen"}}])
-    answer = await orders.complete_form(client, "SOFA-NOFAB", fixed)
+    answer = await orders.act(client, "SOFA-NOFAB", "complete_form", FormCompletion(form=fixed))
     assert answer.problems == []
     view = await wait_for(client, "SOFA-NOFAB", lambda v: v.status is OrderStatus.confirmed)
     assert view.lines[0].options == {"fabric": "linen", "color": "olive"}
@@ -104,9 +104,9 @@ async def test_work_orders_go_to_every_department_and_each_manufacturer_with_the
     assert "3,340.00 USD" in work_orders["accounts@orderly.example"].text
     assert view.work_orders == ["warehouse", "accounts-receivable", "nordwood"]
 
-    answer = await orders.acknowledge(client, "WO-1", Acknowledgement(department="nordwood", by="Sven"))
+    answer = await orders.act(client, "WO-1", "acknowledge", Acknowledgement(department="nordwood", by="Sven"))
     assert answer.message == "Work order acknowledged by nordwood"
-    again = await orders.acknowledge(client, "WO-1", Acknowledgement(department="nordwood"))
+    again = await orders.act(client, "WO-1", "acknowledge", Acknowledgement(department="nordwood"))
     assert "already acknowledged" in again.message
     view = await orders.order_status(client, "WO-1")
     assert list(view.acknowledged) == ["nordwood"]
@@ -115,7 +115,7 @@ async def test_work_orders_go_to_every_department_and_each_manufacturer_with_the
 async def test_staff_delay_tells_the_customer_the_reason_and_the_departments_the_date(client, settings, engine):
     view = await confirmed(client, settings, sofa_form(order_id="DELAY-1"))
     new_date = view.expected_fulfillment_date + timedelta(days=9)
-    result = await orders.report_delay(client, "DELAY-1", DelayReport(
+    result = await orders.act(client, "DELAY-1", "delay", DelayReport(
         new_date=new_date, reason="Our velvet supplier is <b>two weeks</b> behind"))
     assert result.status is OrderStatus.delayed
     [notice] = messages_of(engine, "DELAY-1", "delay_notice")
@@ -130,9 +130,9 @@ async def test_staff_delay_tells_the_customer_the_reason_and_the_departments_the
 
 async def test_full_lifecycle_from_shipping_notice_to_feedback(client, settings, engine):
     view = await confirmed(client, settings, sofa_form(order_id="LIFE-1"))
-    await orders.acknowledge(client, "LIFE-1", Acknowledgement(department="warehouse"))
+    await orders.act(client, "LIFE-1", "acknowledge", Acknowledgement(department="warehouse"))
     delivery = later(view, 20)
-    shipped = await orders.mark_shipped(client, "LIFE-1", Shipment(
+    shipped = await orders.act(client, "LIFE-1", "ship", Shipment(
         carrier="UPS", tracking_number="1Z999AA10123456784", tracking_url="https://ups.example/t/1Z999AA10123456784",
         expected_delivery_date=delivery))
     assert shipped.status is OrderStatus.shipped
@@ -143,13 +143,13 @@ async def test_full_lifecycle_from_shipping_notice_to_feedback(client, settings,
     assert f"Expected delivery date: {delivery:%A}, {delivery.day} {delivery:%B %Y}" in notice.text
     assert 'href="https://ups.example/t/1Z999AA10123456784"' in notice.html
 
-    delivered = await orders.mark_delivered(client, "LIFE-1")
+    delivered = await orders.act(client, "LIFE-1", "deliver")
     assert delivered.status is OrderStatus.delivered
     await wait_for(client, "LIFE-1", lambda v: bool(messages_of(engine, "LIFE-1", "feedback_request")))
     [ask] = messages_of(engine, "LIFE-1", "feedback_request")
     assert ask.recipient == "ada@example.com" and "/orders/LIFE-1/survey" in ask.text
 
-    thanks = await orders.submit_feedback(client, "LIFE-1", FeedbackEntry(rating=5, comment="Beautiful sofa"))
+    thanks = await orders.act(client, "LIFE-1", "feedback", FeedbackEntry(rating=5, comment="Beautiful sofa"))
     assert thanks.message == "Thank you: feedback recorded"
     view = await orders.handle_for(client, "LIFE-1").result()
     assert view.status is OrderStatus.completed
@@ -167,16 +167,16 @@ async def test_high_value_orders_get_a_customer_service_call_instead_of_a_survey
     form = sofa_form(order_id="CALL-1", lines=[{"sku": "SOFA-3S", "quantity": 2,
                                                 "options": {"fabric": "wool", "color": "navy"}}])
     view = await confirmed(client, settings, form)
-    await orders.mark_shipped(client, "CALL-1", Shipment(carrier="DHL", tracking_number="JD1",
+    await orders.act(client, "CALL-1", "ship", Shipment(carrier="DHL", tracking_number="JD1",
                                                           expected_delivery_date=later(view, 15)))
     await wait_for(client, "CALL-1", lambda v: v.status is OrderStatus.shipped)
-    await orders.mark_delivered(client, "CALL-1")
+    await orders.act(client, "CALL-1", "deliver")
     await wait_for(client, "CALL-1", lambda v: bool(messages_of(engine, "CALL-1", "feedback_call")))
     [task] = messages_of(engine, "CALL-1", "feedback_call")
     assert task.recipient == "customer-service@orderly.example"
     assert "+1 555 0199" in task.text and "3,780.00 USD" in task.text
     assert not messages_of(engine, "CALL-1", "feedback_request")
-    await orders.submit_feedback(client, "CALL-1", FeedbackEntry(rating=4, comment="by phone"))
+    await orders.act(client, "CALL-1", "feedback", FeedbackEntry(rating=4, comment="by phone"))
     await wait_for(client, "CALL-1", lambda v: v.status is OrderStatus.completed)
 
 
@@ -184,7 +184,7 @@ async def test_cancellation_tells_the_customer_and_every_department(client, sett
     form = sofa_form(order_id="CANCEL-1", lines=[
         {"sku": "BOOKCASE-MTM", "quantity": 1, "options": {"wood": "ash", "height_cm": 180, "width_cm": 80}}])
     await confirmed(client, settings, form)
-    result = await orders.cancel(client, "CANCEL-1", Cancellation(reason="Customer moved abroad"))
+    result = await orders.act(client, "CANCEL-1", "cancel", Cancellation(reason="Customer moved abroad"))
     assert "Cancellation accepted" in result.message
     view = await wait_for(client, "CANCEL-1", lambda v: v.status is OrderStatus.cancelled
                           and len(messages_of(engine, "CANCEL-1", "work_order_cancelled")) == 3)
@@ -195,12 +195,12 @@ async def test_cancellation_tells_the_customer_and_every_department(client, sett
     assert view.cancel_reason == "Customer moved abroad"
     await orders.handle_for(client, "CANCEL-1").result()
     with pytest.raises(OrderError, match="Order CANCEL-1 is cancelled and closed"):
-        await orders.cancel(client, "CANCEL-1", Cancellation(reason="again"))
+        await orders.act(client, "CANCEL-1", "cancel", Cancellation(reason="again"))
 
 
 async def test_an_incomplete_order_can_be_cancelled_and_no_department_hears_of_it(client, settings, engine):
     await orders.submit_order(client, settings, sofa_form(order_id="CANCEL-2", lines=[{"sku": "SOFA-3S"}]))
-    await orders.cancel(client, "CANCEL-2", Cancellation(reason="Changed my mind"))
+    await orders.act(client, "CANCEL-2", "cancel", Cancellation(reason="Changed my mind"))
     assert (await orders.handle_for(client, "CANCEL-2").result()).status is OrderStatus.cancelled
     assert [m.kind for m in messages_of(engine, "CANCEL-2")] == ["form_incomplete", "cancellation_notice"]
 
@@ -210,35 +210,35 @@ async def test_refused_actions_leave_the_workflow_running(client, settings, engi
     ship = Shipment(carrier="UPS", tracking_number="1Z", expected_delivery_date=later(
         await orders.order_status(client, "REFUSE-1"), 10))
 
-    async def refused(action, *args, match: str):
+    async def refused(action: str, *args, match: str):
         with pytest.raises(OrderError, match=match) as caught:
-            await action(client, "REFUSE-1", *args)
+            await orders.act(client, "REFUSE-1", action, *args)
         assert caught.value.kind == "refused"
 
-    await refused(orders.mark_shipped, ship, match="its form is incomplete")
-    await refused(orders.mark_delivered, match="only a shipped order can be delivered")
-    await refused(orders.acknowledge, Acknowledgement(department="warehouse"), match="No work orders have been sent")
-    await refused(orders.submit_feedback, FeedbackEntry(rating=3), match="feedback is taken after delivery")
+    await refused("ship", ship, match="its form is incomplete")
+    await refused("deliver", match="only a shipped order can be delivered")
+    await refused("acknowledge", Acknowledgement(department="warehouse"), match="No work orders have been sent")
+    await refused("feedback", FeedbackEntry(rating=3), match="feedback is taken after delivery")
 
-    await orders.complete_form(client, "REFUSE-1", sofa_form())
+    await orders.act(client, "REFUSE-1", "complete_form", FormCompletion(form=sofa_form()))
     view = await wait_for(client, "REFUSE-1", lambda v: v.status is OrderStatus.confirmed and bool(v.work_orders))
-    await refused(orders.complete_form, sofa_form(), match="its form is no longer open")
-    await refused(orders.acknowledge, Acknowledgement(department="shipping"), match="Unknown department 'shipping'")
-    await refused(orders.report_delay, DelayReport(new_date=view.received_at.date() - timedelta(days=1), reason="x"),
+    await refused("complete_form", FormCompletion(form=sofa_form()), match="its form is no longer open")
+    await refused("acknowledge", Acknowledgement(department="shipping"), match="Unknown department 'shipping'")
+    await refused("delay", DelayReport(new_date=view.received_at.date() - timedelta(days=1), reason="x"),
                   match="is not in the future")
-    await refused(orders.report_delay, DelayReport(new_date=view.expected_fulfillment_date, reason="x"),
+    await refused("delay", DelayReport(new_date=view.expected_fulfillment_date, reason="x"),
                   match="That is not a delay")
     past = ship.model_copy(update={"expected_delivery_date": view.received_at.date() - timedelta(days=2)})
-    await refused(orders.mark_shipped, past, match="is in the past")
+    await refused("ship", past, match="is in the past")
 
-    await orders.mark_shipped(client, "REFUSE-1", ship)
-    await refused(orders.mark_shipped, ship, match="already shipped")
-    await refused(orders.cancel, Cancellation(reason="too late"), match="can no longer be cancelled")
-    await refused(orders.report_delay, DelayReport(new_date=later(view, 30), reason="x"), match="it is shipped")
-    await orders.mark_delivered(client, "REFUSE-1")
-    await refused(orders.mark_delivered, match="was already delivered on")
-    await orders.submit_feedback(client, "REFUSE-1", FeedbackEntry(rating=2))
-    await refused(orders.submit_feedback, FeedbackEntry(rating=5), match="already received|completed and closed")
+    await orders.act(client, "REFUSE-1", "ship", ship)
+    await refused("ship", ship, match="already shipped")
+    await refused("cancel", Cancellation(reason="too late"), match="can no longer be cancelled")
+    await refused("delay", DelayReport(new_date=later(view, 30), reason="x"), match="it is shipped")
+    await orders.act(client, "REFUSE-1", "deliver")
+    await refused("deliver", match="was already delivered on")
+    await orders.act(client, "REFUSE-1", "feedback", FeedbackEntry(rating=2))
+    await refused("feedback", FeedbackEntry(rating=5), match="already received|completed and closed")
 
     view = await wait_for(client, "REFUSE-1", lambda v: v.status is OrderStatus.completed)
     assert view.feedback.rating == 2
@@ -251,7 +251,7 @@ async def test_unknown_order_and_malformed_update_input(client):
         await orders.order_status(client, "NO-SUCH-ORDER")
     assert caught.value.kind == "not_found"
     with pytest.raises(OrderError) as caught:
-        await orders.mark_delivered(client, "NO-SUCH-ORDER")
+        await orders.act(client, "NO-SUCH-ORDER", "deliver")
     assert caught.value.kind == "not_found"
 
 
@@ -263,7 +263,7 @@ async def test_resubmitting_the_same_order_id_never_makes_a_second_order(client,
     assert second.duplicate and "already exists" in second.message
     assert len(messages_of(engine, "IDEM-1", "order_confirmation")) == 1
 
-    await orders.cancel(client, "IDEM-1", Cancellation(reason="test"))
+    await orders.act(client, "IDEM-1", "cancel", Cancellation(reason="test"))
     await wait_for(client, "IDEM-1", lambda v: v.status is OrderStatus.cancelled)
     await orders.handle_for(client, "IDEM-1").result()
     third = await orders.submit_order(client, settings, sofa_form(order_id="IDEM-1"))
@@ -287,7 +287,7 @@ async def test_short_policy_reminds_and_expires_an_incomplete_form(client, setti
 async def test_unacknowledged_work_orders_remind_only_the_silent_departments(client, settings, engine, monkeypatch):
     monkeypatch.setenv("ORDERLY_ACKNOWLEDGEMENT_REMINDER", "2")
     await confirmed(client, settings, sofa_form(order_id="ACK-REMIND"))
-    await orders.acknowledge(client, "ACK-REMIND", Acknowledgement(department="warehouse"))
+    await orders.act(client, "ACK-REMIND", "acknowledge", Acknowledgement(department="warehouse"))
     await wait_for(client, "ACK-REMIND", lambda v: bool(messages_of(engine, "ACK-REMIND", "work_order_reminder")))
     [reminder] = messages_of(engine, "ACK-REMIND", "work_order_reminder")
     assert reminder.recipient == "accounts@orderly.example" and "has not been acknowledged" in reminder.text

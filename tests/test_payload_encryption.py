@@ -246,7 +246,7 @@ def payloads_in(message: Message):
 async def test_a_real_orders_history_shows_no_customer_data_without_the_codec(client, settings, dev_env):
     await orders.submit_order(client, settings, sofa_form(order_id="PII-1"))
     await wait_for(client, "PII-1", lambda v: v.status is OrderStatus.confirmed and len(v.work_orders) == 2)
-    await orders.cancel(client, "PII-1", Cancellation(reason="changed plans"))
+    await orders.act(client, "PII-1", "cancel", Cancellation(reason="changed plans"))
     await orders.handle_for(client, "PII-1").result()
 
     raw_client = await Client.connect(client.service_client.config.target_host, namespace=client.namespace,

@@ -17,7 +17,7 @@ import pytest
 from temporalio.client import WorkflowHistory
 from temporalio.worker import Replayer
 
-from models.order import (Acknowledgement, Cancellation, DelayReport, FeedbackEntry, OrderStatus, Shipment,
+from models.order import (Acknowledgement, Cancellation, DelayReport, FeedbackEntry, FormCompletion, OrderStatus, Shipment,
                           ShipmentCorrection)
 from models.settings import Settings
 from starter import orders
@@ -52,23 +52,23 @@ def test_histories_are_stored():
 async def run_scenarios(client, settings, monkeypatch) -> list[str]:
     """Orders that end every way an order can: completed (with every step), cancelled, expired."""
     await orders.submit_order(client, settings, sofa_form(order_id="HIST-COMPLETED", lines=[{"sku": "SOFA-3S"}]))
-    await orders.complete_form(client, "HIST-COMPLETED", sofa_form())
+    await orders.act(client, "HIST-COMPLETED", "complete_form", FormCompletion(form=sofa_form()))
     view = await wait_for(client, "HIST-COMPLETED", lambda v: v.status is OrderStatus.confirmed and bool(v.work_orders))
-    await orders.acknowledge(client, "HIST-COMPLETED", Acknowledgement(department="warehouse"))
+    await orders.act(client, "HIST-COMPLETED", "acknowledge", Acknowledgement(department="warehouse"))
     due = view.expected_fulfillment_date
-    await orders.report_delay(client, "HIST-COMPLETED", DelayReport(new_date=due + timedelta(days=3), reason="late"))
-    await orders.mark_shipped(client, "HIST-COMPLETED", Shipment(carrier="UPS", tracking_number="1Z",
+    await orders.act(client, "HIST-COMPLETED", "delay", DelayReport(new_date=due + timedelta(days=3), reason="late"))
+    await orders.act(client, "HIST-COMPLETED", "ship", Shipment(carrier="UPS", tracking_number="1Z",
                                                                   expected_delivery_date=due + timedelta(days=5)))
     await wait_for(client, "HIST-COMPLETED", lambda v: v.status is OrderStatus.shipped)
-    await orders.correct_shipment(client, "HIST-COMPLETED", ShipmentCorrection(tracking_number="1Z-NEW"))
-    await orders.mark_delivered(client, "HIST-COMPLETED")
+    await orders.act(client, "HIST-COMPLETED", "correct_shipment", ShipmentCorrection(tracking_number="1Z-NEW"))
+    await orders.act(client, "HIST-COMPLETED", "deliver")
     await wait_for(client, "HIST-COMPLETED", lambda v: any(e.kind == "message" and "feedback" in e.text
                                                            for e in v.timeline))
-    await orders.submit_feedback(client, "HIST-COMPLETED", FeedbackEntry(rating=4, comment="good"))
+    await orders.act(client, "HIST-COMPLETED", "feedback", FeedbackEntry(rating=4, comment="good"))
 
     await orders.submit_order(client, settings, sofa_form(order_id="HIST-CANCELLED"))
     await wait_for(client, "HIST-CANCELLED", lambda v: bool(v.work_orders))
-    await orders.cancel(client, "HIST-CANCELLED", Cancellation(reason="changed plans"))
+    await orders.act(client, "HIST-CANCELLED", "cancel", Cancellation(reason="changed plans"))
 
     monkeypatch.setenv("ORDERLY_COMPLETION_REMINDER", "1")
     monkeypatch.setenv("ORDERLY_COMPLETION_EXPIRY", "2")

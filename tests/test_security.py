@@ -13,7 +13,7 @@ import uvicorn
 
 from models.links import sign
 from plumbing.observability import setup_logging
-from starter.permissions import ALLOWED, ROLES, STAFF_ROLES
+from starter.actions import ALLOWED, ROLES, STAFF_ROLES
 from plumbing.redaction import redact
 
 from .conftest import TOKENS, sofa_form, wait_for

@@ -69,11 +69,11 @@ async def test_lateness_timer_tells_customer_and_staff_without_anyone_asking(ski
 
         # staff give a new date: the customer hears the reason; then it ships
         today = (await orders.order_status(client, "LATE-1")).timeline[-1].at.date()
-        await orders.report_delay(client, "LATE-1", DelayReport(new_date=today + timedelta(days=7),
+        await orders.act(client, "LATE-1", "delay", DelayReport(new_date=today + timedelta(days=7),
                                                                  reason="The fabric mill shipped the wrong velvet"))
         [delay] = messages_of(engine, "LATE-1", "delay_notice")
         assert "The fabric mill shipped the wrong velvet" in delay.text
-        await orders.mark_shipped(client, "LATE-1", Shipment(carrier="DHL", tracking_number="JD0001",
+        await orders.act(client, "LATE-1", "ship", Shipment(carrier="DHL", tracking_number="JD0001",
                                                               expected_delivery_date=today + timedelta(days=9)))
         await wait_for(client, "LATE-1", lambda v: bool(messages_of(engine, "LATE-1", "shipping_notice")))
 
@@ -83,9 +83,9 @@ async def test_feedback_asked_days_after_delivery_with_one_reminder(skipping_env
     async with running_worker(client, business_settings):
         await orders.submit_order(client, business_settings, sofa_form(order_id="FB-1"))
         view = await wait_for(client, "FB-1", lambda v: v.status is OrderStatus.confirmed and v.work_orders)
-        await orders.mark_shipped(client, "FB-1", Shipment(carrier="UPS", tracking_number="1Z1",
+        await orders.act(client, "FB-1", "ship", Shipment(carrier="UPS", tracking_number="1Z1",
                                                             expected_delivery_date=view.expected_fulfillment_date))
-        await orders.mark_delivered(client, "FB-1")
+        await orders.act(client, "FB-1", "deliver")
         await skipping_env.sleep(timedelta(days=2))
         assert not messages_of(engine, "FB-1", "feedback_request")
         await skipping_env.sleep(timedelta(days=1, hours=1))

@@ -225,9 +225,9 @@ async def test_the_survey_takes_one_answer(browser, web, client, settings, engin
     assert (await browser.get(survey_path)).status_code == 403, "a status link is not a survey link"
 
     from models.order import Shipment
-    await orders.mark_shipped(client, order_id, Shipment(carrier="UPS", tracking_number="1Z1",
+    await orders.act(client, order_id, "ship", Shipment(carrier="UPS", tracking_number="1Z1",
                                                          expected_delivery_date=date.fromisoformat(SOON)))
-    await orders.mark_delivered(client, order_id)
+    await orders.act(client, order_id, "deliver")
     await wait_for(client, order_id, lambda v: bool(messages_of(engine, order_id, "feedback_request")))
     survey_link = link_in(messages_of(engine, order_id, "feedback_request")[0].text, f"/orders/{order_id}/survey")
     html, base = await start_page(browser, survey_link)

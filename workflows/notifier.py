@@ -64,4 +64,4 @@ class Notifier:
             return
         for failed in (d for d in receipt.deliveries if d.status == "failed"):  # a repeat has the same alert key
             if (alert := delivery_failed_notice(notice, failed)) is not None:
-                await self.tell(STAFF, alert.kind, alert.revision, **alert.extra)
+                await self.tell(alert.to, alert.kind, alert.revision, **alert.extra)
