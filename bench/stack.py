@@ -24,7 +24,7 @@ from plumbing.secrets import with_dev_secrets
 from plumbing.connection import connect
 
 ROLES = ("service", "warehouse", "accounts", "manufacturer", "customer-service", "admin")
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
 SOURCES = ("models", "workflows", "activities", "channels", "store", "plumbing", "starter", "bench", "worker.py")
 
 

@@ -75,7 +75,8 @@ def test_the_workflows_search_attributes_are_registered(compose):
 
 def test_image_ships_the_migrations_and_the_read_model_database_exists():
     dockerfile = (ROOT / "Dockerfile").read_text()
-    for folder in ("models", "workflows", "activities", "starter", "migrations"):
+    for folder in ("models", "workflows", "activities", "channels", "store", "plumbing", "starter"):
         assert f"COPY {folder} ./{folder}" in dockerfile
+    assert (ROOT / "store" / "migrations" / "env.py").is_file(), "the migrations ship inside store/"
     init = (ROOT / "deploy" / "postgres-init.sql").read_text()
     assert "CREATE DATABASE orderly" in init
