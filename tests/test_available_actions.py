@@ -8,6 +8,8 @@ otherwise be valid, is refused by the workflow with its reason, and changes noth
 
 from __future__ import annotations
 
+from contextlib import aclosing
+
 import re
 from datetime import date, timedelta
 
@@ -75,7 +77,7 @@ async def test_the_console_offers_exactly_the_available_actions_and_the_rest_are
     view = await orders.order_status(client, order_id)
 
     for role in ("admin", "warehouse"):
-        async with await staff_session(web, f"token-{role}") as http:
+        async with aclosing(await staff_session(web, f"token-{role}")) as http:
             expected = {a.name for a in ACTIONS.values() if a.console and a.update_name in available and a.may(role)
                         and all(pick(view, role) for pick in a.choices.values())}
             assert await offered(http, order_id) == expected, (role, available)
@@ -105,7 +107,7 @@ async def test_an_expired_order_offers_nothing_and_refuses_everything(web, clien
     await orders.submit_order(client, settings, sofa_form(order_id="AVAIL-EXPIRED", lines=[{"sku": "SOFA-3S"}]))
     assert (await orders.handle_for(client, "AVAIL-EXPIRED").result()).status is OrderStatus.expired
     assert await orders.available_actions(client, "AVAIL-EXPIRED") == []
-    async with await staff_session(web, "token-admin") as http:
+    async with aclosing(await staff_session(web, "token-admin")) as http:
         assert await offered(http, "AVAIL-EXPIRED") == set()
     for action in ACTIONS.values():
         with pytest.raises(OrderError, match="expired and closed"):

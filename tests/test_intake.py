@@ -3,6 +3,8 @@ soon as it is accepted (before any email), and it is confirmed only once its con
 
 from __future__ import annotations
 
+from contextlib import aclosing
+
 import asyncio
 
 import httpx
@@ -31,7 +33,7 @@ async def test_an_accepted_order_is_listed_at_once_while_its_email_cannot_go_out
                 listed = (await http.get("/api/orders")).json()["items"]
             assert [o["order_id"] for o in listed] == ["INTAKE-DOWN"] and listed[0]["status"] == "received"
             assert listed[0]["expected_fulfillment_date"] is not None
-            async with await staff_session(web, "token-admin") as staff:
+            async with aclosing(await staff_session(web, "token-admin")) as staff:
                 assert "INTAKE-DOWN" in (await staff.get("/staff")).text
 
             while len(api.requests) < 2:  # the provider has refused the confirmation (at least twice): not confirmed
