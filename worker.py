@@ -8,12 +8,14 @@ import signal
 from concurrent.futures import ThreadPoolExecutor
 
 from sqlalchemy.engine import Engine
-from temporalio.client import Client
+from temporalio.client import (Client, Schedule, ScheduleActionStartWorkflow, ScheduleAlreadyRunningError,
+                              ScheduleIntervalSpec, ScheduleOverlapPolicy, SchedulePolicy, ScheduleSpec, ScheduleUpdate)
 from temporalio.worker import Worker
 
 from activities.form_check import FormChecks
 from activities.notice_sending import NoticeSender
 from activities.read_model_writes import ReadModelWrites
+from activities.reconciliation import Reconciliation
 from channels.mailer import Mailer, build_mailer
 from models.catalog import load_catalog
 from models.settings import Settings
@@ -21,6 +23,7 @@ from plumbing.connection import connect
 from plumbing.observability import setup_logging, worker_runtime
 from store.database import make_engine
 from workflows.order import OrderWorkflow
+from workflows.reconciliation import ReconcileClosedOrders
 from workflows.sandbox import workflow_runner
 
 
@@ -33,10 +36,31 @@ def build_worker(client: Client, settings: Settings, engine: Engine | None = Non
         raise SystemExit("error: " + "; ".join(problems))
     engine = engine or make_engine(settings.db_url)
     catalog = load_catalog(settings.catalog_path)
+    reconciliation = Reconciliation(settings, engine)
     activities = [FormChecks(settings, catalog).check_order_form, ReadModelWrites(engine).save_order,
-                  NoticeSender(settings, engine, mailer or build_mailer(settings), catalog).send_notice]
-    return Worker(client, task_queue=settings.task_queue,
-                  **worker_options(settings, workflows=[OrderWorkflow], activities=activities))
+                  NoticeSender(settings, engine, mailer or build_mailer(settings), catalog).send_notice,
+                  reconciliation.find_orders_closed_without_finishing, reconciliation.mark_order_terminated,
+                  reconciliation.finish_reconciliation_pass]
+    return Worker(client, task_queue=settings.task_queue, **worker_options(
+        settings, workflows=[OrderWorkflow, ReconcileClosedOrders], activities=activities))
+
+
+def reconciliation_schedule_id(settings: Settings) -> str:
+    return f"orderly-reconcile-{settings.task_queue}"
+
+
+async def register_reconciliation(client: Client, settings: Settings) -> None:
+    """Register (or bring up to date) the Temporal Schedule that reconciles orders closed without finishing."""
+    schedule = Schedule(
+        action=ScheduleActionStartWorkflow(ReconcileClosedOrders.run, id=reconciliation_schedule_id(settings),
+                                           task_queue=settings.task_queue),
+        spec=ScheduleSpec(intervals=[ScheduleIntervalSpec(every=settings.reconcile_every)]),
+        policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP))
+    try:
+        await client.create_schedule(reconciliation_schedule_id(settings), schedule)
+    except ScheduleAlreadyRunningError:
+        await client.get_schedule_handle(reconciliation_schedule_id(settings)).update(
+            lambda _input: ScheduleUpdate(schedule=schedule))
 
 
 def worker_options(settings: Settings, workflows: list, activities: list) -> dict:
@@ -66,6 +90,7 @@ async def main() -> None:
     except RuntimeError as e:
         raise SystemExit(f"error: cannot reach Temporal at {settings.temporal_address}: {e}") from None
     worker = build_worker(client, settings)
+    await register_reconciliation(client, settings)
     stop = asyncio.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         asyncio.get_running_loop().add_signal_handler(sig, stop.set)

@@ -28,6 +28,7 @@ SUBJECTS: dict[MessageKind, str] = {
     MessageKind.feedback_call: "Call task: ask for feedback on order {id}",
     MessageKind.cancellation_notice: "Order {id} is cancelled",
     MessageKind.delivery_failed: "UNDELIVERED: a message about order {id} could not be sent",
+    MessageKind.order_terminated: "STOPPED: order {id} was closed in Temporal without finishing",
 }
 
 

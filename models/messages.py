@@ -34,6 +34,7 @@ class MessageKind(str, Enum):
     feedback_call = "feedback_call"
     cancellation_notice = "cancellation_notice"
     delivery_failed = "delivery_failed"
+    order_terminated = "order_terminated"
 
 
 class Notice(BaseModel):

@@ -41,6 +41,7 @@ class OrderStatus(str, Enum):
     delivered = "delivered"
     completed = "completed"
     cancelled = "cancelled"
+    terminated = "terminated"  # closed in Temporal without the workflow finishing (set by the reconciliation)
 
     @property
     def is_open_for_fulfillment(self) -> bool:

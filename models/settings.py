@@ -104,6 +104,9 @@ class Settings(BaseSettings):
                                              "memory between tasks (0 replays every task from history)")
     worker_graceful_shutdown: timedelta = Field(default=timedelta(seconds=30), description="on stop, how long "
                                                 "running activities get to finish before they are cancelled")
+    reconcile_every: timedelta = Field(default=timedelta(minutes=10), description=(
+        "how often the reconciliation schedule (registered by the worker) looks for orders whose workflow was "
+        "closed in Temporal without finishing (terminated, timed out), marks them `terminated` and alerts staff"))
     worker_metrics_address: str = Field(default="", description="host:port where the worker serves Prometheus "
                                         "metrics (Temporal SDK) at /metrics; empty for none")
 

@@ -82,3 +82,12 @@ class MessageAttempt(SQLModel, table=True):
     outcome: str = Field(max_length=20, description="sent, transient or permanent")
     detail: str = ""
     by: str = Field(default="worker", max_length=120)
+
+
+class JobMark(SQLModel, table=True):
+    """Where a periodic job got to: the reconciliation's last pass (it asks Temporal only for what closed since)."""
+
+    __tablename__ = "job_marks"
+
+    name: str = Field(primary_key=True, max_length=64)
+    at: datetime

@@ -72,7 +72,7 @@ async def wait_for_server(settings: Settings, proc: subprocess.Popen, log: Path,
 
 
 async def run_dev(settings: Settings, port: int, ui_port: int) -> None:
-    from worker import build_worker  # the worker module imports the whole app; load it only when needed
+    from worker import build_worker, register_reconciliation  # the worker module imports the whole app
 
     for p in (port, ui_port, settings.web_port):
         if port_in_use(p):
@@ -93,6 +93,7 @@ async def run_dev(settings: Settings, port: int, ui_port: int) -> None:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
         worker = build_worker(client, settings)
+        await register_reconciliation(client, settings)
         web = uvicorn.Server(uvicorn.Config(create_app(settings, client), host=settings.web_host,
                                             port=settings.web_port, log_level="warning"))
         web.install_signal_handlers = lambda: None  # Ctrl-C is ours to handle

@@ -11,9 +11,11 @@ import secrets
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from temporalio.client import (Client, WithStartWorkflowOperation, WorkflowHandle, WorkflowQueryFailedError,
+from temporalio.client import (Client, WithStartWorkflowOperation, WorkflowExecutionStatus, WorkflowHandle,
+                              WorkflowQueryFailedError, WorkflowQueryRejectedError,
                               WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError)
-from temporalio.common import SearchAttributePair, TypedSearchAttributes, WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from temporalio.common import (QueryRejectCondition, SearchAttributePair, TypedSearchAttributes, WorkflowIDConflictPolicy,
+                               WorkflowIDReusePolicy)
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
@@ -107,8 +109,19 @@ async def order_status(client: Client, order_id: str) -> OrderView:
 
 
 async def available_actions(client: Client, order_id: str) -> list[str]:
-    """The workflow updates that make sense for the order now (the same rules its validators apply)."""
-    return await _query(client, order_id, OrderWorkflow.available_actions)
+    """The workflow updates that make sense for the order now (the same rules its validators apply); none once the
+    workflow has closed, however it closed (a terminated one would otherwise answer as it last was)."""
+    try:
+        return await _query(client, order_id, OrderWorkflow.available_actions,
+                            reject_condition=QueryRejectCondition.NOT_OPEN)
+    except WorkflowQueryRejectedError:
+        return []
+
+
+async def closed_without_finishing(client: Client, order_id: str) -> bool:
+    """Whether the order's workflow was terminated or timed out (no workflow code ran to close the order)."""
+    status = (await handle_for(client, order_id).describe()).status
+    return status in (WorkflowExecutionStatus.TERMINATED, WorkflowExecutionStatus.TIMED_OUT)
 
 
 async def submitted_form(client: Client, order_id: str) -> OrderForm:
@@ -125,9 +138,9 @@ async def original_form(client: Client, order_id: str) -> OrderForm:
     raise OrderError("not_found", f"No order {order_id!r}")
 
 
-async def _query(client: Client, order_id: str, query: Any) -> Any:
+async def _query(client: Client, order_id: str, query: Any, **options: Any) -> Any:
     try:
-        return await handle_for(client, order_id).query(query)
+        return await handle_for(client, order_id).query(query, **options)
     except WorkflowQueryFailedError as e:
         raise OrderError("unavailable", f"Order {order_id} cannot be read right now: {e}") from e
     except RPCError as e:

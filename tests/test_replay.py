@@ -9,13 +9,14 @@ To add histories after a release: `ORDERLY_RECORD_HISTORIES=<version> make test`
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from temporalio.client import WorkflowHistory
+from temporalio.client import WorkflowFailureError, WorkflowHistory
 from temporalio.worker import Replayer
 
 from models.order import (Acknowledgement, Cancellation, DelayReport, FeedbackEntry, FormCompletion, OrderStatus, Shipment,
@@ -71,12 +72,17 @@ async def run_scenarios(client, settings, monkeypatch) -> list[str]:
     await wait_for(client, "HIST-CANCELLED", lambda v: bool(v.work_orders))
     await orders.act(client, "HIST-CANCELLED", "cancel", Cancellation(reason="changed plans"))
 
+    await orders.submit_order(client, settings, sofa_form(order_id="HIST-TEMPORAL-CANCELLED"))
+    await wait_for(client, "HIST-TEMPORAL-CANCELLED", lambda v: bool(v.work_orders))
+    await orders.handle_for(client, "HIST-TEMPORAL-CANCELLED").cancel()  # from the Web UI or CLI, not Orderly
+
     monkeypatch.setenv("ORDERLY_COMPLETION_REMINDER", "1")
     monkeypatch.setenv("ORDERLY_COMPLETION_EXPIRY", "2")
     await orders.submit_order(client, settings, sofa_form(order_id="HIST-EXPIRED", lines=[{"sku": "CUSHION"}]))
-    ids = ["HIST-COMPLETED", "HIST-CANCELLED", "HIST-EXPIRED"]
+    ids = ["HIST-COMPLETED", "HIST-CANCELLED", "HIST-TEMPORAL-CANCELLED", "HIST-EXPIRED"]
     for order_id in ids:
-        await orders.handle_for(client, order_id).result()
+        with contextlib.suppress(WorkflowFailureError):  # the Temporal-cancelled one closes as cancelled
+            await orders.handle_for(client, order_id).result()
     return ids
 
 

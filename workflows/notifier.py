@@ -19,13 +19,14 @@ with workflow.unsafe.imports_passed_through():
     from models.messages import CUSTOMER, MessageKind, Notice, Receipt, delivery_failed_notice
 
 from .activity_options import SEND_OPTIONS
+from .cancellation import TemporalCancel
 from .state import OrderState
 from .versions import HistoryShape
 
 
 class Notifier:
-    def __init__(self, state: OrderState, shape: HistoryShape) -> None:
-        self.state, self.shape = state, shape
+    def __init__(self, state: OrderState, shape: HistoryShape, temporal_cancel: TemporalCancel) -> None:
+        self.state, self.shape, self.temporal_cancel = state, shape, temporal_cancel
 
     async def tell(self, to: str, kind: MessageKind, revision: str = "1", **extra: Any) -> bool:
         """Send a notice; True when it was delivered (now, or under the same key before)."""
@@ -35,6 +36,8 @@ class Notifier:
         try:
             receipt = await workflow.execute_activity_method(NoticeSender.send_notice, notice, **SEND_OPTIONS)
         except ActivityError as e:
+            if self.temporal_cancel.interrupted(e) and not self.temporal_cancel.take():
+                return await self.tell(to, kind, revision, **extra)  # the order goes on: send it after all
             self.state.record("message_failed", f"Could not send {kind.value} to {to}: {e.cause}", key=notice.key)
             return False
         if receipt.status == "failed":  # logged by the activity; the order goes on

@@ -8,6 +8,8 @@ the status where ops see it (`status.py`). Which history shape the order has is 
 
 from __future__ import annotations
 
+import asyncio
+
 from temporalio import workflow
 from temporalio.exceptions import ApplicationError
 
@@ -22,6 +24,7 @@ with workflow.unsafe.imports_passed_through():
 from . import rules
 from .activity_options import CHECK_OPTIONS
 from .background import Background
+from .cancellation import TemporalCancel
 from .clock import Clock
 from .lateness import LatenessWatch
 from .notifier import Notifier
@@ -40,7 +43,8 @@ class OrderWorkflow:
         self.clock = Clock(start.timezone)
         self.state = OrderState.received(start)
         self.background = Background()
-        self.waiter = Waiter(self.state)
+        self.temporal_cancel = TemporalCancel(self.state, self.clock)
+        self.waiter = Waiter(self.state, self.temporal_cancel)
 
     @workflow.run
     async def run(self, start: OrderStart) -> OrderView:
@@ -59,12 +63,14 @@ class OrderWorkflow:
         except OrderCancelled:
             await self.close_cancelled()
         await self.background.finish()
+        if self.temporal_cancel.requested:
+            raise asyncio.CancelledError("cancelled from Temporal; the customer and the departments were told")
         return self.state.view
 
     def take_history_shape(self, shape: HistoryShape) -> None:
         self.shape = shape
-        self.notifier = Notifier(self.state, shape)
-        self.saver = ReadModelSaver(self.state, shape, self.background)
+        self.notifier = Notifier(self.state, shape, self.temporal_cancel)
+        self.saver = ReadModelSaver(self.state, shape, self.background, self.temporal_cancel)
         self.status_board = StatusBoard(self.state, shape, self.clock)
         self.lateness = LatenessWatch(self.state, self.policy, self.clock, self.notifier, self.status_board,
                                       self.saver)

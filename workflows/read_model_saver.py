@@ -19,13 +19,15 @@ with workflow.unsafe.imports_passed_through():
 
 from .activity_options import SAVE_OPTIONS
 from .background import Background
+from .cancellation import TemporalCancel
 from .state import OrderState
 from .versions import HistoryShape
 
 
 class ReadModelSaver:
-    def __init__(self, state: OrderState, shape: HistoryShape, background: Background) -> None:
-        self.state, self.shape, self.background = state, shape, background
+    def __init__(self, state: OrderState, shape: HistoryShape, background: Background,
+                 temporal_cancel: TemporalCancel) -> None:
+        self.state, self.shape, self.background, self.temporal_cancel = state, shape, background, temporal_cancel
         self.saved_seq = 0  # the timeline events up to here are in the read model
         self.lock = asyncio.Lock()
 
@@ -54,6 +56,9 @@ class ReadModelSaver:
         try:
             await workflow.execute_local_activity_method(ReadModelWrites.save_order, snapshot, **SAVE_OPTIONS)
         except ActivityError as e:
+            if self.temporal_cancel.interrupted(e):
+                self.temporal_cancel.take()
+                return await self.save_now()  # cancelled or not, the read model is to say so
             workflow.logger.warning("read model not updated for order %s: %s", self.state.order_id, e.cause)
             return
         if events:

@@ -1,4 +1,8 @@
-"""Waiting for what the order needs next, with a timeout, and the two ways a wait ends the process early."""
+"""Waiting for what the order needs next, with a timeout, and the ways a wait ends the process early.
+
+A cancellation requested from Temporal arrives in a wait as `asyncio.CancelledError` (see `cancellation.py`): taken,
+the wait ends as a cancelled order's does; refused (the order has shipped), the order goes on waiting.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from datetime import timedelta
 
 from temporalio import workflow
 
+from .cancellation import TemporalCancel
 from .state import OrderState
 
 
@@ -20,21 +25,30 @@ class FormExpired(Exception):
 
 
 class Waiter:
-    def __init__(self, state: OrderState) -> None:
-        self.state = state
+    def __init__(self, state: OrderState, temporal_cancel: TemporalCancel) -> None:
+        self.state, self.temporal_cancel = state, temporal_cancel
 
     async def until(self, condition: Callable[[], bool], timeout: timedelta | None = None,
                     cancellable: bool = True) -> bool:
         """Wait for `condition` up to `timeout`; False on timeout. Raises OrderCancelled when the order is cancelled."""
         stop = (lambda: condition() or self.state.cancel_requested) if cancellable else condition
-        if timeout is not None and timeout <= timedelta(0):
-            done = stop()
-        else:
+        deadline = None if timeout is None else workflow.now() + timeout
+        while True:
+            left = None if deadline is None else deadline - workflow.now()
+            if left is not None and left <= timedelta(0):
+                done = stop()
+                break
             try:
-                await workflow.wait_condition(stop, timeout=timeout)
+                await workflow.wait_condition(stop, timeout=left)
                 done = True
+                break
             except asyncio.TimeoutError:
                 done = False
+                break
+            except asyncio.CancelledError:
+                if self.temporal_cancel.take():
+                    done = stop()
+                    break  # (refused: recorded, and the order goes on waiting)
         if cancellable:
             self.stop_if_cancelled()
         return done and condition()
