@@ -19,7 +19,7 @@ MAY_IMPORT = {
     "worker": {"models", "store", "channels", "activities", "plumbing", "workflows"},
     "bench": {"models", "store", "channels", "activities", "plumbing", "workflows", "starter", "worker"},
 }
-MAX_LINES = 400
+MAX_LINES = 340  # the order workflow (run, its steps and its handlers in one class) is the longest
 
 
 def modules():

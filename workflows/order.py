@@ -1,9 +1,10 @@
 """The order workflow: one durable workflow per order, from the submitted form to the customer's feedback.
 
-`run` is the business process, one step a line; each step is a method just below it, and the staff and customer
-actions (updates, each guarded by its rule in `rules.py`) follow. The order's state is one model (`state.py`); the
-workflow holds the helpers that tell people (`notifier.py`), save the read model (`read_model_saver.py`) and keep
-the status where ops see it (`status.py`). Which history shape the order has is decided once (`versions.py`).
+`run` is the business process, one step a line; each step is a method below it or one jump away in a helper the
+workflow holds (the form, `form_intake.py`; lateness, `lateness.py`; feedback, `feedback.py`); the staff and customer
+actions follow, each an update guarded by its rule in `rules.py`. The order's state is one model (`state.py`); the
+helpers tell people (`notifier.py`), save the read model (`read_model_saver.py`) and keep the status where ops see
+it (`status.py`). Which history shape the order has is decided once (`versions.py`).
 """
 
 from __future__ import annotations
@@ -14,18 +15,17 @@ from temporalio import workflow
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.form_check import FormChecks
-    from models.catalog import ACCOUNTS_RECEIVABLE, CUSTOMER_SERVICE, WAREHOUSE
+    from models.catalog import ACCOUNTS_RECEIVABLE, WAREHOUSE
     from models.messages import CUSTOMER, MessageKind
-    from models.order import (Acknowledgement, ActionResult, Cancellation, DelayReport, FeedbackEntry, FormCheck,
-                              FormCheckRequest, FormCompletion, OrderForm, OrderStart, OrderStatus, OrderView,
-                              Shipment, ShipmentCorrection, described_changes)
+    from models.order import (Acknowledgement, ActionResult, Cancellation, DelayReport, FeedbackEntry, FormCompletion,
+                              OrderForm, OrderStart, OrderStatus, OrderView, Shipment, ShipmentCorrection)
 
 from . import rules
-from .activity_options import CHECK_OPTIONS
 from .background import Background
 from .cancellation import TemporalCancel
 from .clock import Clock
+from .feedback import FeedbackRequest
+from .form_intake import FormIntake, check_form
 from .lateness import LatenessWatch
 from .notifier import Notifier
 from .read_model_saver import ReadModelSaver
@@ -50,14 +50,14 @@ class OrderWorkflow:
     async def run(self, start: OrderStart) -> OrderView:
         self.take_history_shape(HistoryShape())
         try:
-            await self.until_form_complete()          # 1. standardized form; incomplete ones go back
+            await self.form.until_complete()          # 1. standardized form; incomplete ones go back
             await self.record_order()                 # 2. read model, expected fulfillment date
             await self.confirm_to_customer()          # 3. details, date, contact information
             await self.send_work_orders()             # 4. warehouse, accounts receivable, manufacturers
             await self.until_shipped()                # 5. acknowledgements, delays, the lateness timer
             await self.tell_customer_shipped()        # 5. carrier, tracking, expected delivery
             await self.until_delivered()
-            await self.ask_for_feedback()             # 6. survey or call task, one reminder
+            await self.feedback.ask_and_complete()    # 6. survey or call task, one reminder
         except FormExpired:
             await self.close_expired()
         except OrderCancelled:
@@ -74,30 +74,10 @@ class OrderWorkflow:
         self.status_board = StatusBoard(self.state, shape, self.clock)
         self.lateness = LatenessWatch(self.state, self.policy, self.clock, self.notifier, self.status_board,
                                       self.saver)
-
-    # ---- 1. the standardized form ----
-
-    async def until_form_complete(self) -> None:
-        if self.state.check is None or not self.shape.settled_intake:
-            self.state.check = await self.check_form(self.state.form)
-        if self.state.form_complete:
-            return
-        deadline = workflow.now() + self.policy.completion_expiry
-        last_day = self.clock.local_date(deadline).isoformat()
-        self.status_board.set(OrderStatus.incomplete, self.state.show_problems(self.state.check.problems))
-        await self.notifier.tell_submitter(MessageKind.form_incomplete, date=last_day)
-        self.state.intake_answered = True
-        await self.saver.save()
-        if await self.waiter.until(lambda: self.state.form_complete, self.policy.completion_reminder):
-            return
-        await self.notifier.tell_submitter(MessageKind.form_reminder, date=last_day)
-        await self.saver.save()
-        if not await self.waiter.until(lambda: self.state.form_complete, deadline - workflow.now()):
-            raise FormExpired()
-
-    async def check_form(self, form: OrderForm) -> FormCheck:
-        request = FormCheckRequest(form=form, as_of=workflow.now())
-        return await workflow.execute_activity_method(FormChecks.check_order_form, request, **CHECK_OPTIONS)
+        self.form = FormIntake(self.state, shape, self.policy, self.clock, self.waiter, self.notifier,
+                               self.status_board, self.saver)
+        self.feedback = FeedbackRequest(self.state, self.policy, self.waiter, self.notifier, self.status_board,
+                                        self.saver)
 
     # ---- 2. record the order and promise a date ----
 
@@ -161,30 +141,6 @@ class OrderWorkflow:
     async def until_delivered(self) -> None:
         await self.waiter.until(self.state.delivered)
 
-    # ---- 6. feedback ----
-
-    async def ask_for_feedback(self) -> None:
-        has_feedback = self.state.has_feedback
-        if not await self.waiter.until(has_feedback, self.policy.feedback_delay):
-            await self.ask(reminder=False)
-            await self.saver.save()
-            if not await self.waiter.until(has_feedback, self.policy.feedback_reminder):
-                await self.ask(reminder=True)
-                await self.saver.save()
-                await self.waiter.until(has_feedback, self.policy.feedback_reminder)
-        outcome = "Order completed with the customer's feedback" if has_feedback() else "Order completed without feedback"
-        self.status_board.set(OrderStatus.completed, outcome)
-        await self.saver.save()
-
-    async def ask(self, reminder: bool) -> None:
-        """An online survey by email or, for a high-value order, a call task for customer service."""
-        if self.state.view.total >= self.policy.feedback_call_threshold:
-            await self.notifier.tell(CUSTOMER_SERVICE, MessageKind.feedback_call, revision="2" if reminder else "1",
-                                     reminder=reminder)
-        else:
-            await self.notifier.tell(CUSTOMER, MessageKind.feedback_reminder if reminder
-                                     else MessageKind.feedback_request)
-
     # ---- the ways out ----
 
     async def close_expired(self) -> None:
@@ -237,7 +193,7 @@ class OrderWorkflow:
 
     @workflow.update
     async def complete_form(self, completion: FormCompletion) -> ActionResult:
-        check = await self.check_form(completion.form)
+        check = await check_form(completion.form)
         if self.state.view.status is not OrderStatus.incomplete:
             return self.result(f"The form arrived after the order became {self.state.view.status.value}; "
                                "nothing changed")
@@ -315,14 +271,9 @@ class OrderWorkflow:
         state = self.state
         first_notice = f"{state.order_id}/shipping_notice/customer/1"
         await workflow.wait_condition(lambda: any(e.data.get("key") == first_notice for e in state.view.timeline))
-        changes = correction.changes_to(state.view.shipment)
-        if not changes:
+        if (corrected := state.correct_shipment(correction)) is None:
             return self.result("Nothing changed: the shipment already has these details")
-        state.view.shipment = state.view.shipment.model_copy(update={name: now for name, (_, now) in changes.items()})
-        revision = 2 + sum(e.kind == "shipment_corrected" for e in state.view.timeline)
-        described = described_changes(changes)
-        state.record("shipment_corrected", "Shipping details corrected: " + "; ".join(
-            f"{c['label']} {c['now']} (was {c['was']})" for c in described), revision=revision)
+        revision, described = corrected
         await self.notifier.tell(CUSTOMER, MessageKind.shipping_notice, revision=str(revision), changes=described,
                                  reason=correction.reason)
         await self.saver.save_from_handler()

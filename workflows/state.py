@@ -15,7 +15,7 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from models.order import (FieldProblem, FormCheck, OrderForm, OrderStart, OrderStatus, OrderView,
-                              TimelineEvent)
+                              ShipmentCorrection, TimelineEvent, described_changes)
 
 NOT_YET_CONFIRMED = (OrderStatus.received, OrderStatus.incomplete)
 CLOSED = (OrderStatus.cancelled, OrderStatus.expired, OrderStatus.completed)
@@ -71,6 +71,19 @@ class OrderState:
         self.view.expected_fulfillment_date = check.expected_fulfillment_date
         self.view.original_fulfillment_date = check.expected_fulfillment_date
         self.accepted = True
+
+    def correct_shipment(self, correction: ShipmentCorrection) -> tuple[int, list[dict[str, str]]] | None:
+        """Apply a shipment correction: the notice revision it is told as and each change as the customer reads it
+        (now, was); None when nothing differs."""
+        changes = correction.changes_to(self.view.shipment)
+        if not changes:
+            return None
+        self.view.shipment = self.view.shipment.model_copy(update={name: now for name, (_, now) in changes.items()})
+        revision = 2 + sum(e.kind == "shipment_corrected" for e in self.view.timeline)
+        described = described_changes(changes)
+        self.record("shipment_corrected", "Shipping details corrected: " + "; ".join(
+            f"{c['label']} {c['now']} (was {c['was']})" for c in described), revision=revision)
+        return revision, described
 
     # ---- what the steps and the rules ask ----
 
