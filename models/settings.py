@@ -120,7 +120,9 @@ class Settings(BaseSettings):
     secret_key: SecretStr = Field(default=SecretStr(""), description="signs customer links; `orderly dev` makes one")
     link_max_age: timedelta = Field(default=timedelta(days=120), description="how long a customer link stays valid")
     api_tokens: dict[str, str] = Field(default_factory=dict, description="bearer token -> role (service, warehouse, "
-                                       "accounts, manufacturer, customer-service, admin)")
+                                       "accounts, customer-service, admin, or `manufacturer:<id>` for one "
+                                       "manufacturer of the catalog, which reads and acknowledges only its own "
+                                       "work orders)")
 
     # ---- customer data in Temporal (README: "Customer data in Temporal"; plumbing/payload_encryption.py) ----
     encryption: Literal["on", "off"] = Field(default="on", description="encrypt every Temporal payload; `off` "

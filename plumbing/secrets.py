@@ -10,6 +10,7 @@ from pathlib import Path
 
 from pydantic import SecretStr
 
+from models.catalog import load_catalog
 from models.settings import Settings
 
 from .payload_encryption import new_key
@@ -26,7 +27,9 @@ def with_dev_secrets(settings: Settings) -> Settings:
     if "secret_key" not in stored:
         missing["secret_key"] = secrets.token_urlsafe(32)
     if "api_tokens" not in stored:
-        missing["api_tokens"] = {f"{role}-{secrets.token_urlsafe(16)}": role for role in ROLES}
+        makers = [f"manufacturer:{m.id}" for m in load_catalog(settings.catalog_path).manufacturers]
+        roles = [r for role in ROLES for r in (makers if role == "manufacturer" else [role])]  # bound to its maker
+        missing["api_tokens"] = {f"{role.replace(':', '-')}-{secrets.token_urlsafe(16)}": role for role in roles}
     if "encryption_keys" not in stored:
         key_id = f"dev-{secrets.token_hex(4)}"
         missing.update(encryption_keys={key_id: new_key()}, encryption_key_id=key_id)

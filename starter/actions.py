@@ -20,23 +20,27 @@ from models.order import (Acknowledgement, Cancellation, DelayReport, FeedbackEn
                           OrderView, Shipment, ShipmentCorrection)
 from workflows.order import OrderWorkflow
 
+from .auth import Caller
+
 ROLES = ("service", "warehouse", "accounts", "manufacturer", "customer-service", "admin")
 STAFF_ROLES = tuple(r for r in ROLES if r != "service")
 INTERNAL_DEPARTMENTS = {WAREHOUSE: "warehouse", ACCOUNTS_RECEIVABLE: "accounts"}
 
 
-def acknowledgement_refusal(role: str, ack: Acknowledgement) -> str | None:
-    """The warehouse acknowledges for the warehouse, accounts for accounts receivable, a manufacturer for a
-    manufacturer (any department that is not an internal one); admin for anyone."""
-    if role == "admin" or INTERNAL_DEPARTMENTS.get(ack.department, "manufacturer") == role:
+def acknowledgement_refusal(caller: Caller, ack: Acknowledgement) -> str | None:
+    """The warehouse acknowledges for the warehouse, accounts for accounts receivable, a manufacturer for itself (its
+    token names it: `manufacturer:<id>`); admin for anyone."""
+    if caller.role == "admin" or INTERNAL_DEPARTMENTS.get(ack.department) == caller.role:
         return None
-    return f"A {role} token cannot acknowledge for {ack.department}"
+    if caller.role == "manufacturer" and ack.department not in INTERNAL_DEPARTMENTS and ack.department == caller.party:
+        return None
+    return f"A {caller.role}{f' ({caller.party})' if caller.party else ''} token cannot acknowledge for {ack.department}"
 
 
-def departments_to_acknowledge(view: OrderView, role: str) -> list[str]:
-    """The departments still to acknowledge this order's work order that `role` may acknowledge for."""
+def departments_to_acknowledge(view: OrderView, caller: Caller) -> list[str]:
+    """The departments still to acknowledge this order's work order that `caller` may acknowledge for."""
     return [d for d in view.work_orders if d not in view.acknowledged
-            and acknowledgement_refusal(role, Acknowledgement(department=d)) is None]
+            and acknowledgement_refusal(caller, Acknowledgement(department=d)) is None]
 
 
 @dataclass(frozen=True)
@@ -53,9 +57,9 @@ class Action:
     fields: tuple[str, ...] | None = None      # the input fields people fill in (None: all of them)
     body: type[BaseModel] | None = None        # the API body when it is not the input (completing: the form)
     console: bool = True                       # offered in the staff console
-    permit: Callable[[str, Any], str | None] | None = None  # a refusal by role and input, beyond `roles`
-    choices: dict[str, Callable[[OrderView, str], list[str]]] = field(default_factory=dict)  # field -> the
-    #   values the console offers, by order and role (no values: the action is not offered to that role)
+    permit: Callable[[Caller, Any], str | None] | None = None  # a refusal by caller and input, beyond `roles`
+    choices: dict[str, Callable[[OrderView, Caller], list[str]]] = field(default_factory=dict)  # field -> the
+    #   values the console offers, by order and caller (no values: the action is not offered to that caller)
     note: str = ""                             # a line under the console form's heading
 
     @property

@@ -23,13 +23,14 @@ from store import message_log
 from store.read_model import list_orders
 from models.catalog import Catalog
 from models.messages import Delivery
-from models.order import Input, OrderForm, OrderStatus, OrderView
+from models.order import Input, OrderForm, OrderStatus, OrderView, WorkOrderView
 
 from . import orders
 from .auth import Caller, require
 from .orders import OrderError
 from .actions import ALLOWED
 from .api_actions import add_action_routes
+from .read_scopes import may_see, message_visible, restricted, row_visible, shown
 
 STATUS_OF = {"not_found": 404, "refused": 409, "invalid": 422, "forbidden": 403, "unavailable": 503}
 
@@ -38,7 +39,7 @@ class OrderSummary(BaseModel):
     order_id: str
     status: str
     channel: str
-    total: str
+    total: str | None = Field(description="none for a manufacturer's token")
     currency: str
     expected_fulfillment_date: str | None
     received_at: str
@@ -106,6 +107,14 @@ def order_id_for_key(caller: Caller, key: str) -> str:
     return "K-" + hashlib.sha256(f"{caller.role}:{caller.token_id}:{key}".encode()).hexdigest()[:20].upper()
 
 
+async def visible_order(request: Request, caller: Caller, order_id: str) -> OrderView:
+    """The order, if the caller may read it; another's order answers as an unknown one does (404)."""
+    view = await orders.order_status(request.app.state.client, order_id)
+    if not may_see(caller, view):
+        raise OrderError("not_found", f"No order {order_id!r}")
+    return view
+
+
 def router() -> APIRouter:
     api = APIRouter(prefix="/api")
 
@@ -133,12 +142,17 @@ def router() -> APIRouter:
         return JSONResponse(result.model_dump(mode="json"), status_code=200 if result.duplicate else 201)
 
     @api.get("/orders")
-    async def list_all(request: Request, _caller: Annotated[Caller, Depends(require(*ALLOWED["read"]))],
+    async def list_all(request: Request, caller: Annotated[Caller, Depends(require(*ALLOWED["read"]))],
                        status: OrderStatus | None = None, limit: Annotated[int, Query(ge=1, le=200)] = 50,
                        offset: Annotated[int, Query(ge=0)] = 0) -> OrderPage:
-        rows = list_orders(request.app.state.engine, status.value if status else None, limit + 1, offset)
-        items = [OrderSummary(order_id=r.order_id, status=r.status, channel=r.channel, total=r.total,
-                              currency=r.currency, received_at=r.received_at.isoformat(),
+        """Orders newest first; a manufacturer's token lists only the orders it has a work order for, without
+        totals."""
+        rows = list_orders(request.app.state.engine, status.value if status else None, limit + 1, offset,
+                           visible=(lambda view: row_visible(caller, view)) if restricted(caller) else None)
+        hide = restricted(caller)
+        items = [OrderSummary(order_id=r.order_id, status=r.status, channel=r.channel,
+                              total=None if hide else r.total, currency=r.currency,
+                              received_at=r.received_at.isoformat(),
                               expected_fulfillment_date=r.expected_fulfillment_date.isoformat()
                               if r.expected_fulfillment_date else None) for r in rows[:limit]]
         return OrderPage(items=items, limit=limit, offset=offset,
@@ -146,15 +160,18 @@ def router() -> APIRouter:
 
     @api.get("/orders/{order_id}")
     async def get_order(order_id: str, request: Request,
-                        _caller: Annotated[Caller, Depends(require(*ALLOWED["read"]))]) -> OrderView:
-        return await orders.order_status(client(request), order_id)
+                        caller: Annotated[Caller, Depends(require(*ALLOWED["read"]))]) -> OrderView | WorkOrderView:
+        """The order with its timeline; for a manufacturer's token, its work order only (`WorkOrderView`)."""
+        return shown(caller, await visible_order(request, caller, order_id))
 
     @api.get("/orders/{order_id}/messages")
     async def order_messages(order_id: str, request: Request,
-                             _c: Annotated[Caller, Depends(require(*ALLOWED["read"]))]) -> list[MessageSummary]:
-        """Every message sent (or being retried, or failed) for the order, with its delivery status."""
-        await orders.order_status(client(request), order_id)  # 404 for an unknown order
-        return [MessageSummary.of(m) for m in message_log.list_messages(request.app.state.engine, order_id)]
+                             caller: Annotated[Caller, Depends(require(*ALLOWED["read"]))]) -> list[MessageSummary]:
+        """Every message sent (or being retried, or failed) for the order, with its delivery status; for a
+        manufacturer's token, the messages sent to it."""
+        await visible_order(request, caller, order_id)  # 404 for an unknown order, or another's
+        return [MessageSummary.of(m) for m in message_log.list_messages(request.app.state.engine, order_id)
+                if message_visible(caller, m.key)]
 
     @api.post("/messages/resend")
     async def resend(body: ResendRequest, request: Request,

