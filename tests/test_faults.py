@@ -56,10 +56,10 @@ def stop(worker: subprocess.Popen) -> None:
         worker.send_signal(signal.SIGTERM)
     try:
         worker.wait(45)
-    except subprocess.TimeoutExpired:
+    except subprocess.TimeoutExpired:  # (a test that failed with the database still cut leaves it hanging)
+        print(f"\nworker {worker.pid} did not stop within 45 s of SIGTERM: killed")
         worker.kill()
         worker.wait(10)
-        raise
 
 
 def report(name: str, batch: Batch, views, deliveries) -> Count:  # noqa: ANN001
