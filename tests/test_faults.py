@@ -184,7 +184,8 @@ async def test_worker_killed_mid_batch(client, settings, engine, tmp_path):
                             if r.message["X-Orderly-Key"] == key}) == 1
         count = report("worker SIGKILL", batch, views, deliveries)
         print(f"[fault] worker SIGKILL: at the kill {len(moved)} orders had moved on, {len(unfinished)} not "
-              f"completed; the held send {held_send} finished on attempt {held_attempt}; repeats in the kill window: {len(count.repeats)}")
+              f"completed; the held send {held_send} finished on attempt {held_attempt}; repeats in the kill window: "
+              f"{len(count.repeats)} {sorted(count.repeats)}")
 
 
 def batch_messages(engine, order_id):  # noqa: ANN001, ANN201
