@@ -238,22 +238,38 @@ def test_a_redirect_is_not_followed(status):
         assert len(receiver.requests) == 1 and elsewhere.requests == []
 
 
+# (Written on a branch while main moved the send activity and its options to new modules: either layout works.)
+def notice_sender():  # noqa: ANN201
+    try:
+        from activities.notice_sending import NoticeSender
+        return NoticeSender
+    except ImportError:
+        from activities.order_activities import OrderActivities
+        return OrderActivities
+
+
+def send_options() -> dict:
+    try:
+        from workflows.activity_options import SEND_OPTIONS
+    except ImportError:
+        from workflows.state import SEND_OPTIONS
+    return SEND_OPTIONS
+
+
 def send_work_order(config: Settings, engine, order_id: str, attempt: int = 1):  # noqa: ANN001, ANN201
     """Run the send activity once for the warehouse's work order, as attempt `attempt` of the workflow's policy."""
     import dataclasses
 
     from temporalio.testing import ActivityEnvironment
 
-    from activities.order_activities import OrderActivities
     from channels.mailer import build_mailer
     from models.catalog import load_catalog
     from models.messages import MessageKind
     from tests.mail_notices import notice_for
-    from workflows.state import SEND_OPTIONS
 
     env = ActivityEnvironment()
-    env.info = dataclasses.replace(env.info, attempt=attempt, retry_policy=SEND_OPTIONS["retry_policy"])
-    acts = OrderActivities(config, engine, build_mailer(config), load_catalog(config.catalog_path))
+    env.info = dataclasses.replace(env.info, attempt=attempt, retry_policy=send_options()["retry_policy"])
+    acts = notice_sender()(config, engine, build_mailer(config), load_catalog(config.catalog_path))
     return env.run(acts.send_notice, notice_for(MessageKind.work_order, "warehouse", order_id))
 
 
@@ -277,9 +293,7 @@ def test_the_activity_retries_after_the_receivers_retry_after_capped(settings, e
 def test_the_last_attempt_gives_up_logs_the_failure_and_alerts_staff(settings, engine):
     """On the policy's last attempt a transient answer is not raised (there is no retry to come): the message is
     logged failed, staff are alerted, and the receipt goes back to the workflow, which carries on."""
-    from workflows.state import SEND_OPTIONS
-
-    last = SEND_OPTIONS["retry_policy"].maximum_attempts
+    last = send_options()["retry_policy"].maximum_attempts
     with WebhookReceiver(SECRET) as receiver:
         receiver.script.extend([(503, "down for maintenance", {})] * 2)
         config = with_webhooks(settings, warehouse=f"{receiver.url}/warehouse")
