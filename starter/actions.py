@@ -34,7 +34,8 @@ def acknowledgement_refusal(caller: Caller, ack: Acknowledgement) -> str | None:
         return None
     if caller.role == "manufacturer" and ack.department not in INTERNAL_DEPARTMENTS and ack.department == caller.party:
         return None
-    return f"A {caller.role}{f' ({caller.party})' if caller.party else ''} token cannot acknowledge for {ack.department}"
+    mine = f" (it acknowledges for {caller.party} only)" if caller.role == "manufacturer" and caller.party else ""
+    return f"A {caller.role} token cannot acknowledge for {ack.department}{mine}"
 
 
 def departments_to_acknowledge(view: OrderView, caller: Caller) -> list[str]:

@@ -32,10 +32,10 @@ def endpoint_for(action: Action):  # noqa: ANN201
 
     async def endpoint(order_id: str, request: Request, caller: Caller, body: Any = None) -> ActionResult:
         arg = FormCompletion(form=body) if action.body is not None else body
-        if restricted(caller) and not may_see(caller, await orders.order_status(request.app.state.client, order_id)):
-            raise OrderError("not_found", f"No order {order_id!r}")  # another's order: as if there were none
         if action.permit and (refusal := action.permit(caller, arg)):
             raise OrderError("forbidden", refusal)
+        if restricted(caller) and not may_see(caller, await orders.order_status(request.app.state.client, order_id)):
+            raise OrderError("not_found", f"No order {order_id!r}")  # another's order: as if there were none
         return await orders.act(request.app.state.client, order_id, action.name, arg, request.app.state.catalog)
 
     parameters = [

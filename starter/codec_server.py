@@ -5,8 +5,9 @@ The Temporal Web UI and CLI call it to show decrypted payloads to the staff allo
 
 Who may call it: a bearer token from ORDERLY_API_TOKENS with one of the roles in READERS, compared in constant time.
 A browser (the Web UI) cannot add a bearer header of its own, so the codec server also has a sign-in page (`GET /`):
-the token is checked once and a session cookie (signed with a key made at start, 8 hours, HttpOnly, SameSite=Strict)
-stands for it; the UI sends it with "Include cross-origin credentials". CORS answers only the UI origins from
+the token is checked and a session cookie (signed with a key made at start, 8 hours, HttpOnly, SameSite=Strict)
+stands for it — each request re-checks that the session's token is still configured with its role, so removing a
+token ends its sessions at once; the UI sends it with "Include cross-origin credentials". CORS answers only the UI origins from
 ORDERLY_CODEC_CORS_ORIGINS.
 """
 
@@ -67,6 +68,12 @@ def create_codec_app(settings: Settings, codec: EncryptionCodec) -> FastAPI:
                                             f"{', '.join(READERS)}")
         return role
 
+    def still_configured(session: str) -> bool:
+        """Whether the token a session was signed in with is still in the settings, with the same reading role:
+        a token removed (or demoted) ends its sessions at once, as the staff console's do."""
+        role, _, fp = session.partition(" ")
+        return role in READERS and any(fingerprint(t) == fp and r == role for t, r in settings.api_tokens.items())
+
     def caller(request: Request) -> str:
         """`role token-fingerprint` of the caller, from the bearer token or the sign-in cookie."""
         scheme, _, token = request.headers.get("authorization", "").partition(" ")
@@ -75,10 +82,15 @@ def create_codec_app(settings: Settings, codec: EncryptionCodec) -> FastAPI:
         cookie = request.cookies.get(SESSION_COOKIE)
         if cookie:
             try:
-                return sessions.loads(cookie, max_age=SESSION_MAX_AGE)
+                session = sessions.loads(cookie, max_age=SESSION_MAX_AGE)
             except BadSignature:
                 raise Refusal(401, "unauthorized", "The codec-server session has expired or is not valid; "
                                                    "sign in again") from None
+            if not still_configured(session):
+                raise Refusal(401, "unauthorized", "The API token this session was signed in with is no longer "
+                                                   "configured (or no longer has a role that reads customer data); "
+                                                   "sign in again")
+            return session
         raise Refusal(401, "unauthorized", "An API token is required (Authorization: Bearer <token>) with one of "
                                            f"the roles {', '.join(READERS)}")
 

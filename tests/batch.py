@@ -106,3 +106,30 @@ class Batch:
 def deliveries_by_key(received) -> Counter:  # noqa: ANN001
     """How many times each message key reached the SMTP server."""
     return Counter(r.message["X-Orderly-Key"] for r in received)
+
+
+class Count:
+    """What the receiving server got, counted against what every order of the batch must have sent: the five
+    EXPECTED messages (kind, recipient) per order. `lost` are expected messages that never arrived; `unexpected`
+    arrived but belong to no order of the batch or to no expected (kind, recipient)."""
+
+    def __init__(self, ids: list[str], deliveries: Counter) -> None:
+        self.expected = {(o, kind, to) for o in ids for kind, to in EXPECTED}
+        arrived: dict[tuple[str, str, str], int] = {}
+        for key, n in deliveries.items():
+            order_id, kind, to, *_ = key.split("/")
+            arrived[(order_id, kind, to)] = arrived.get((order_id, kind, to), 0) + n
+        self.deliveries = deliveries
+        self.lost = sorted(self.expected - set(arrived))
+        self.unexpected = sorted(set(arrived) - self.expected)
+        self.delivered = sum(deliveries.values())
+        self.repeats = {k: n for k, n in deliveries.items() if n > 1}
+
+    def check(self) -> None:
+        assert not self.lost, f"{len(self.lost)} expected message(s) never reached the server: {self.lost}"
+        assert not self.unexpected, f"messages nobody expected reached the server: {self.unexpected}"
+
+    def line(self, name: str, completed: int, orders: int) -> str:
+        return (f"[fault] {name}: orders={orders} completed={completed} expected={len(self.expected)} "
+                f"received={self.delivered} distinct={len(self.deliveries)} repeated={len(self.repeats)} "
+                f"lost={len(self.lost)}")

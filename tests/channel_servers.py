@@ -8,6 +8,7 @@ import socket
 import threading
 import time
 from collections import deque
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -116,6 +117,7 @@ class Received:
     sender: str
     recipients: list[str]
     message: EmailMessage
+    at: float = field(default_factory=time.monotonic)  # when the server accepted it
 
 
 @dataclass
@@ -126,6 +128,10 @@ class SmtpSink:
     login: tuple[str, str] | None = None
     refuse: dict[str, str] = field(default_factory=dict)  # recipient -> SMTP reply, e.g. "550 5.1.1 no such user"
     messages: list[Received] = field(default_factory=list)
+    # Called (awaited, in the server's event loop) with each message before the server answers its DATA; it may
+    # return an SMTP reply to answer instead (the message is then not received), or None to accept it. The fault
+    # tests use it to act at the exact moment a provider accepts a message, or to hold a send open.
+    on_data: Callable[[EmailMessage], Awaitable[str | None]] | None = None
 
     def __post_init__(self) -> None:
         self.port = free_port()
@@ -139,8 +145,10 @@ class SmtpSink:
                 return "250 OK"
 
             async def handle_DATA(self, server, session, envelope):  # noqa: N802
-                sink.messages.append(Received(envelope.mail_from, list(envelope.rcpt_tos),
-                                              message_from_bytes(envelope.content, policy=policy.default)))
+                message = message_from_bytes(envelope.content, policy=policy.default)
+                if sink.on_data is not None and (reply := await sink.on_data(message)) is not None:
+                    return reply
+                sink.messages.append(Received(envelope.mail_from, list(envelope.rcpt_tos), message))
                 return "250 Message accepted for delivery"
 
         def authenticate(server, session, envelope, mechanism, auth_data):  # noqa: ANN001

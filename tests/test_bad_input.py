@@ -108,8 +108,13 @@ async def test_api_refuses_malformed_bodies(http, client, engine, case, mutate, 
 
 async def test_refused_staff_actions_change_nothing(http, client, settings, engine):
     result = await orders.submit_order(client, settings, sofa_form(order_id="STAFF-BAD"))
-    view = await wait_for(client, "STAFF-BAD", lambda v: v.status is OrderStatus.confirmed and bool(v.work_orders))
-    await asyncio.sleep(0.5)  # let the work-order save settle
+    # `work_orders` is set before the work orders are sent: wait for both to be sent (in the timeline and the send
+    # log), or a late one would change the timeline and the log between `before` and `after`
+    def work_orders_sent(v) -> bool:  # noqa: ANN001
+        in_timeline = [e for e in v.timeline if e.kind == "message" and e.data.get("message_kind") == "work_order"]
+        logged = [m for m in messages_of(engine, "STAFF-BAD", "work_order") if m.status == "sent"]
+        return v.status is OrderStatus.confirmed and len(in_timeline) == 2 and len(logged) == 2
+    view = await wait_for(client, "STAFF-BAD", work_orders_sent)
     before = await orders.order_status(client, "STAFF-BAD")
     sent_before = [m.key for m in messages_of(engine, "STAFF-BAD")]
     due = before.expected_fulfillment_date
@@ -142,6 +147,18 @@ async def test_refused_staff_actions_change_nothing(http, client, settings, engi
     for route in ("delays", "shipments", "delivery", "cancellation", "feedback", "acknowledgements", "form"):
         unknown = await http.post(f"/api/orders/NO-SUCH-ORDER/{route}", json={}, headers=auth("admin"))
         assert unknown.status_code in (404, 422), unknown.text  # a malformed body is refused before the lookup
+    valid = {  # well-formed bodies, so the order lookup is reached: every action on an unknown order is a 404
+        "delays": {"new_date": str(TODAY + timedelta(days=30)), "reason": "Fabric late"},
+        "shipments": {"carrier": "UPS", "tracking_number": "1Z", "expected_delivery_date": str(TODAY)},
+        "delivery": None, "cancellation": {"reason": "Customer request"}, "feedback": {"rating": 4},
+        "acknowledgements": {"department": "warehouse"},
+        "form": sofa_form().model_dump(mode="json", exclude_none=True),
+    }
+    for route, payload in valid.items():
+        unknown = await http.post(f"/api/orders/NO-SUCH-ORDER/{route}", json=payload, headers=auth("admin"))
+        assert unknown.status_code == 404, (route, unknown.text)
+        error = unknown.json()["error"]
+        assert error["kind"] == "not_found" and "No order 'NO-SUCH-ORDER'" in error["message"], (route, error)
     assert (await http.get("/api/orders/NO-SUCH-ORDER", headers=auth("admin"))).status_code == 404
     assert result.order_id == "STAFF-BAD" and view.status is OrderStatus.confirmed
 

@@ -161,3 +161,68 @@ def test_the_codec_server_refuses_to_start_when_it_could_not_serve_anyone(tmp_pa
         main(Settings(**base, api_tokens=TOKENS, encryption="off"), None, None)
     with pytest.raises(SystemExit, match="no token with one of the roles admin, customer-service"):
         main(Settings(**base, encryption_keys=f"a:{new_key()}", api_tokens={"t": "warehouse"}), None, None)
+
+
+async def signed_in_browser(http: httpx.AsyncClient, token: str) -> None:
+    signed_in = await http.post("/session", data={"token": token})
+    assert signed_in.status_code == 303, signed_in.text
+    assert SESSION_COOKIE in http.cookies
+
+
+async def test_a_removed_token_s_session_is_refused_at_once(codec_server, settings):
+    """The session cookie stands for a token only while that token is configured: removing the token (or giving it
+    a role that does not read customer data) ends its sessions on the next request, not 8 hours later."""
+    body = await encrypted(settings)
+    tokens = dict(settings.api_tokens)
+    try:
+        async with httpx.AsyncClient(base_url=codec_server) as http:
+            await signed_in_browser(http, "token-customer-service")
+            assert (await http.post("/decode", json=body)).status_code == 200
+            settings.api_tokens.pop("token-customer-service")
+            for path in ("/decode", "/encode"):
+                refused = await http.post(path, json=body)
+                assert refused.status_code == 401, (path, refused.text)
+                assert "no longer configured" in refused.json()["error"]["message"]
+                assert "Ada" not in refused.text
+        settings.api_tokens.update(tokens)
+        async with httpx.AsyncClient(base_url=codec_server) as http:
+            await signed_in_browser(http, "token-admin")
+            assert (await http.post("/decode", json=body)).status_code == 200
+            settings.api_tokens["token-admin"] = "warehouse"  # the same token, demoted
+            assert (await http.post("/decode", json=body)).status_code == 401
+            settings.api_tokens["token-admin"] = "admin"
+            assert (await http.post("/decode", json=body)).status_code == 200, "restored: the session works again"
+    finally:
+        settings.api_tokens.clear()
+        settings.api_tokens.update(tokens)
+
+
+async def test_encode_refuses_roles_that_do_not_read_customer_data(codec_server):
+    async with httpx.AsyncClient(base_url=codec_server) as http:
+        for role in ("warehouse", "service", "accounts", "manufacturer"):
+            refused = await http.post("/encode", json=as_json([customer()]),
+                                      headers={"Authorization": f"Bearer token-{role}"})
+            assert refused.status_code == 403, role
+            assert refused.json()["error"]["kind"] == "forbidden"
+            assert "payloads" not in refused.json()
+
+
+async def test_a_codec_session_expires_after_8_hours(codec_server, settings, monkeypatch):
+    """The session's age is read from its signed timestamp: the clock is moved forward in this process (where the
+    codec server runs), to just before and just after SESSION_MAX_AGE."""
+    import time
+
+    from itsdangerous.timed import TimestampSigner
+
+    from starter.codec_server import SESSION_MAX_AGE
+
+    body = await encrypted(settings)
+    async with httpx.AsyncClient(base_url=codec_server) as http:
+        await signed_in_browser(http, "token-admin")
+        signed_at = int(time.time())
+        monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda self: signed_at + SESSION_MAX_AGE - 60)
+        assert (await http.post("/decode", json=body)).status_code == 200, "a minute before the end: still valid"
+        monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda self: signed_at + SESSION_MAX_AGE + 60)
+        expired = await http.post("/decode", json=body)
+        assert expired.status_code == 401 and "has expired" in expired.json()["error"]["message"]
+        assert "Ada" not in expired.text

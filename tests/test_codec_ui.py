@@ -4,6 +4,7 @@ cross-origin credentials. Before that, the UI shows ciphertext."""
 
 from __future__ import annotations
 
+import re
 import socket
 
 import pytest
@@ -18,6 +19,8 @@ from tests.test_browser import chromium  # noqa: F401  (the fixture)
 from workflows.search_attributes import ALL as SEARCH_ATTRIBUTES
 
 CUSTOMER = ("Ada Lovelace", "ada@example.com", "12 Analytical Row")
+CIPHERTEXT = r'"[A-Za-z0-9+/]{200,}={0,2}"'  # base64 of an encrypted payload, as the UI quotes it
+CIPHERTEXT_SHOWN = f"() => new RegExp({CIPHERTEXT!r}).test(document.body.innerText)"
 
 
 def free_port() -> int:
@@ -50,8 +53,11 @@ async def test_the_web_ui_shows_the_order_once_signed_in_to_the_codec_server(ui_
         history = f"{ui}/namespaces/default/workflows/order-CODEC-UI/{run_id}/history"
         await page.goto(history)
         await page.get_by_text("Event History").first.wait_for()
-        await page.wait_for_timeout(1500)
+        # The workflow's Input, as the UI shows a payload it cannot decode: the ciphertext, in quotes. Waiting for
+        # it (not for a fixed time) means the check below reads a rendered payload, not a page still loading.
+        await page.wait_for_function(CIPHERTEXT_SHOWN, timeout=20_000)
         shown = await page.evaluate("document.body.innerText")
+        assert "Input" in shown and re.search(CIPHERTEXT, shown)
         assert not any(value in shown for value in CUSTOMER)
 
         # the README's steps: sign in on the codec server's page ...

@@ -67,6 +67,10 @@ async def test_delivered_twice_at_once_and_an_action_in_the_wrong_state(client, 
     await orders.act(client, "RACE-DELIVER", "ship", shipment("1Z9"))
     results = await race(orders.act(client, "RACE-DELIVER", "deliver"), orders.act(client, "RACE-DELIVER", "deliver"))
     assert sum(isinstance(r, Exception) for r in results) == 1, results
+    # the loser lost the race, not to something else (a timeout, an unreachable server): the refusal says so
+    [loser] = [r for r in results if isinstance(r, Exception)]
+    assert isinstance(loser, OrderError) and loser.kind == "refused", repr(loser)
+    assert "RACE-DELIVER was already delivered on" in loser.message, loser.message
     view = await wait_for(client, "RACE-DELIVER",
                           lambda v: bool(messages_of(engine, "RACE-DELIVER", "feedback_request")))
     assert [e.kind for e in view.timeline].count("status:delivered") == 1

@@ -10,6 +10,7 @@ import logging
 import socket
 
 import httpx
+import pytest
 from sqlalchemy import create_engine
 from temporalio.client import Client
 from temporalio.testing import ActivityEnvironment, WorkflowEnvironment
@@ -81,6 +82,29 @@ async def test_healthz_and_readyz_say_which_part_is_down(web, client, settings):
     body = down.json()
     assert body["status"] == "unavailable"
     assert body["checks"]["temporal"] != "ok" and body["checks"]["database"] != "ok", body
+
+
+@pytest.mark.parametrize("down", ["temporal", "database"])
+async def test_readyz_names_the_one_dependency_that_is_down(client, settings, down):
+    """One dependency down at a time: 503, that check says why, the other still says ok."""
+    from store.database import make_engine
+
+    temporal = await Client.connect(free_address(), lazy=True) if down == "temporal" else client
+    app = create_app(settings, temporal)
+    if down == "database":
+        app.state.engine = create_engine("postgresql+psycopg://orderly@127.0.0.1:1/orderly" if TEST_DATABASE ==
+                                         "postgres" else f"sqlite:///{settings.var_dir}/missing/dir/x.db")
+    else:
+        app.state.engine = make_engine(settings.db_url)
+    async with serving(app) as base, httpx.AsyncClient(base_url=base, timeout=30) as http:
+        assert (await http.get("/healthz")).json() == {"status": "ok"}
+        answer = await http.get("/readyz")
+    assert answer.status_code == 503, answer.text
+    checks = answer.json()["checks"]
+    assert answer.json()["status"] == "unavailable" and set(checks) == {"temporal", "database"}
+    up = ({"temporal", "database"} - {down}).pop()
+    assert checks[up] == "ok" and checks[down] != "ok", checks
+    assert checks[down].strip(), "the failed check says what went wrong"
 
 
 async def test_worker_serves_the_temporal_sdk_metrics_and_messages_by_kind(dev_env: WorkflowEnvironment, settings, engine):

@@ -4,6 +4,7 @@ fails or is slow (a heartbeat is a write on the Temporal server, so the common c
 from __future__ import annotations
 
 import dataclasses
+import threading
 import time
 
 import pytest
@@ -12,9 +13,14 @@ from temporalio.testing import ActivityEnvironment
 from activities.delivery import remembered_if_slow, sent_before
 
 
-def heartbeats_around(write) -> tuple[list, BaseException | None]:  # noqa: ANN001
+def heartbeats_around(write, beat: threading.Event | None = None) -> tuple[list, BaseException | None]:  # noqa: ANN001
     env, beats, error = ActivityEnvironment(), [], None
-    env.on_heartbeat = lambda *details: beats.append(details)
+
+    def on_heartbeat(*details) -> None:  # noqa: ANN002
+        beats.append(details)
+        if beat is not None:
+            beat.set()
+    env.on_heartbeat = on_heartbeat
 
     def activity_body() -> None:
         with remembered_if_slow("ORD-1/order_confirmation/customer/1", "sg-123", after=0.1):
@@ -33,7 +39,13 @@ def test_a_prompt_log_write_sends_no_heartbeat():
 
 
 def test_a_slow_log_write_is_remembered_while_it_waits():
-    beats, error = heartbeats_around(lambda: time.sleep(0.4))
+    """The write lasts until the watchdog's heartbeat comes (at most 10 s): it used to sleep 0.4 s, and a watchdog
+    thread scheduled later than that on a busy machine was cancelled before it fired."""
+    beat = threading.Event()
+    started = time.monotonic()
+    beats, error = heartbeats_around(lambda: beat.wait(10), beat)
+    assert beat.is_set(), "the watchdog never remembered the send while the write hung"
+    assert time.monotonic() - started >= 0.1, "not before the watchdog's time"
     assert error is None
     assert beats == [({"ORD-1/order_confirmation/customer/1": "sg-123"},)]
 

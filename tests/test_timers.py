@@ -115,3 +115,21 @@ async def test_incomplete_form_reminded_after_two_days_and_expired_after_seven(s
         assert "closed it" in expired.text
         assert not messages_of(engine, "EXP-1", "order_confirmation")
         assert view.lines == []
+
+
+async def test_unacknowledged_work_orders_remind_only_the_silent_departments(skipping_env, business_settings, engine):
+    """The warehouse acknowledges, accounts receivable does not: after the reminder delay (policy: one day) only
+    accounts is reminded. Time moves only when the test skips it, so the acknowledgement is surely first."""
+    from models.order import Acknowledgement
+
+    client = skipping_env.client
+    async with running_worker(client, business_settings):
+        await orders.submit_order(client, business_settings, sofa_form(order_id="ACK-REMIND"))
+        await wait_for(client, "ACK-REMIND", lambda v: v.status is OrderStatus.confirmed and len(
+            [m for m in messages_of(engine, "ACK-REMIND", "work_order") if m.status == "sent"]) == 2)
+        await orders.act(client, "ACK-REMIND", "acknowledge", Acknowledgement(department="warehouse"))
+        assert not messages_of(engine, "ACK-REMIND", "work_order_reminder")
+        await skipping_env.sleep(timedelta(days=1, hours=1))
+        await wait_for(client, "ACK-REMIND", lambda v: bool(messages_of(engine, "ACK-REMIND", "work_order_reminder")))
+        [reminder] = messages_of(engine, "ACK-REMIND", "work_order_reminder")
+        assert reminder.recipient == "accounts@orderly.example" and "has not been acknowledged" in reminder.text

@@ -239,6 +239,13 @@ async def test_the_survey_takes_one_answer(browser, web, client, settings, engin
     assert "We have your feedback" in again.text and "<form" not in again.text.split("</header>")[1]
     view = await orders.order_status(client, order_id)
     assert view.feedback.rating == 4 and view.feedback.comment == "Comfy <3"
+    # a second answer (Back and Send again, another tab): thanked, not recorded; the first answer stands
+    second = await browser.post(survey_link, data={**base, "rating": "1", "comment": "Changed my mind"})
+    assert second.status_code == 200 and "the survey takes one answer per order" in second.text
+    assert "Your feedback is recorded" not in second.text
+    view = await orders.order_status(client, order_id)
+    assert view.feedback.rating == 4 and view.feedback.comment == "Comfy <3"
+    assert not any("Changed my mind" in e.text for e in view.timeline)
 
 
 async def test_the_console_lists_overdue_orders_first(web, client, settings, engine):

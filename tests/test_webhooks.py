@@ -194,3 +194,108 @@ def test_a_webhook_that_does_not_answer_in_time_or_at_all_is_transient():
             WebhookSender(SECRET, timeout=0.3).post(slow.url, b"{}", "K/work_order/warehouse/1")
     with pytest.raises(TransientDeliveryError, match="not reachable: ConnectError"):
         WebhookSender(SECRET, timeout=0.3).post(f"http://127.0.0.1:{free_port()}/", b"{}", "K/work_order/warehouse/1")
+
+
+# ---- what each answer means, and the activity's retry timing ----
+
+@pytest.mark.parametrize("status", [408, 409, 425, 429, 500, 502, 503, 504])
+def test_transient_statuses_are_retried_with_the_receivers_retry_after(status):
+    from channels.mailer import TransientDeliveryError
+    from channels.webhooks import WebhookSender
+
+    with WebhookReceiver(SECRET) as receiver:
+        receiver.script.extend([(status, "later", {"Retry-After": "7"}), (status, "later", {"Retry-After": "soon"}),
+                                (status, "later", {})])
+        sender = WebhookSender(SECRET, timeout=5)
+        for expected in (7.0, None, None):  # seconds; an unreadable or missing Retry-After leaves it to the policy
+            with pytest.raises(TransientDeliveryError, match=f"answered {status}: later") as e:
+                sender.post(f"{receiver.url}/warehouse", b"{}", "K/work_order/warehouse/1")
+            assert e.value.retry_after == expected
+        assert sender.post(f"{receiver.url}/warehouse", b"{}", "K/work_order/warehouse/1") == "wh-1", "then accepted"
+
+
+@pytest.mark.parametrize("status", [400, 401, 403, 404, 410, 422])
+def test_other_refusals_are_permanent(status):
+    from channels.mailer import PermanentDeliveryError
+    from channels.webhooks import WebhookSender
+
+    with WebhookReceiver(SECRET) as receiver:
+        receiver.script.append((status, "no", {"Retry-After": "7"}))
+        with pytest.raises(PermanentDeliveryError, match=f"answered {status}: no"):
+            WebhookSender(SECRET).post(f"{receiver.url}/warehouse", b"{}", "K/work_order/warehouse/1")
+
+
+@pytest.mark.parametrize("status", [301, 302, 307, 308])
+def test_a_redirect_is_not_followed(status):
+    """A webhook URL must answer itself: the work order is not posted to wherever a redirect points."""
+    from channels.mailer import PermanentDeliveryError
+    from channels.webhooks import WebhookSender
+
+    with WebhookReceiver(SECRET) as receiver, WebhookReceiver(SECRET) as elsewhere:
+        receiver.script.append((status, "", {"Location": f"{elsewhere.url}/stolen"}))
+        with pytest.raises(PermanentDeliveryError, match=f"answered {status}"):
+            WebhookSender(SECRET).post(f"{receiver.url}/warehouse", b'{"customer": "Ada"}', "K/work_order/warehouse/1")
+        assert len(receiver.requests) == 1 and elsewhere.requests == []
+
+
+def notice_sender():  # noqa: ANN201
+    from activities.notice_sending import NoticeSender
+    return NoticeSender
+
+
+def send_options() -> dict:
+    from workflows.activity_options import SEND_OPTIONS
+    return SEND_OPTIONS
+
+
+def send_work_order(config: Settings, engine, order_id: str, attempt: int = 1):  # noqa: ANN001, ANN201
+    """Run the send activity once for the warehouse's work order, as attempt `attempt` of the workflow's policy."""
+    import dataclasses
+
+    from temporalio.testing import ActivityEnvironment
+
+    from channels.mailer import build_mailer
+    from models.catalog import load_catalog
+    from models.messages import MessageKind
+    from tests.mail_notices import notice_for
+
+    env = ActivityEnvironment()
+    env.info = dataclasses.replace(env.info, attempt=attempt, retry_policy=send_options()["retry_policy"])
+    acts = notice_sender()(config, engine, build_mailer(config), load_catalog(config.catalog_path))
+    return env.run(acts.send_notice, notice_for(MessageKind.work_order, "warehouse", order_id))
+
+
+@pytest.mark.parametrize("retry_after, delay", [("2", 2), ("3600", 300)], ids=["as-asked", "capped-at-5-minutes"])
+def test_the_activity_retries_after_the_receivers_retry_after_capped(settings, engine, retry_after, delay):
+    from datetime import timedelta
+
+    from temporalio.exceptions import ApplicationError
+
+    with WebhookReceiver(SECRET) as receiver:
+        receiver.script.append((429, "slow down", {"Retry-After": retry_after}))
+        config = with_webhooks(settings, warehouse=f"{receiver.url}/warehouse")
+        with pytest.raises(ApplicationError) as raised:
+            send_work_order(config, engine, f"RA-{delay}")
+    assert raised.value.type == "TransientDeliveryError" and not raised.value.non_retryable
+    assert raised.value.next_retry_delay == timedelta(seconds=delay)
+    [row] = [m for m in messages_of(engine, f"RA-{delay}", "work_order") if m.channel == "webhook"]
+    assert row.status == "retrying" and "answered 429" in row.last_error
+
+
+def test_the_last_attempt_gives_up_logs_the_failure_and_alerts_staff(settings, engine):
+    """On the policy's last attempt a transient answer is not raised (there is no retry to come): the message is
+    logged failed, staff are alerted, and the receipt goes back to the workflow, which carries on."""
+    last = send_options()["retry_policy"].maximum_attempts
+    with WebhookReceiver(SECRET) as receiver:
+        receiver.script.extend([(503, "down for maintenance", {})] * 2)
+        config = with_webhooks(settings, warehouse=f"{receiver.url}/warehouse")
+        from temporalio.exceptions import ApplicationError
+        with pytest.raises(ApplicationError):  # an attempt before the last: raised, to be retried
+            send_work_order(config, engine, "GIVE-UP", attempt=last - 1)
+        receipt = send_work_order(config, engine, "GIVE-UP", attempt=last)
+    assert receipt.status == "failed" and "answered 503: down for maintenance" in receipt.error
+    [row] = [m for m in messages_of(engine, "GIVE-UP", "work_order") if m.channel == "webhook"]
+    assert row.status == "failed" and row.attempts == 2
+    [alert] = messages_of(engine, "GIVE-UP", "delivery_failed")
+    assert alert.status == "sent" and row.key in alert.text
+    assert [r.status for r in receiver.requests] == [503, 503]

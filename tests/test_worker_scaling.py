@@ -72,7 +72,14 @@ async def test_two_worker_processes_share_the_orders_each_handled_once_none_lost
                                                                                  tmp_path):
     workers = start_workers(dev_env, settings, ["all", "all"], tmp_path)
     try:
+        # Which worker gets a task is the server's choice (and an activity often runs eagerly on the worker whose
+        # workflow task scheduled it): one batch may land on one worker alone. Rather than hope, send batches until
+        # both workers have run activities (the event the test needs), at most four.
         ids = await submit_and_confirm(client, settings, engine, "TWO")
+        for batch in range(1, 4):
+            if len(set().union(*[await activity_workers(client, i) for i in ids])) == 2:
+                break
+            ids += await submit_and_confirm(client, settings, engine, f"TWO{batch}")
     finally:
         codes = stop(workers)
     assert codes == [0, 0], "a worker did not stop cleanly on SIGTERM"
@@ -81,7 +88,7 @@ async def test_two_worker_processes_share_the_orders_each_handled_once_none_lost
         assert kinds == {"order_confirmation": 1, "work_order": 2}, (order_id, kinds)
         assert all(m.status == "sent" and m.attempts == 1 for m in messages_of(engine, order_id))
     outbox = list((settings.var_dir / "outbox").rglob("*.eml"))
-    assert len(outbox) == 3 * ORDERS, "a message was written to the outbox twice (or never)"
+    assert len(outbox) == 3 * len(ids), "a message was written to the outbox twice (or never)"
     identities = set().union(*[await activity_workers(client, i) for i in ids])
     assert len(identities) == 2, f"both workers should have taken part: {identities}"
 
