@@ -22,6 +22,7 @@ from channels.resend import ResendRefused
 from store import message_log
 from store.read_model import list_orders
 from models.catalog import Catalog
+from models.inputs import RequiredLine, SingleLine
 from models.messages import Delivery
 from models.order import Input, OrderForm, OrderStatus, OrderView
 
@@ -64,8 +65,8 @@ class MessageSummary(BaseModel):
 
 
 class ResendRequest(Input):
-    key: str = Field(min_length=1, max_length=250, description="the message key, as `orderly outbox` shows it")
-    by: str = Field(default="", max_length=100, description="who asks (kept in the message's attempts)")
+    key: RequiredLine = Field(min_length=1, max_length=250, description="the message key, as `orderly outbox` shows it")
+    by: SingleLine = Field(default="", max_length=100, description="who asks (kept in the message's attempts)")
 
 
 class OrderPage(BaseModel):

@@ -33,7 +33,8 @@ def endpoint_for(action: Action):  # noqa: ANN201
         arg = FormCompletion(form=body) if action.body is not None else body
         if action.permit and (refusal := action.permit(caller.role, arg)):
             raise OrderError("forbidden", refusal)
-        return await orders.act(request.app.state.client, order_id, action.name, arg, request.app.state.catalog)
+        return await orders.act(request.app.state.client, order_id, action.name, arg, request.app.state.catalog,
+                                request.app.state.settings)
 
     parameters = [
         inspect.Parameter("order_id", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=str),

@@ -180,12 +180,15 @@ def _as_order_error(e: WorkflowUpdateFailedError, order_id: str) -> OrderError:
     return OrderError("invalid", f"Order {order_id}: {getattr(cause, 'message', None) or cause or e}")
 
 
-async def act(client: Client, order_id: str, name: str, arg: Any = None, catalog: Catalog | None = None
-              ) -> ActionResult:
+async def act(client: Client, order_id: str, name: str, arg: Any = None, catalog: Catalog | None = None,
+              settings: Settings | None = None) -> ActionResult:
     """Take the action `name` (a row of `starter.actions.ACTIONS`) on the order: its workflow update with `arg`.
 
-    With the catalog, a completed form with values that cannot be accepted is refused before it is sent."""
+    With the catalog, a completed form with values that cannot be accepted is refused before it is sent; with the
+    settings too, by the whole check (date options within their bounds as well)."""
     action = ACTIONS[name]
     if isinstance(arg, FormCompletion) and catalog is not None:
-        refuse_invalid_values(invalid_values(arg.form, catalog))
+        refuse_invalid_values(invalid_values(arg.form, catalog) if settings is None else check_form(
+            arg.form, catalog, datetime.now(timezone.utc), settings.company_timezone,
+            settings.company_holidays_country).problems)
     return await _update(client, order_id, action.update, arg)

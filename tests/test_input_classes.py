@@ -147,6 +147,13 @@ async def test_numbers_are_numbers(web, client, settings, engine):
 
 # ---- dates with bounds ----
 
+def bookcase_slot(install_by: date) -> dict[str, str]:
+    """The shop's (and the phone order's) form fields ordering one bookcase instead of the sofa."""
+    slot = f"line-{BOOKCASE_SLOT}"
+    return {"line-0-quantity": "0", f"{slot}-sku": "BOOKCASE-MTM", f"{slot}-quantity": "1", f"{slot}-wood": "oak",
+            f"{slot}-height_cm": "200", f"{slot}-width_cm": "80", f"{slot}-install_by": install_by.isoformat()}
+
+
 async def test_a_catalog_date_is_held_to_its_bounds_and_the_promise_respects_it(web, client, settings, engine):
     far, past = TODAY + timedelta(days=400), date(2001, 1, 1)
     async with httpx.AsyncClient(base_url=web, timeout=30) as http:
@@ -158,19 +165,32 @@ async def test_a_catalog_date_is_held_to_its_bounds_and_the_promise_respects_it(
             assert response.status_code == 422, response.text
             assert "lines[0].options.install_by" in response.text and words in response.text, response.text
         shop = await http.get("/")
-        posted = await http.post("/", data=shop_fields(
-            shop.text, **{"line-0-quantity": "0", f"line-{BOOKCASE_SLOT}-sku": "BOOKCASE-MTM",
-                          f"line-{BOOKCASE_SLOT}-quantity": "1",
-                          f"line-{BOOKCASE_SLOT}-wood": "oak", f"line-{BOOKCASE_SLOT}-height_cm": "200",
-                          f"line-{BOOKCASE_SLOT}-width_cm": "80", f"line-{BOOKCASE_SLOT}-install_by": str(past)}))
+        posted = await http.post("/", data=shop_fields(shop.text, **bookcase_slot(past)))
         assert posted.status_code == 422
         assert "Installation not before must be on or after" in error_for(
             posted.text, f"line-{BOOKCASE_SLOT}-install_by"), posted.text[:3000]
+    console = await staff_session(web, "token-customer-service")
+    try:
+        new = await console.get("/staff/orders/new")
+        phone = await console.post("/staff/orders/new", data=shop_fields(new.text, **bookcase_slot(far)))
+    finally:
+        await console.aclose()
+    assert phone.status_code == 422
+    assert "must be on or before" in error_for(phone.text, f"line-{BOOKCASE_SLOT}-install_by"), phone.text[:3000]
     await assert_nothing_started(client, engine, "DATE-API")
     code, out, err = await cli(client, settings, "submit", "-", stdin=json.dumps(form_json(
         order_id="DATE-CLI", lines=[{**BOOKCASE, "options": {**BOOKCASE["options"], "install_by": str(past)}}])))
     assert code != 0 and "must be on or after" in err + out, (out, err)
     await assert_nothing_started(client, engine, "DATE-CLI")
+
+    incomplete = await orders.submit_order(client, settings, sofa_form(
+        order_id="DATE-FORM", lines=[{**BOOKCASE, "options": {"wood": "oak"}}]))
+    assert incomplete.status is OrderStatus.incomplete
+    completion = form_json(lines=[{**BOOKCASE, "options": {**BOOKCASE["options"], "install_by": str(far)}}])
+    async with httpx.AsyncClient(base_url=web, timeout=30) as http:
+        response = await http.post("/api/orders/DATE-FORM/form", json=completion, headers=auth("customer-service"))
+    assert response.status_code == 422 and "lines[0].options.install_by" in response.text, response.text
+    assert (await orders.order_status(client, "DATE-FORM")).status is OrderStatus.incomplete
 
     install = TODAY + timedelta(days=200)  # later than the bookcase's 20 business days: the promise waits for it
     line = {**BOOKCASE, "options": {**BOOKCASE["options"], "install_by": install.isoformat()}}
