@@ -40,7 +40,8 @@ def shop_fields(page: str, **changes: str) -> dict[str, str]:
 
 async def confirmed_order(client, settings, order_id: str) -> None:
     await orders.submit_order(client, settings, sofa_form(order_id=order_id))
-    await wait_for(client, order_id, lambda v: v.status is OrderStatus.confirmed and bool(v.work_orders))
+    await wait_for(client, order_id, lambda v: v.status is OrderStatus.confirmed and bool(v.work_orders) and len(
+        [e for e in v.timeline if e.data.get("message_kind") == "work_order"]) == len(v.work_orders))
 
 
 # ---- blank values ----
@@ -116,8 +117,17 @@ async def test_control_characters_in_one_line_fields_are_refused_everywhere(web,
         for body in ({"department": "ware\nhouse"}, {"department": "warehouse", "by": "Bob\x00"}):
             response = await http.post("/api/orders/CTRL-ACK/acknowledgements", json=body, headers=auth("admin"))
             assert response.status_code == 422 and "control characters" in response.text, response.text
+    console = await staff_session(web, "token-admin")
+    try:
+        shipped = await staff_post(console, "/staff/orders/CTRL-ACK/ship", carrier="UP\x1bS", tracking_number="1Z",
+                                   expected_delivery_date=str(TODAY))
+        rated = await staff_post(console, "/staff/orders/CTRL-ACK/feedback", rating="true")
+    finally:
+        await console.aclose()
+    assert shipped.status_code == 422 and "carrier: contains control characters" in shipped.text
+    assert rated.status_code == 422 and "rating: Input should be a valid integer" in rated.text, rated.text[:2000]
     view = await orders.order_status(client, "CTRL-ACK")
-    assert view.acknowledged == {}
+    assert view.acknowledged == {} and view.shipment is None and view.feedback is None
 
 
 # ---- types that are not what they say ----
