@@ -7,7 +7,7 @@ from decimal import Decimal
 from enum import Enum
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field, model_validator
 
@@ -43,6 +43,20 @@ class RequiredWhen(BaseModel):
         return self.values is None or value in self.values
 
 
+class DateBounds(BaseModel):
+    """Where a date option may fall, relative to the order it is part of."""
+
+    earliest: Literal["order_date", "expected_fulfillment_date"] = Field(default="order_date", description=(
+        "not before the day the order is placed, or not before the date its lead times give"))
+    latest_days: int = Field(default=365, ge=0, description="at most this many days after the order date")
+    defers_fulfillment: bool = Field(default=False, description=(
+        "the order is not fulfilled before this date: its expected fulfillment date is at least this date"))
+
+    def describe(self) -> str:
+        earliest = "the order date" if self.earliest == "order_date" else "the expected fulfillment date"
+        return f"between {earliest} and {self.latest_days} days after the order date"
+
+
 class FormField(BaseModel):
     name: str
     label: str
@@ -53,12 +67,15 @@ class FormField(BaseModel):
     min: float | None = None
     max: float | None = None
     max_length: int | None = None
+    bounds: DateBounds | None = Field(default=None, description="date fields: where the date may fall")
     help: str = ""
 
     @model_validator(mode="after")
     def _choices_for_choice_fields(self) -> "FormField":
         if self.type is FieldType.choice and not self.choices:
             raise ValueError(f"field {self.name!r} is a choice field without choices")
+        if self.bounds is not None and self.type is not FieldType.date:
+            raise ValueError(f"field {self.name!r} has date bounds but is not a date field")
         return self
 
 

@@ -6,19 +6,36 @@ in the workflow's input; the workflow's `check_order_form` activity runs it for 
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from .calendar import add_business_days
 from .catalog import Catalog
 from .order import FormCheck, OrderForm
-from .validation import validate_form
+from .validation import OrderDates, validate_form
 
 
 def check_form(form: OrderForm, catalog: Catalog, as_of: datetime, timezone: str, holidays_country: str) -> FormCheck:
     """Validate `form`; a complete one gets the expected fulfillment date its longest lead time gives, counted in
-    business days of the company's calendar from `as_of` (when the order is accepted)."""
-    check = validate_form(form, catalog)
+    business days of the company's calendar from `as_of` (when the order is accepted), or the latest date option
+    that defers fulfillment (the bookcase's installation date), when that is later.
+
+    Date options are held to their catalog bounds relative to the order: its date and that lead-time date."""
+    products = [p for line in form.lines if (p := catalog.product(line.sku)) is not None]
+    lead = max((p.lead_time_days for p in products), default=0)
+    dates = OrderDates(order_date=as_of.astimezone(ZoneInfo(timezone)).date(),
+                       expected_fulfillment_date=add_business_days(as_of, lead, timezone, holidays_country))
+    check = validate_form(form, catalog, dates)
     if check.complete:
-        lead = max(line.lead_time_days for line in check.lines)
-        check.expected_fulfillment_date = add_business_days(as_of, lead, timezone, holidays_country)
+        check.expected_fulfillment_date = max([dates.expected_fulfillment_date, *deferring_dates(check, catalog)])
     return check
+
+
+def deferring_dates(check: FormCheck, catalog: Catalog) -> list[date]:
+    """The dates of the accepted lines' options that say the order is not fulfilled before them."""
+    found = []
+    for line in check.lines:
+        for f in catalog.product_type(catalog.product(line.sku).product_type).fields:
+            if f.bounds is not None and f.bounds.defers_fulfillment and f.name in line.options:
+                found.append(date.fromisoformat(line.options[f.name]))
+    return found

@@ -7,8 +7,10 @@ from decimal import Decimal
 from enum import Enum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
+from .inputs import (CalendarDate, OptionalDate, OptionalLine, RequiredLine, SingleLine, Text,
+                     WholeNumber)
 from .policy import Policy
 
 ORDER_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
@@ -49,18 +51,18 @@ class OrderStatus(str, Enum):
 
 
 class Customer(Input):
-    name: str = Field(default="", max_length=200)
-    email: str = Field(default="", max_length=254)
-    phone: str = Field(default="", max_length=40)
+    name: SingleLine = Field(default="", max_length=200)
+    email: SingleLine = Field(default="", max_length=254)
+    phone: SingleLine = Field(default="", max_length=40)
 
 
 class Address(Input):
-    line1: str = Field(default="", max_length=200)
-    line2: str = Field(default="", max_length=200)
-    city: str = Field(default="", max_length=100)
-    region: str = Field(default="", max_length=100)
-    postal_code: str = Field(default="", max_length=20)
-    country: str = Field(default="", max_length=60, description="ISO 3166-1 alpha-2 code, e.g. US")
+    line1: SingleLine = Field(default="", max_length=200)
+    line2: SingleLine = Field(default="", max_length=200)
+    city: SingleLine = Field(default="", max_length=100)
+    region: SingleLine = Field(default="", max_length=100)
+    postal_code: SingleLine = Field(default="", max_length=20)
+    country: SingleLine = Field(default="", max_length=60, description="ISO 3166-1 alpha-2 code, e.g. US")
 
     def lines(self) -> list[str]:
         """As printed on a label: street lines, then `City, Region Postcode`, then the country."""
@@ -72,10 +74,15 @@ class Address(Input):
 OptionName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9_]{0,63}$")]
 
 
+def stripped(value: Any) -> Any:
+    """An option's text without surrounding blanks: an option of spaces is not given."""
+    return value.strip() if isinstance(value, str) else value
+
+
 class OrderLine(Input):
-    sku: str = Field(max_length=64)
-    quantity: int = Field(default=1)
-    options: dict[OptionName, Any] = Field(default_factory=dict, max_length=50,
+    sku: RequiredLine = Field(max_length=64)
+    quantity: WholeNumber = Field(default=1)
+    options: dict[OptionName, Annotated[Any, BeforeValidator(stripped)]] = Field(default_factory=dict, max_length=50,
                                            description="option name (as the catalog's form fields) -> value")
 
 
@@ -88,7 +95,7 @@ class OrderForm(Input):
     customer: Customer = Field(default_factory=Customer)
     shipping_address: Address = Field(default_factory=Address)
     lines: list[OrderLine] = Field(default_factory=list, max_length=100)
-    notes: str = Field(default="", max_length=2000)
+    notes: Text = Field(default="", max_length=2000)
 
 
 class FieldProblem(BaseModel):
@@ -159,30 +166,25 @@ class FormCompletion(Input):
 
 
 class Acknowledgement(Input):
-    department: str = Field(min_length=1, max_length=64, title="Department",
-                            description="warehouse, accounts-receivable or a manufacturer id")
-    by: str = Field(default="", max_length=100, title="Your name", description="who acknowledges")
+    department: RequiredLine = Field(min_length=1, max_length=64, title="Department",
+                                     description="warehouse, accounts-receivable or a manufacturer id")
+    by: SingleLine = Field(default="", max_length=100, title="Your name", description="who acknowledges")
 
 
 class DelayReport(Input):
-    new_date: date = Field(title="New fulfillment date", description="new expected fulfillment date, YYYY-MM-DD")
-    reason: str = Field(min_length=1, max_length=500, title="Reason the customer will read",
-                        description="why, in words the customer will read")
-
-    @field_validator("reason")
-    @classmethod
-    def _reason_not_blank(cls, v: str) -> str:
-        if not v.strip():
-            raise ValueError("a delay needs a reason the customer can read")
-        return v.strip()
+    new_date: CalendarDate = Field(title="New fulfillment date",
+                                   description="new expected fulfillment date, YYYY-MM-DD")
+    reason: RequiredLine = Field(min_length=1, max_length=500, title="Reason the customer will read",
+                                 description="why, in words the customer will read")
 
 
 class Shipment(Input):
-    carrier: str = Field(min_length=1, max_length=100, title="Carrier")
-    tracking_number: str = Field(min_length=1, max_length=100, title="Tracking number", description="tracking number")
-    tracking_url: str | None = Field(default=None, max_length=500, pattern=r"^https?://\S+$", title="Tracking link")
-    expected_delivery_date: date = Field(title="Expected delivery date",
-                                         description="expected delivery date, YYYY-MM-DD")
+    carrier: RequiredLine = Field(min_length=1, max_length=100, title="Carrier")
+    tracking_number: RequiredLine = Field(min_length=1, max_length=100, title="Tracking number",
+                                          description="tracking number")
+    tracking_url: OptionalLine = Field(default=None, max_length=500, pattern=r"^https?://\S+$", title="Tracking link")
+    expected_delivery_date: CalendarDate = Field(title="Expected delivery date",
+                                                 description="expected delivery date, YYYY-MM-DD")
     shipped_at: datetime | None = Field(default=None, description="set by the workflow when the shipment is recorded")
 
 
@@ -193,13 +195,13 @@ SHIPMENT_LABELS = {"carrier": "Carrier", "tracking_number": "Tracking number", "
 class ShipmentCorrection(Input):
     """Shipping details that changed after the shipping notice went out: only the fields given change."""
 
-    carrier: str | None = Field(default=None, min_length=1, max_length=100, title="Carrier")
-    tracking_number: str | None = Field(default=None, min_length=1, max_length=100, title="Tracking number",
-                                        description="the new tracking number")
-    tracking_url: str | None = Field(default=None, max_length=500, pattern=r"^https?://\S+$", title="Tracking link")
-    expected_delivery_date: date | None = Field(default=None, title="Expected delivery date",
-                                                description="new expected delivery date, YYYY-MM-DD")
-    reason: str = Field(default="", max_length=500, title="Reason the customer will read",
+    carrier: OptionalLine = Field(default=None, min_length=1, max_length=100, title="Carrier")
+    tracking_number: OptionalLine = Field(default=None, min_length=1, max_length=100, title="Tracking number",
+                                          description="the new tracking number")
+    tracking_url: OptionalLine = Field(default=None, max_length=500, pattern=r"^https?://\S+$", title="Tracking link")
+    expected_delivery_date: OptionalDate = Field(default=None, title="Expected delivery date",
+                                                 description="new expected delivery date, YYYY-MM-DD")
+    reason: SingleLine = Field(default="", max_length=500, title="Reason the customer will read",
                         description="why, in words the customer will read")
 
     def changes_to(self, shipment: Shipment) -> dict[str, tuple[Any, Any]]:
@@ -223,13 +225,13 @@ def _shown(value: Any) -> str:
 
 
 class Cancellation(Input):
-    reason: str = Field(min_length=1, max_length=500, title="Reason",
+    reason: RequiredLine = Field(min_length=1, max_length=500, title="Reason",
                         description="why, in words the customer will read (it is sent to them as written)")
 
 
 class FeedbackEntry(Input):
-    rating: int = Field(ge=1, le=5, title="Rating (1-5)", description="1 to 5")
-    comment: str = Field(default="", max_length=2000, title="Comment")
+    rating: WholeNumber = Field(ge=1, le=5, title="Rating (1-5)", description="1 to 5")
+    comment: Text = Field(default="", max_length=2000, title="Comment")
     received_at: datetime | None = Field(default=None, description="set by the workflow when the feedback arrives")
 
 

@@ -124,6 +124,17 @@ class Settings(BaseSettings):
                                        "manufacturer of the catalog, which reads and acknowledges only its own "
                                        "work orders)")
 
+    # ---- the public pages' posts (starter/post_limits.py; docs/reliability.md, "Bad input") ----
+    public_posts_per_address: str = Field(default="10/minute;60/hour", description=(
+        "how often one client address may post the public pages (the shop's order form, the form-completion page, "
+        "the survey), each page counted apart; `limits` notation, `;` between limits; empty for no limit"))
+    public_posts_per_email: str = Field(default="5/hour;20/day", description=(
+        "how often those posts may name one customer email (the address Orderly then writes to); empty for no "
+        "limit"))
+    public_posts_storage: str = Field(default="memory://", description=(
+        "where the post counts are kept (a `limits` storage URI): `memory://` for one web server, "
+        "`redis://host:6379` (with the `redis` package) to share them between several"))
+
     # ---- customer data in Temporal (README: "Customer data in Temporal"; plumbing/payload_encryption.py) ----
     encryption: Literal["on", "off"] = Field(default="on", description="encrypt every Temporal payload; `off` "
                                              "stores new payloads in clear (and still decrypts with the keys given)")
@@ -136,6 +147,14 @@ class Settings(BaseSettings):
     codec_port: int = Field(default=8081, ge=1, le=65535, description="the port of `orderly codec-server`")
     codec_cors_origins: str = Field(default="http://localhost:8233,http://127.0.0.1:8233", description="comma-"
                                     "separated origins of the Temporal Web UI that may call the codec server")
+
+    @field_validator("public_posts_per_address", "public_posts_per_email")
+    @classmethod
+    def _rate_limits(cls, value: str) -> str:
+        from limits import parse_many  # the notation the web server's post limits read
+        if value.strip():
+            parse_many(value)  # raises ValueError naming what it cannot read
+        return value.strip()
 
     @field_validator("department_webhooks")
     @classmethod

@@ -22,6 +22,7 @@ from channels.resend import ResendRefused
 from store import message_log
 from store.read_model import list_orders
 from models.catalog import Catalog
+from models.inputs import RequiredLine, SingleLine
 from models.messages import Delivery
 from models.order import Input, OrderForm, OrderStatus, OrderView, WorkOrderView
 
@@ -65,8 +66,8 @@ class MessageSummary(BaseModel):
 
 
 class ResendRequest(Input):
-    key: str = Field(min_length=1, max_length=250, description="the message key, as `orderly outbox` shows it")
-    by: str = Field(default="", max_length=100, description="who asks (kept in the message's attempts)")
+    key: RequiredLine = Field(min_length=1, max_length=250, description="the message key, as `orderly outbox` shows it")
+    by: SingleLine = Field(default="", max_length=100, description="who asks (kept in the message's attempts)")
 
 
 class OrderPage(BaseModel):
@@ -125,20 +126,28 @@ def router() -> APIRouter:
     async def catalog(request: Request) -> Catalog:
         return request.app.state.catalog
 
-    @api.post("/orders", status_code=201, responses={200: {"description": "the order already existed"}})
+    @api.post("/orders", status_code=201, responses={
+        200: {"description": "the same order (the same form) already existed: nothing new was created"},
+        409: {"description": "the order id (or Idempotency-Key) is taken by an order with a different form"}})
     async def create_order(form: OrderForm, request: Request,
                            caller: Annotated[Caller, Depends(require(*ALLOWED["create"]))],
                            idempotency_key: Annotated[str | None, Header(max_length=200)] = None) -> Any:
         """Start an order. A well-formed but incomplete form starts it as `incomplete`, with the problems listed."""
+        if idempotency_key and form.order_id and idempotency_key != form.order_id:
+            raise OrderError("invalid", f"The Idempotency-Key {idempotency_key!r} and the order_id "
+                                        f"{form.order_id!r} disagree: send one of them (or the same value in both)",
+                             [{"field": "order_id", "message": "disagrees with the Idempotency-Key header"}])
         keyed = bool(idempotency_key and not form.order_id)
         if keyed:
             form = form.model_copy(update={"order_id": order_id_for_key(caller, idempotency_key)})
-        result = await orders.submit_order(client(request), request.app.state.settings, form)
-        if result.duplicate and keyed:
-            first = await orders.original_form(client(request), result.order_id)
-            if first.model_dump(exclude={"order_id"}) != form.model_dump(exclude={"order_id"}):
-                raise OrderError("refused", f"This Idempotency-Key was already used for order {result.order_id} "
-                                            "with a different form; use a new key for a new order")
+        try:
+            result = await orders.submit_order(client(request), request.app.state.settings, form)
+        except orders.OrderIdTaken as e:
+            if not keyed:
+                raise
+            raise OrderError("refused", f"This Idempotency-Key was already used for order {e.order_id} with a "
+                                        "different form: the order id is taken by a different order; use a new key "
+                                        "for a new order", e.details) from e
         return JSONResponse(result.model_dump(mode="json"), status_code=200 if result.duplicate else 201)
 
     @api.get("/orders")

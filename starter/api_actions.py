@@ -36,7 +36,8 @@ def endpoint_for(action: Action):  # noqa: ANN201
             raise OrderError("forbidden", refusal)
         if restricted(caller) and not may_see(caller, await orders.order_status(request.app.state.client, order_id)):
             raise OrderError("not_found", f"No order {order_id!r}")  # another's order: as if there were none
-        return await orders.act(request.app.state.client, order_id, action.name, arg, request.app.state.catalog)
+        return await orders.act(request.app.state.client, order_id, action.name, arg, request.app.state.catalog,
+                                request.app.state.settings)
 
     parameters = [
         inspect.Parameter("order_id", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=str),

@@ -168,7 +168,7 @@ def router() -> APIRouter:
     async def create_phone_order(request: Request) -> Response:
         caller = require_staff(request, "create")
         data = await posted_form(request)
-        form, page = read_post(data, request.app.state.catalog, Channel.phone)
+        form, page = read_post(data, request.app.state.catalog, Channel.phone, request.app.state.settings)
         if form is None:
             return phone_form(request, caller, page, 422)
         result = await place(request, form)

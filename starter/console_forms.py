@@ -75,8 +75,13 @@ def form_field(action: Action, name: str, info: FieldInfo, choices: list[str] | 
 
 
 def action_input(action: Action, data: dict[str, str]) -> BaseModel | None:
-    """The action's input from a posted form: the fields it shows, blanks left out (the model's defaults apply)."""
+    """The action's input from a posted form: the fields it shows, read from their text as the API reads JSON.
+
+    A blank optional field is left out (the model's default applies); a blank required text field is given as it is,
+    so that it is refused with the same message the API gives for blank text."""
     if action.input is None:
         return None
-    fields = {k: v for k, v in data.items() if k in action.input_fields() and v != ""}
-    return action.input.model_validate(fields)
+    model = action.input.model_fields
+    fields = {k: v for k, v in data.items() if k in action.input_fields()
+              and (v != "" or (model[k].is_required() and model[k].annotation is str))}
+    return action.input.model_validate_strings(fields)

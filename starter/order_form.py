@@ -8,6 +8,7 @@ Problems come back keyed by the field name they belong next to, and every entere
 from __future__ import annotations
 
 import re
+from datetime import datetime, timezone
 from dataclasses import dataclass, field
 
 from pydantic import ValidationError
@@ -15,6 +16,8 @@ from starlette.datastructures import FormData
 
 from models.catalog import Catalog, FormField, Product
 from models.order import Channel, FieldProblem, OrderForm
+from models.form_check import check_form
+from models.settings import Settings
 from models.validation import MAX_QUANTITY, validate_form
 
 from .pages import CSRF_FIELD
@@ -83,8 +86,11 @@ def page_for(form: OrderForm, problems: list[FieldProblem], catalog: Catalog) ->
     return page
 
 
-def read_post(data: FormData, catalog: Catalog, channel: Channel) -> tuple[OrderForm | None, FormPage]:
-    """The posted form as an `OrderForm` when it is complete and valid; otherwise None and the page to show again."""
+def read_post(data: FormData, catalog: Catalog, channel: Channel, settings: Settings | None = None
+              ) -> tuple[OrderForm | None, FormPage]:
+    """The posted form as an `OrderForm` when it is complete and valid; otherwise None and the page to show again.
+
+    With the settings, the whole check an order gets (`models.form_check`: date options within their bounds too)."""
     values = {k: v.strip() for k, v in data.items() if isinstance(v, str) and k != CSRF_FIELD}
     slots = sorted((slot_for(catalog, int(m.group(1)), values[k]) for k in values if (m := SLOT_NAME.match(k))),
                    key=lambda s: s.n)[:MAX_SLOTS]
@@ -115,7 +121,8 @@ def read_post(data: FormData, catalog: Catalog, channel: Channel) -> tuple[Order
         return None, page
     if page.errors:
         return None, page
-    check = validate_form(form, catalog)
+    check = (validate_form(form, catalog) if settings is None else check_form(
+        form, catalog, datetime.now(timezone.utc), settings.company_timezone, settings.company_holidays_country))
     page.errors.update(errors_by_field(check.problems, slot_of_line))
     return (None if check.problems else form), page
 

@@ -42,6 +42,16 @@ class OrderError(Exception):
         self.details = details
 
 
+class OrderIdTaken(OrderError):
+    """The order id names an order placed with a different form: the new form is refused, not silently dropped."""
+
+    def __init__(self, order_id: str) -> None:
+        super().__init__("refused", f"Order id {order_id} is taken by a different order (placed with another form); "
+                                    "nothing was changed: use a new order id for a new order",
+                         [{"field": "order_id", "message": "taken by a different order"}])
+        self.order_id = order_id
+
+
 def refuse_invalid_values(problems: list[FieldProblem]) -> None:
     """Refuse a form with values that cannot be accepted; only *missing* values make an order `incomplete`.
 
@@ -86,18 +96,25 @@ async def submit_order(client: Client, settings: Settings, form: OrderForm) -> A
         static_summary=summary_of(start))
     try:
         result = await client.execute_update_with_start_workflow(OrderWorkflow.intake, start_workflow_operation=operation)
-        if not result.duplicate:
-            ORDERS_CREATED.labels(form.channel.value).inc()
-        return result
     except WorkflowAlreadyStartedError:
         with contextlib.suppress(WorkflowAlreadyStartedError):  # collect the operation's own copy of the error
             await operation.workflow_handle()
         view = await order_status(client, order_id)
-        return ActionResult(order_id=order_id, status=view.status, duplicate=True,
-                            message=f"Order {order_id} already exists (it is {view.status.value}); "
-                                    "no new order was created")
+        result = ActionResult(order_id=order_id, status=view.status, duplicate=True,
+                              message=f"Order {order_id} already exists (it is {view.status.value}); "
+                                      "no new order was created")
     except WorkflowUpdateFailedError as e:
         raise _as_order_error(e, order_id) from e
+    if not result.duplicate:
+        ORDERS_CREATED.labels(form.channel.value).inc()
+    elif not same_order(await original_form(client, order_id), form):
+        raise OrderIdTaken(order_id)
+    return result
+
+
+def same_order(first: OrderForm, again: OrderForm) -> bool:
+    """The same form sent again (a retry, a double click) is the same order: it is answered as a duplicate."""
+    return first.model_dump(exclude={"order_id"}) == again.model_dump(exclude={"order_id"})
 
 
 def handle_for(client: Client, order_id: str) -> WorkflowHandle[OrderWorkflow, OrderView]:
@@ -176,12 +193,15 @@ def _as_order_error(e: WorkflowUpdateFailedError, order_id: str) -> OrderError:
     return OrderError("invalid", f"Order {order_id}: {getattr(cause, 'message', None) or cause or e}")
 
 
-async def act(client: Client, order_id: str, name: str, arg: Any = None, catalog: Catalog | None = None
-              ) -> ActionResult:
+async def act(client: Client, order_id: str, name: str, arg: Any = None, catalog: Catalog | None = None,
+              settings: Settings | None = None) -> ActionResult:
     """Take the action `name` (a row of `starter.actions.ACTIONS`) on the order: its workflow update with `arg`.
 
-    With the catalog, a completed form with values that cannot be accepted is refused before it is sent."""
+    With the catalog, a completed form with values that cannot be accepted is refused before it is sent; with the
+    settings too, by the whole check (date options within their bounds as well)."""
     action = ACTIONS[name]
     if isinstance(arg, FormCompletion) and catalog is not None:
-        refuse_invalid_values(invalid_values(arg.form, catalog))
+        refuse_invalid_values(invalid_values(arg.form, catalog) if settings is None else check_form(
+            arg.form, catalog, datetime.now(timezone.utc), settings.company_timezone,
+            settings.company_holidays_country).problems)
     return await _update(client, order_id, action.update, arg)

@@ -35,10 +35,11 @@ SECURITY_HEADERS = {
 class Refusal(Exception):
     """Ends a page handler with a page that says what went wrong."""
 
-    def __init__(self, status: int, heading: str, message: str, link: str = "", link_text: str = "") -> None:
+    def __init__(self, status: int, heading: str, message: str, link: str = "", link_text: str = "",
+                 headers: dict[str, str] | None = None) -> None:
         super().__init__(message)
         self.status, self.heading, self.message = status, heading, message
-        self.link, self.link_text = link, link_text
+        self.link, self.link_text, self.headers = link, link_text, headers or {}
 
 
 def csrf_token(request: Request) -> str:
@@ -100,5 +101,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(Refusal)
     async def _refusal(request: Request, e: Refusal) -> HTMLResponse:
-        return render(request, "refused.html", e.status, heading=e.heading, message=e.message, link=e.link,
-                      link_text=e.link_text)
+        response = render(request, "refused.html", e.status, heading=e.heading, message=e.message, link=e.link,
+                          link_text=e.link_text)
+        response.headers.update(e.headers)
+        return response

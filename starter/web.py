@@ -20,6 +20,7 @@ from . import orders
 from .order_form import blank_page, page_for, read_post
 from .orders import OrderError
 from .pages import CSRF_COOKIE, Refusal, posted_form, redirect, render
+from .post_limits import post_limits
 
 CUSTOMER_EVENTS = ("received", "status:", "accepted", "form_completed", "shipment_corrected", "feedback")
 
@@ -88,9 +89,11 @@ def router() -> APIRouter:
     @pages.post("/", response_class=HTMLResponse)
     async def place_order(request: Request) -> Response:
         data = await posted_form(request)
-        form, page = read_post(data, request.app.state.catalog, Channel.web)
+        await post_limits(request).by_address(request, "order", "orders from your network")
+        form, page = read_post(data, request.app.state.catalog, Channel.web, request.app.state.settings)
         if form is None:
             return order_form(request, page, 422, heading="Place an order", action="/", submit_label="Place order")
+        await post_limits(request).by_email(form.customer.email, "order", f"orders for {form.customer.email}")
         result = await place(request, form)
         return redirect(request, link(request, result.order_id, "status")
                         + ("&again=1" if result.duplicate else "&placed=1"))
@@ -132,10 +135,12 @@ def router() -> APIRouter:
     async def complete_form(order_id: str, request: Request, t: str = "") -> Response:
         check_link(request, order_id, t, "form")
         data = await posted_form(request)
+        await post_limits(request).by_address(request, "form", "forms from your network")
         view = await load(request, order_id)
-        form, page = read_post(data, request.app.state.catalog, view.channel)
+        form, page = read_post(data, request.app.state.catalog, view.channel, request.app.state.settings)
         if form is None:
             return await completion_page(request, order_id, t, page, 422)
+        await post_limits(request).by_email(form.customer.email, "form", f"forms for {form.customer.email}")
         try:  # answered once the order is settled: accepted, or still incomplete
             await orders.act(request.app.state.client, order_id, "complete_form", FormCompletion(form=form))
         except OrderError as e:
@@ -163,15 +168,19 @@ def router() -> APIRouter:
     async def send_survey(order_id: str, request: Request, t: str = "") -> HTMLResponse:
         check_link(request, order_id, t, "survey")
         data = await posted_form(request)
+        await post_limits(request).by_address(request, "survey", "answers from your network")
         values = {k: str(v) for k, v in data.items() if k in ("rating", "comment")}
         view = await load(request, order_id)
         try:
-            entry = FeedbackEntry(rating=values.get("rating") or 0, comment=values.get("comment", "").strip())
+            entry = FeedbackEntry.model_validate_strings({"rating": values.get("rating") or "0",
+                                                          "comment": values.get("comment", "")})
         except ValidationError as e:
-            fields = {str(err["loc"][0]) for err in e.errors()}
-            error = ("Choose a rating from 1 to 5." if "rating" in fields
+            problems = {str(err["loc"][0]): err["msg"] for err in e.errors()}
+            error = ("Choose a rating from 1 to 5." if "rating" in problems
+                     else f"The comment {problems['comment']}." if "control" in problems["comment"]
                      else "Please keep the comment under 2000 characters.")
             return survey(request, view, t, 422, values=values, error=error)
+        await post_limits(request).by_email(view.customer.email, "survey", "answers for this order's email")
         try:
             await orders.act(request.app.state.client, order_id, "feedback", entry)
         except OrderError as e:

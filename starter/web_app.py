@@ -14,6 +14,7 @@ from models.settings import Settings
 from . import console, pages, web
 from . import health
 from .api import install_error_handlers, router
+from .post_limits import PostLimits
 from plumbing.connection import connect
 
 
@@ -28,6 +29,7 @@ def create_app(settings: Settings, client: Client | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = make_engine(settings.db_url)
     app.state.catalog = load_catalog(settings.catalog_path)
+    app.state.post_limits = PostLimits(settings)
     install_error_handlers(app)
     health.install(app)  # /healthz, /readyz, /metrics and request metrics
     pages.install(app)

@@ -156,3 +156,24 @@ def test_policy_durations_in_seconds_or_iso8601(monkeypatch):
     monkeypatch.setenv("ORDERLY_FEEDBACK_DELAY", "soon")
     with pytest.raises(ValidationError, match="feedback_delay"):
         PolicySettings(_env_file=None)
+
+
+def test_a_date_option_is_held_to_its_catalog_bounds_and_defers_the_promise():
+    from models.form_check import check_form
+    as_of = datetime(2026, 12, 1, 15, tzinfo=timezone.utc)  # a Tuesday; the bookcase takes 20 business days
+    lead_date = add_business_days(as_of, 20, "America/Chicago", "US")
+
+    def checked(day: date):
+        form = with_line(sku="BOOKCASE-MTM", options={"wood": "oak", "height_cm": 100, "width_cm": 50,
+                                                      "install_by": day.isoformat()})
+        return check_form(form, CATALOG, as_of, "America/Chicago", "US")
+
+    for day, words in ((date(2001, 1, 1), "on or after"), (lead_date - timedelta(days=1), "on or after"),
+                       (date(2027, 12, 2), "on or before"), (date(9999, 12, 31), "on or before")):
+        [problem] = checked(day).problems
+        assert problem.field == "lines[0].options.install_by" and words in problem.message and problem.kind == "invalid"
+    assert checked(lead_date).expected_fulfillment_date == lead_date
+    assert checked(date(2027, 12, 1)).expected_fulfillment_date == date(2027, 12, 1), "the promise waits for it"
+    assert validate_form(with_line(sku="BOOKCASE-MTM", options={
+        "wood": "oak", "height_cm": 100, "width_cm": 50, "install_by": "2001-01-01"}), CATALOG).complete, (
+        "without the order's dates only the date's form is checked")

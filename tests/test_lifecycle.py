@@ -259,8 +259,11 @@ async def test_resubmitting_the_same_order_id_never_makes_a_second_order(client,
     first = await orders.submit_order(client, settings, sofa_form(order_id="IDEM-1"))
     assert not first.duplicate
     await wait_for(client, "IDEM-1", lambda v: v.status is OrderStatus.confirmed)
-    second = await orders.submit_order(client, settings, sofa_form(order_id="IDEM-1", notes="retry"))
+    second = await orders.submit_order(client, settings, sofa_form(order_id="IDEM-1"))
     assert second.duplicate and "already exists" in second.message
+    with pytest.raises(OrderError) as taken:  # the id with another form: refused, never silently dropped (issue 15)
+        await orders.submit_order(client, settings, sofa_form(order_id="IDEM-1", notes="retry"))
+    assert taken.value.kind == "refused" and "taken by a different order" in taken.value.message
     assert len(messages_of(engine, "IDEM-1", "order_confirmation")) == 1
 
     await orders.act(client, "IDEM-1", "cancel", Cancellation(reason="test"))

@@ -11,8 +11,10 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from models.catalog import FieldType, FormField, load_catalog
-from models.order import OrderForm
+from models.inputs import CONTROL
+from models.order import FormCompletion, OrderForm
 from models.validation import MAX_QUANTITY, validate_form
+from starter.actions import ACTIONS
 
 CATALOG = load_catalog()
 SKUS = [p.sku for p in CATALOG.products]
@@ -65,6 +67,13 @@ def valid_form(draw) -> OrderForm:
         "lines": [draw(valid_line(sku)) for sku in skus]})
 
 
+def typed(size: int) -> st.SearchStrategy:
+    """Text as people type it, hostile included; mostly without control characters, which the form's types refuse
+    outright (test_single_line_fields_refuse_control_characters), so that most forms reach the validator."""
+    printable = st.characters(exclude_categories=("Cc", "Cs", "Zl", "Zp"))
+    return st.one_of(st.text(printable, max_size=size), st.text(printable, max_size=size), st.text(max_size=size))
+
+
 @st.composite
 def any_form(draw) -> OrderForm:
     """Anything a caller could send that is well-formed JSON for the form: hostile strings, wrong types in options,
@@ -76,10 +85,9 @@ def any_form(draw) -> OrderForm:
                                                                "height_cm", "leather_grade", "engraving"]),
                                              st.from_regex(r"[A-Za-z][A-Za-z0-9_]{0,7}", fullmatch=True)),
                                    anything, max_size=5)})
-    body = {"customer": {"name": draw(st.text(max_size=60)), "email": draw(st.text(max_size=60)),
-                         "phone": draw(st.text(max_size=20))},
-            "shipping_address": {k: draw(st.text(max_size=30)) for k in ("line1", "city", "postal_code", "country")},
-            "lines": draw(st.lists(line, max_size=4)), "notes": draw(st.text(max_size=100))}
+    body = {"customer": {"name": draw(typed(60)), "email": draw(typed(60)), "phone": draw(typed(20))},
+            "shipping_address": {k: draw(typed(30)) for k in ("line1", "city", "postal_code", "country")},
+            "lines": draw(st.lists(line, max_size=4)), "notes": draw(typed(100))}
     try:
         return OrderForm.model_validate(body)
     except ValidationError:
@@ -144,3 +152,31 @@ def test_an_option_the_product_does_not_have_is_refused_as_invalid(form, name, v
     line = form.lines[0].model_copy(update={"options": {**form.lines[0].options, name: value}})
     check = validate_form(form.model_copy(update={"lines": [line, *form.lines[1:]]}), CATALOG)
     assert [p.kind for p in check.problems if p.field == f"lines[0].options.{name}"] == ["invalid"]
+
+
+ACTION_INPUTS = [a.input for a in ACTIONS.values() if a.input is not None and a.input is not FormCompletion]
+json_value = st.one_of(anything, st.sampled_from(["  ", "\t", "UPS\r\n", "1Z\x00", 0, 1.0, True, "2026-12-31",
+                                                  "https://t.example/1"]))
+
+
+@CHECKS
+@given(st.sampled_from(ACTION_INPUTS).flatmap(lambda model: st.tuples(st.just(model), st.fixed_dictionaries(
+    {}, optional={name: json_value for name in model.model_fields}))))
+def test_an_accepted_action_input_holds_what_its_types_promise(case):
+    """Every staff and customer action's input: text accepted is stripped and free of control characters (and not
+    blank where required), numbers are ints (never a bool), dates are dates (never a number read as 1970)."""
+    model, values = case
+    try:
+        arg = model.model_validate(values)
+    except ValidationError:
+        return
+    for name, info in model.model_fields.items():
+        value = getattr(arg, name)
+        if isinstance(value, str):
+            assert value == value.strip() and not CONTROL.search(re.sub(r"[\n\r\t]", "", value)), value
+            if info.is_required():
+                assert value, name
+        if info.annotation is int:
+            assert type(value) is int, (name, value)
+        if isinstance(value, date):
+            assert values[name] != 0, (name, values[name])
