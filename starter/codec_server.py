@@ -27,7 +27,7 @@ from temporalio.api.common.v1 import Payloads
 
 from models.settings import Settings
 
-from .auth import fingerprint, role_of
+from .auth import Caller, fingerprint, role_of
 from plumbing.payload_encryption import EncryptionCodec, PayloadDecryptionError, codec_for, EncryptionSettingsError
 
 READERS = ("admin", "customer-service")
@@ -64,7 +64,8 @@ def create_codec_app(settings: Settings, codec: EncryptionCodec) -> FastAPI:
         if role is None:
             raise Refusal(401, "unauthorized", "This API token is not valid")
         if role not in READERS:
-            raise Refusal(403, "forbidden", f"The {role} role cannot read customer data; it needs one of: "
+            raise Refusal(403, "forbidden", f"The {Caller.of(role, '').role} role cannot read customer data; it needs "
+                                            "one of: "
                                             f"{', '.join(READERS)}")
         return role
 

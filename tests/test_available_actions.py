@@ -20,7 +20,8 @@ from models.order import (Acknowledgement, Cancellation, DelayReport, FeedbackEn
 from starter import orders
 from starter.actions import ACTIONS
 from starter.orders import OrderError
-from tests.conftest import sofa_form, wait_for
+from starter.auth import Caller
+from tests.conftest import TOKENS, sofa_form, wait_for
 from tests.test_web_pages import staff_session
 
 SOON = date.today() + timedelta(days=5)
@@ -78,8 +79,9 @@ async def test_the_console_offers_exactly_the_available_actions_and_the_rest_are
 
     for role in ("admin", "warehouse"):
         async with aclosing(await staff_session(web, f"token-{role}")) as http:
+            caller = Caller.of(TOKENS[f"token-{role}"], "")
             expected = {a.name for a in ACTIONS.values() if a.console and a.update_name in available and a.may(role)
-                        and all(pick(view, role) for pick in a.choices.values())}
+                        and all(pick(view, caller) for pick in a.choices.values())}
             assert await offered(http, order_id) == expected, (role, available)
     if status is OrderStatus.delivered:
         assert not view.work_orders or all(d in view.acknowledged for d in view.work_orders)

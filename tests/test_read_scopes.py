@@ -97,12 +97,14 @@ async def test_a_manufacturer_acknowledges_its_own_work_order_and_no_one_elses(w
     MINE, OTHERS = two_orders  # noqa: N806
     async with api(web, "token-other-maker") as http:
         assert (await http.post(f"/api/orders/{MINE}/acknowledgements",
-                                json={"department": "nordwood"})).status_code == 404
+                                json={"department": "nordwood"})).status_code == 403, "not its own department"
+        assert (await http.post(f"/api/orders/{MINE}/acknowledgements",
+                                json={"department": "elsewhere"})).status_code == 404, "not its own order"
     async with api(web, "token-manufacturer") as http:
         wrong = await http.post(f"/api/orders/{MINE}/acknowledgements", json={"department": "warehouse"})
         assert wrong.status_code == 403 and "cannot acknowledge for warehouse" in wrong.json()["error"]["message"]
         assert (await http.post(f"/api/orders/{OTHERS}/acknowledgements",
-                                json={"department": "warehouse"})).status_code == 404
+                                json={"department": "nordwood"})).status_code == 404, "another's order: not found"
         own = await http.post(f"/api/orders/{MINE}/acknowledgements", json={"department": "nordwood"})
         assert own.status_code == 200, own.text
     view = await orders.order_status(client, MINE)
