@@ -24,7 +24,8 @@ from store.read_model import list_orders
 from models.catalog import Catalog
 from models.inputs import RequiredLine, SingleLine
 from models.messages import Delivery
-from models.order import Input, OrderForm, OrderStatus, OrderView, WorkOrderView
+from models.order import Input, OrderForm, OrderStatus, OrderView
+from models.work_order import WorkOrderView
 
 from . import orders
 from .auth import Caller, require

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from models.order import OrderView, WorkOrderView
+from models.order import OrderView
+from models.work_order import WorkOrderView
 
 from .auth import Caller
 
