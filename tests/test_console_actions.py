@@ -80,8 +80,7 @@ async def test_an_action_the_console_does_not_have_is_a_404(web):
     await staff.aclose()
 
 
-# On this branch's base (16fb198) the console's resend route shadowed channels.resend.resend and answered 500, so this
-# test fails there; main has since fixed it (`staff_resend.resend`), where it passes.
+# (This test caught the console's resend route shadowing channels.resend.resend for a while: it answered 500.)
 async def test_a_resend_that_fails_again_is_shown_and_the_message_stays_failed(client, settings, engine):
     with SmtpSink(refuse={"ada@example.com": "550 5.1.1 mailbox unavailable"}) as sink:
         s = settings.model_copy(update={"email_backend": "smtp", "smtp_host": "127.0.0.1", "smtp_port": sink.port,
