@@ -23,7 +23,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from store.database import make_engine
 from store.message_log import list_messages
-from models.order import OrderForm, OrderView
+from models.order import OrderForm, OrderStatus, OrderView
 from models.settings import Settings
 from starter import orders
 from plumbing.payload_encryption import data_converter_for
@@ -204,6 +204,17 @@ async def wait_for(client: Client, order_id: str, predicate: Callable[[OrderView
 
 def messages_of(engine, order_id: str, kind: str | None = None):
     return [m for m in list_messages(engine, order_id) if kind is None or m.kind == kind]
+
+
+async def distributed(client: Client, engine, order_id: str, timeout: float = 30.0) -> OrderView:
+    """Wait until the order is confirmed and every one of its work orders is in the message log as sent.
+
+    The view names the departments before their messages go out, so a test that reads the work orders must wait for
+    the messages themselves, not for `view.work_orders`."""
+    def out(view: OrderView) -> bool:
+        sent = [m for m in messages_of(engine, order_id, "work_order") if m.status == "sent"]
+        return view.status is OrderStatus.confirmed and bool(view.work_orders) and len(sent) >= len(view.work_orders)
+    return await wait_for(client, order_id, out, timeout)
 
 
 @asynccontextmanager
