@@ -8,8 +8,9 @@ that got no work order).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date, timedelta
+from types import MappingProxyType
 from typing import Any
 
 from temporalio import workflow
@@ -122,9 +123,9 @@ def cancel(s: OrderState, today: date, cancellation: Cancellation | None = None)
     return None
 
 
-RULES: dict[str, Rule] = {rule.__name__: rule for rule in (
+RULES: Mapping[str, Rule] = MappingProxyType({rule.__name__: rule for rule in (
     complete_form, acknowledge, report_delay, mark_shipped, correct_shipment, mark_delivered, submit_feedback,
-    cancel)}  # keyed by the name of the workflow update each one guards
+    cancel)})  # keyed by the name of the workflow update each one guards
 
 
 def available(s: OrderState, today: date) -> list[str]:
