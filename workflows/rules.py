@@ -41,14 +41,15 @@ def acknowledge(s: OrderState, today: date, ack: Acknowledgement | None = None) 
     """A repeated acknowledgement is answered, not refused (a retry must not fail): only unknown ones are."""
     if reason := _not_closed(s, "acknowledge a work order for"):
         return reason
-    if not s.view.work_orders:
+    sent = s.view.work_orders or s.work_orders_on_the_way  # (a department may answer before the workflow heard)
+    if not sent:
         return f"No work orders have been sent for order {s.order_id} yet (it is {s.view.status.value})"
     if ack is None:
         return None if s.pending_acknowledgements else (
             f"Every work order of order {s.order_id} has been acknowledged")
-    if ack.department not in s.view.work_orders:
+    if ack.department not in sent:
         return (f"Unknown department {ack.department!r} for order {s.order_id}; its work orders went to: "
-                f"{', '.join(s.view.work_orders)}")
+                f"{', '.join(sent)}")
     return None
 
 
