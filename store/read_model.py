@@ -49,6 +49,13 @@ def list_orders(engine: Engine, status: str | None = None, limit: int = 50, offs
         return [row for row in session.exec(query) if visible(row.view)][offset:offset + limit]
 
 
+def orders_in(engine: Engine, statuses: list[str]) -> list[OrderRecord]:
+    """Every order in one of `statuses` (the staff queues' candidates), oldest first."""
+    with Session(engine) as session:
+        return list(session.exec(select(OrderRecord).where(col(OrderRecord.status).in_(statuses))
+                                 .order_by(col(OrderRecord.received_at))))
+
+
 def timeline(engine: Engine, order_id: str) -> list[TimelineRecord]:
     with Session(engine) as session:
         return list(session.exec(select(TimelineRecord).where(TimelineRecord.order_id == order_id)
