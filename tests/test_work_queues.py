@@ -225,3 +225,20 @@ def test_every_backend_carries_the_reply_to_of_customer_emails_only(settings):
     assert to_mime(staff)["Reply-To"] is None
     assert SendGridMailer.mail_for(customer).get()["reply_to"] == {"email": "replies@orderly.example"}
     assert "reply_to" not in SendGridMailer.mail_for(staff).get()
+
+
+def test_the_search_migration_indexes_the_orders_already_stored(engine):
+    from datetime import datetime, timezone
+
+    from store import database, read_model, search
+    from models.order import OrderView
+
+    view = OrderView(order_id="OLD-1", status=OrderStatus.confirmed, channel="web",
+                     customer={"name": "Dorothy Vaughan", "email": "dv@example.com", "phone": "555 0123"},
+                     shipping_address={"postal_code": "23 669"}, received_at=datetime(2026, 1, 5, tzinfo=timezone.utc))
+    read_model.save_order(engine, view, [])
+    database.downgrade(engine, "0003")  # as a database was before search: its orders have no terms
+    database.upgrade(engine)
+    for q in ("vaughan", "DV@EXAMPLE", "5550123", "23669", "old-1"):
+        assert [r.order_id for r in search.search_orders(engine, q)] == ["OLD-1"], q
+    assert search.search_orders(engine, "dorothy", kinds=("order",)) == [], "order numbers only for a third party"
