@@ -114,6 +114,7 @@ def template_context(notice: Notice, settings: Settings, catalog: Catalog, links
         "date": extra.get("date", order.expected_fulfillment_date),
         "company": {"name": s.company_name, "email": s.company_email, "phone": s.company_phone,
                     "address": s.company_address, "hours": s.company_hours},
+        "refund_text": s.cancellation_refund_text,
         "console_url": f"{s.public_url.rstrip('/')}/staff/orders/{order.order_id}", **links,
     }
 

@@ -85,6 +85,7 @@ class OutgoingEmail(BaseModel):
     subject: str
     text: str
     html: str
+    reply_to: str = Field(default="", description="the Reply-To address (customer emails: the company's contact)")
 
 
 class Outgoing(BaseModel):
@@ -99,6 +100,11 @@ class Outgoing(BaseModel):
     subject: str
     text: str           # the plain-text part, or a webhook's JSON body
     html: str = ""
+
+
+def recipient_of(message_key: str) -> str:
+    """The recipient part of a message key (order/kind/recipient/revision): `customer`, `staff` or a department."""
+    return (message_key.split("/") + ["", "", ""])[2]
 
 
 def delivery_key(message_key: str, channel: str) -> str:

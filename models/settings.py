@@ -66,12 +66,23 @@ class Settings(BaseSettings):
     company_holidays_country: str = Field(default="US", description="public holidays skipped in business-day counts; "
                                                                      "empty for weekends only")
     mail_from: str = "Orderly Furniture Co. <orders@orderly.example>"
+    company_reply_to: str = Field(default="", description="the `Reply-To` of every customer email, where customers' "
+                                  "replies reach the business; empty for the company's contact email "
+                                  "(ORDERLY_COMPANY_EMAIL)")
+    cancellation_refund_text: str = Field(default=(
+        "Nothing will be shipped, and anything you paid will be refunded in full."), description=(
+        "what the customer's cancellation email says about money (shown when the order had lines): say only what "
+        "accounts receivable does, which its cancellation notice asks of it (void the invoice, refund what was paid)"))
     department_emails: dict[str, str] = Field(default_factory=lambda: {
         WAREHOUSE: "warehouse@orderly.example",
         ACCOUNTS_RECEIVABLE: "accounts@orderly.example",
         CUSTOMER_SERVICE: "customer-service@orderly.example",
     }, description="department id -> address; manufacturers default to the catalog's address")
     staff_alert_email: str = "operations@orderly.example"
+    console_page_size: int = Field(default=20, ge=1, le=500, description="rows a page in each staff console queue "
+                                   "and in the console's order list and search results")
+    at_risk_days: int = Field(default=2, ge=0, le=60, description="an open order not shipped whose expected "
+                              "fulfillment date is at most this many days away is in the console's at-risk queue")
 
     # ---- message channels (README: "Message channels") ----
     email_backend: Literal["outbox", "smtp", "sendgrid"] = Field(
@@ -177,6 +188,11 @@ class Settings(BaseSettings):
         if self.department_webhooks and not self.webhook_secret.get_secret_value():
             problems.append("ORDERLY_DEPARTMENT_WEBHOOKS needs ORDERLY_WEBHOOK_SECRET (it signs every webhook)")
         return problems
+
+    @property
+    def reply_to(self) -> str:
+        """Where customers' replies go: the Reply-To setting, or the company's contact email."""
+        return self.company_reply_to.strip() or self.company_email
 
     @property
     def outbox_dir(self) -> Path:

@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
 from models.links import LinkError, sign, verify
+from models.work_queues import survey_sent
 from models.order import ActionResult, Channel, FeedbackEntry, FormCompletion, OrderForm, OrderStatus, OrderView
 
 from . import orders
@@ -108,7 +109,7 @@ def router() -> APIRouter:
         check_link(request, order_id, t, "status")
         view = await load(request, order_id)
         timeline = [e for e in view.timeline if e.kind.startswith(CUSTOMER_EVENTS)]
-        survey_open = view.status is OrderStatus.delivered and view.feedback is None
+        survey_open = view.status is OrderStatus.delivered and view.feedback is None and survey_sent(view)
         return render(request, "status.html", order=view, timeline=timeline, placed=bool(placed), again=bool(again),
                       form_url=link(request, order_id, "form") if view.status is OrderStatus.incomplete else None,
                       survey_url=link(request, order_id, "survey") if survey_open else None)
@@ -152,7 +153,12 @@ def router() -> APIRouter:
             return render(request, "message.html", heading="Thank you",
                           message="We have your feedback for this order; the survey takes one answer per order.",
                           link=link(request, view.order_id, "status"), link_text="See your order")
-        if view.status is not OrderStatus.delivered:
+        if view.feedback_call is not None and not survey_sent(view):  # the call task replaces the survey
+            return render(request, "message.html", 409, heading="We will call you",
+                          message=f"Customer service will call you about order {view.order_id} to ask how it went; "
+                                  "there is no online survey for it.",
+                          link=link(request, view.order_id, "status"), link_text="See your order")
+        if view.status is not OrderStatus.delivered or not survey_sent(view):
             return render(request, "message.html", 409, heading="The survey is not open",
                           message=f"Order {view.order_id} is {view.status.value}: the survey is for delivered "
                                   "orders that have not been rated yet.")
@@ -171,6 +177,8 @@ def router() -> APIRouter:
         await post_limits(request).by_address(request, "survey", "answers from your network")
         values = {k: str(v) for k, v in data.items() if k in ("rating", "comment")}
         view = await load(request, order_id)
+        if view.feedback is None and not survey_sent(view):
+            return survey(request, view, t)  # no survey was sent for this order: the page says why
         try:
             entry = FeedbackEntry.model_validate_strings({"rating": values.get("rating") or "0",
                                                           "comment": values.get("comment", "")})

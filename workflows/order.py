@@ -17,8 +17,8 @@ from temporalio.exceptions import ApplicationError
 with workflow.unsafe.imports_passed_through():
     from models.catalog import ACCOUNTS_RECEIVABLE, WAREHOUSE
     from models.messages import CUSTOMER, MessageKind
-    from models.order import (Acknowledgement, ActionResult, Cancellation, DelayReport, FeedbackEntry, FormCompletion,
-                              OrderForm, OrderStart, OrderStatus, OrderView, Shipment, ShipmentCorrection)
+    from models.order import (Acknowledgement, ActionResult, CallOutcome, Cancellation, DelayReport, FeedbackEntry,
+                              FormCompletion, OrderForm, OrderStart, OrderStatus, OrderView, Shipment, ShipmentCorrection)
 
 from . import rules
 from .background import Background
@@ -317,6 +317,14 @@ class OrderWorkflow:
     @submit_feedback.validator
     def _check_submit_feedback(self, feedback: FeedbackEntry) -> None:
         self.refuse_if(rules.submit_feedback, feedback)
+
+    @workflow.update
+    async def record_call_outcome(self, outcome: CallOutcome) -> ActionResult:
+        return self.result(await self.feedback.record_call(outcome))  # feedback.py: the rating, or no answer
+
+    @record_call_outcome.validator
+    def _check_record_call_outcome(self, outcome: CallOutcome) -> None:
+        self.refuse_if(rules.record_call_outcome, outcome)
 
     # ---- any time before shipping ----
 

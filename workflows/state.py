@@ -112,6 +112,11 @@ class OrderState:
     def has_feedback(self) -> bool:
         return self.view.feedback is not None
 
+    def feedback_settled(self) -> bool:
+        """Feedback received, or the feedback call closed after its tries went unanswered."""
+        call = self.view.feedback_call
+        return self.has_feedback() or (call is not None and call.closed)
+
     def show_problems(self, problems: list[FieldProblem]) -> str:
         self.view.problems = problems
         fields = ", ".join(p.field for p in problems)
