@@ -24,6 +24,7 @@ from workflows.order import OrderWorkflow
 from workflows.search_attributes import ORDER_STATUS
 
 from .baseline import BaselineWorkflow
+from .straightforward import StraightforwardWorkflow
 
 DEPARTMENTS = (WAREHOUSE, ACCOUNTS_RECEIVABLE)
 # what one sofa order that goes all the way sends: kind -> count
@@ -235,3 +236,26 @@ class BaselineDriver:
         await self.rec.timed("update:feedback", workflow_id, handle.execute_update(BaselineWorkflow.submit_feedback))
         await handle.result()
         self.rec.steps.append(("lifecycle:baseline", workflow_id, start, time.time()))
+
+
+class StraightforwardDriver:
+    """The same roles for `StraightforwardWorkflow`: a plain start, 2 acknowledgements, ship, deliver, feedback."""
+
+    def __init__(self, client: Client, task_queue: str, feedback_delay: float, recorder: Recorder) -> None:
+        self.client, self.task_queue, self.feedback_delay, self.rec = client, task_queue, feedback_delay, recorder
+
+    async def lifecycle(self, workflow_id: str) -> None:
+        start = time.time()
+        handle = await self.rec.timed("submit:straightforward", workflow_id, self.client.start_workflow(
+            StraightforwardWorkflow.run, self.feedback_delay, id=workflow_id, task_queue=self.task_queue,
+            id_conflict_policy=WorkflowIDConflictPolicy.FAIL))
+        for dept in DEPARTMENTS:
+            await self.rec.timed(f"update:acknowledge {dept}", workflow_id,
+                                 handle.execute_update(StraightforwardWorkflow.acknowledge, dept))
+        await self.rec.timed("update:ship", workflow_id, handle.execute_update(StraightforwardWorkflow.mark_shipped))
+        await self.rec.timed("update:deliver", workflow_id,
+                             handle.execute_update(StraightforwardWorkflow.mark_delivered))
+        await self.rec.timed("update:feedback", workflow_id,
+                             handle.execute_update(StraightforwardWorkflow.submit_feedback))
+        await handle.result()
+        self.rec.steps.append(("lifecycle:straightforward", workflow_id, start, time.time()))

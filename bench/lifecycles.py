@@ -3,10 +3,12 @@
 Phases, all on one server and one invocation (the baseline brackets Orderly's run, half before and half after, so a
 change of load on a shared machine weighs on both alike):
 
-    warm-up       a few orders and baseline workflows, not counted
-    baseline 1/2  N/2 BaselineWorkflow lifecycles
-    orderly       N Orderly lifecycles, submitted and acted on through the API or the client (alternating)
-    baseline 2/2  N/2 BaselineWorkflow lifecycles
+    warm-up             a few orders, baseline and straightforward workflows, not counted
+    baseline 1/2        N/2 BaselineWorkflow lifecycles (the mirrored baseline: Orderly's own shape, doing nothing)
+    straightforward 1/2 N/2 StraightforwardWorkflow lifecycles (the obvious shape of the same process)
+    orderly             N Orderly lifecycles, submitted and acted on through the API or the client (alternating)
+    straightforward 2/2 N/2 StraightforwardWorkflow lifecycles
+    baseline 2/2        N/2 BaselineWorkflow lifecycles
     intake        M submissions each through the API, `submit_order` on the client, and a raw `start_workflow`
 """
 
@@ -27,7 +29,7 @@ import psutil
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from .driver import BaselineDriver, MessageWatch, OrderDriver, Recorder, run_pool
+from .driver import BaselineDriver, MessageWatch, OrderDriver, Recorder, StraightforwardDriver, run_pool
 from .measures import confirmation_times, history_of, messages_of
 from .report import MB, latency, per_second, print_summary, ratio, target, write_chart, write_json
 from .serve import SENDS_LOG
@@ -131,6 +133,7 @@ async def run(options: Options, console: Console) -> dict[str, Any]:
                 MessageWatch(db_path) as watch:
             drive = OrderDriver(stack.client, stack.settings, http, stack.tokens, watch, rec)
             base = BaselineDriver(stack.client, stack.baseline_queue, FEEDBACK_DELAY, rec)
+            plain = StraightforwardDriver(stack.client, stack.baseline_queue, FEEDBACK_DELAY, rec)
 
             def via(order_id: str) -> str:
                 if options.via != "mixed":
@@ -155,11 +158,18 @@ async def run(options: Options, console: Console) -> dict[str, Any]:
                 warm_base = BaselineDriver(stack.client, stack.baseline_queue, FEEDBACK_DELAY, warm)
                 await phase("warm-up baseline", [f"baseline-w{run_id}-{i}" for i in range(options.warmup)],
                             warm_base.lifecycle, {})
+                warm_plain = StraightforwardDriver(stack.client, stack.baseline_queue, FEEDBACK_DELAY, warm)
+                await phase("warm-up straightforward", [f"plain-w{run_id}-{i}" for i in range(options.warmup)],
+                            warm_plain.lifecycle, {})
                 half = n // 2
                 b1, b1_span = await phase("baseline 1/2", [f"baseline-{run_id}-{i}" for i in range(half)],
                                           base.lifecycle, on_baseline)
+                s1, s1_span = await phase("straightforward 1/2", [f"plain-{run_id}-{i}" for i in range(half)],
+                                          plain.lifecycle, on_baseline)
                 o, o_span = await phase("orderly lifecycles", [f"L{run_id}-{i}" for i in range(n)],
                                         lambda x: drive.lifecycle(x, via(x)), on_orderly)
+                s2, s2_span = await phase("straightforward 2/2", [f"plain-{run_id}-{i}" for i in range(half, n)],
+                                          plain.lifecycle, on_baseline)
                 b2, b2_span = await phase("baseline 2/2", [f"baseline-{run_id}-{i}" for i in range(half, n)],
                                           base.lifecycle, on_baseline)
                 intake_spans: dict[str, tuple[float, float]] = {}
@@ -174,8 +184,10 @@ async def run(options: Options, console: Console) -> dict[str, Any]:
 
         orderly_ids = {x for name, x, *_ in rec.steps if name.startswith("lifecycle:") and x.startswith("L")}
         baseline_ids = {x for name, x, *_ in rec.steps if name == "lifecycle:baseline"}
+        plain_ids = {x for name, x, *_ in rec.steps if name == "lifecycle:straightforward"}
         report["history"] = {"orderly": await history_of(stack.client, f"order-L{run_id}-0"),
-                             "baseline": await history_of(stack.client, f"baseline-{run_id}-0")}
+                             "baseline": await history_of(stack.client, f"baseline-{run_id}-0"),
+                             "straightforward": await history_of(stack.client, f"plain-{run_id}-0")}
         msgs = messages_of(db_path, orderly_ids, stack.settings.var_dir / SENDS_LOG)
         submitted = {x: s for name, x, s, _e in rec.steps if name.startswith("submit:") and x in orderly_ids}
         confirmed = {x: at - submitted[x] for x, at in confirmation_times(db_path).items() if x in orderly_ids}
@@ -185,11 +197,17 @@ async def run(options: Options, console: Console) -> dict[str, Any]:
         b_seconds = (b1_span[1] - b1_span[0]) + (b2_span[1] - b2_span[0])
         orderly_rate = round(len(orderly_ids) / o_seconds, 2)
         baseline_rate = round(len(baseline_ids) / b_seconds, 2) if b_seconds > 0 else None
+        p_seconds = (s1_span[1] - s1_span[0]) + (s2_span[1] - s2_span[0])
+        plain_rate = round(len(plain_ids) / p_seconds, 2) if p_seconds > 0 else None
         report["throughput"] = {"orderly_lifecycles": len(orderly_ids), "orderly_seconds": round(o_seconds, 2),
                                 "orderly_lifecycles_per_s": orderly_rate,
                                 "baseline_workflows": len(baseline_ids), "baseline_seconds": round(b_seconds, 2),
                                 "baseline_workflows_per_s": baseline_rate,
-                                "ratio": ratio(orderly_rate, baseline_rate)}
+                                "ratio": ratio(orderly_rate, baseline_rate),
+                                "straightforward_workflows": len(plain_ids),
+                                "straightforward_seconds": round(p_seconds, 2),
+                                "straightforward_workflows_per_s": plain_rate,
+                                "ratio_to_straightforward": ratio(orderly_rate, plain_rate)}
         conf_at = confirmation_times(db_path)
         paths = {}
         for path, (t0, t1) in intake_spans.items():
@@ -230,6 +248,10 @@ async def run(options: Options, console: Console) -> dict[str, Any]:
                                                      max(baseline_worker.peak_rss_between(*b1_span),
                                                          baseline_worker.peak_rss_between(*b2_span)),
                                                      baseline_worker.peak_rss()),
+                               "straightforward": resources(combine(s1, s2), len(plain_ids), "baseline",
+                                                            max(baseline_worker.peak_rss_between(*s1_span),
+                                                                baseline_worker.peak_rss_between(*s2_span)),
+                                                            baseline_worker.peak_rss()),
                                "server_db_mb": round((stack.server_db_bytes() or 0) / MB, 1)
                                if stack.server else None}
         service = (report["resources"]["orderly"]["service_cpu_s_per_order"],
@@ -239,7 +261,13 @@ async def run(options: Options, console: Console) -> dict[str, Any]:
             "baseline / Orderly CPU seconds per lifecycle of the worker, server and web processes: the throughput "
             "ratio to expect where those processes, not the bench's driver or other load, use up the cores")
         report["targets"] = {
-            "lifecycle throughput / baseline ≥ 0.8": target(report["throughput"]["ratio"], at_least=0.8),
+            "lifecycle throughput / mirrored baseline ≥ 0.85": target(report["throughput"]["ratio"], at_least=0.85),
+            "lifecycle throughput / straightforward shape ≥ 1.1": target(
+                report["throughput"]["ratio_to_straightforward"], at_least=1.1),
+            "history events per order ≤ 50": target(report["history"]["orderly"]["events"], at_most=50),
+            "worker CPU per order ≤ 1.3 × mirrored baseline's": target(ratio(
+                report["resources"]["orderly"]["worker_cpu_s_per_order"],
+                report["resources"]["baseline"]["worker_cpu_s_per_order"]), at_most=1.3),
             "API intake / client submit_order ≥ 0.8": target(report["intake"]["api_vs_client"], at_least=0.8),
             "API intake / raw start_workflow (to confirmation) ≥ 0.8": target(report["intake"]["api_vs_raw_start"],
                                                                                at_least=0.8),

@@ -46,9 +46,11 @@ def baseline_worker(client, settings: Settings):
     from worker import worker_options
 
     from .baseline import BaselineWorkflow, baseline_activity, baseline_local_activity
+    from .straightforward import StraightforwardWorkflow
     # the Orderly worker's own tuning and sandbox, from the same settings
     return Worker(client, task_queue=settings.task_queue,
-                  **worker_options(settings, [BaselineWorkflow], [baseline_activity, baseline_local_activity]))
+                  **worker_options(settings, [BaselineWorkflow, StraightforwardWorkflow],
+                                   [baseline_activity, baseline_local_activity]))
 
 
 async def run_worker(kind: str) -> None:

@@ -58,6 +58,13 @@ def test_a_tiny_bench_completes_every_order_once_and_reports_against_the_baselin
     # the form); 5 upserts: the patch's change version, confirmed, shipped, delivered, completed
     assert orderly["activity_task_scheduled"] == 3 and orderly["workflow_execution_update_completed"] == 6
     assert orderly["upsert_workflow_search_attributes"] == 5
+
+    # the straightforward shape records what it claims: 10 activities, 5 updates, 1 timer, nothing local
+    plain = report["history"]["straightforward"]["by_type"]
+    assert plain["activity_task_scheduled"] == 10 and plain["workflow_execution_update_completed"] == 5
+    assert plain["timer_started"] == plain["timer_fired"] == 1
+    assert "marker_recorded:core_local_activity" not in plain and "upsert_workflow_search_attributes" not in plain
+    assert t["straightforward_workflows"] == 4 and t["ratio_to_straightforward"] > 0
     assert report["history"]["orderly"]["events"] == sum(orderly.values())
 
     lat = report["latency"]["orderly"]
