@@ -17,6 +17,7 @@ from typing import Any
 from channels.webhooks import work_order_body
 from models.catalog import ACCOUNTS_RECEIVABLE, CUSTOMER_SERVICE, WAREHOUSE, Catalog
 from models.links import PURPOSES, customer_url
+from models.i18n import DEFAULT_LANGUAGE, language_of
 from models.messages import CUSTOMER, EMAIL, STAFF, WEBHOOK, Notice, Outgoing, delivery_key
 from models.settings import Settings
 
@@ -43,8 +44,9 @@ def compose(notice: Notice, settings: Settings, catalog: Catalog, links: dict[st
     if not address and not webhook:
         raise ValueError(f"{notice.to!r} has neither an email address nor a webhook: set "
                          "ORDERLY_DEPARTMENT_EMAILS or ORDERLY_DEPARTMENT_WEBHOOKS")
-    context = template_context(notice, settings, catalog, links)
-    subject, text, html = render(notice.kind, context)
+    language = language_for(notice, settings)
+    context = template_context(notice, settings, catalog, links, language)
+    subject, text, html = render(notice.kind, context, language)
     common = dict(message_key=notice.key, order_id=notice.order.order_id, kind=notice.kind.value, subject=subject)
     found = []
     if address:
@@ -99,17 +101,32 @@ def label_of(to: str, catalog: Catalog) -> str:
     return maker.name if maker else to
 
 
-def template_context(notice: Notice, settings: Settings, catalog: Catalog, links: dict[str, str]) -> dict[str, Any]:
-    """What the templates see: the order, the lines this recipient acts on, its role, the company, the links."""
+def language_for(notice: Notice, settings: Settings) -> str:
+    """The customer reads the order's language; staff and departments the company's."""
+    if notice.to == CUSTOMER:
+        return language_of(notice.order.language, settings.company_language)
+    return language_of(settings.company_language)
+
+
+def template_context(notice: Notice, settings: Settings, catalog: Catalog, links: dict[str, str],
+                     language: str = DEFAULT_LANGUAGE) -> dict[str, Any]:
+    """What the templates see: the order, the lines this recipient acts on (in its language), its role, the
+    company, the links."""
     order = notice.order
+    if order.shipment is not None and not order.shipment.tracking_url:  # the carrier's tracking link, if we know it
+        url = settings.tracking_link(order.shipment.carrier, order.shipment.tracking_number)
+        if url:
+            order = order.model_copy(update={"shipment": order.shipment.model_copy(update={"tracking_url": url})})
     role = {WAREHOUSE: "warehouse", ACCOUNTS_RECEIVABLE: "accounts"}.get(notice.to, "manufacturer")
-    lines = [line for line in order.lines if role != "manufacturer" or line.fulfiller == notice.to]
+    lines = [catalog.localized_line(line, language) for line in order.lines
+             if role != "manufacturer" or line.fulfiller == notice.to]
     s = settings
     extra = dict(notice.extra)
     if "sent_ago" in extra:
         extra["sent_ago"] = _human(timedelta(seconds=float(extra["sent_ago"])))
     return {
-        "order": order, "extra": extra, "problems": order.problems, "lines": lines, "role": role,
+        "order": order.model_copy(update={"lines": [catalog.localized_line(li, language) for li in order.lines]}),
+        "extra": extra, "problems": order.problems, "lines": lines, "role": role,
         "department": notice.to, "recipient_label": label_of(notice.to, catalog),
         "date": extra.get("date", order.expected_fulfillment_date),
         "company": {"name": s.company_name, "email": s.company_email, "phone": s.company_phone,

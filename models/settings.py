@@ -10,6 +10,7 @@ from typing import Any, Literal
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from .i18n import Language
 from .catalog import ACCOUNTS_RECEIVABLE, CUSTOMER_SERVICE, DEFAULT_CATALOG, WAREHOUSE
 from .policy import Policy
 
@@ -65,6 +66,9 @@ class Settings(BaseSettings):
     company_timezone: str = "America/Chicago"
     company_holidays_country: str = Field(default="US", description="public holidays skipped in business-day counts; "
                                                                      "empty for weekends only")
+    company_language: Language = Field(default="en", description=(
+        "the language staff and departments read (work orders, alerts, the console), and customers' when an order "
+        "does not say: `en` English, `fil` Filipino"))
     mail_from: str = "Orderly Furniture Co. <orders@orderly.example>"
     department_emails: dict[str, str] = Field(default_factory=lambda: {
         WAREHOUSE: "warehouse@orderly.example",
@@ -72,6 +76,9 @@ class Settings(BaseSettings):
         CUSTOMER_SERVICE: "customer-service@orderly.example",
     }, description="department id -> address; manufacturers default to the catalog's address")
     staff_alert_email: str = "operations@orderly.example"
+    carriers: dict[str, str] = Field(default_factory=dict, description=(
+        "carrier -> tracking-link template with `{tracking_number}`, for shipments staff record without a link, "
+        "e.g. `{\"LBC\": \"https://www.lbcexpress.com/track/?tracking_no={tracking_number}\"}`"))
 
     # ---- message channels (README: "Message channels") ----
     email_backend: Literal["outbox", "smtp", "sendgrid"] = Field(
@@ -177,6 +184,12 @@ class Settings(BaseSettings):
         if self.department_webhooks and not self.webhook_secret.get_secret_value():
             problems.append("ORDERLY_DEPARTMENT_WEBHOOKS needs ORDERLY_WEBHOOK_SECRET (it signs every webhook)")
         return problems
+
+    def tracking_link(self, carrier: str, tracking_number: str) -> str:
+        """The carrier's tracking link for a tracking number, from `carriers` (names compared without case); ""."""
+        from urllib.parse import quote
+        template = next((t for name, t in self.carriers.items() if name.casefold() == carrier.strip().casefold()), "")
+        return template.replace("{tracking_number}", quote(tracking_number, safe="")) if template else ""
 
     @property
     def outbox_dir(self) -> Path:
