@@ -67,7 +67,7 @@ def change_value(value: Any, language: str = DEFAULT_LANGUAGE) -> str:
     if language == DEFAULT_LANGUAGE or not isinstance(value, str):
         return str(value)
     if value == "none":
-        return i18n.gettext(language, "none")
+        return i18n.translate(language, "none")
     try:
         return long_date(datetime.strptime(value, "%A, %d %B %Y").date(), language)
     except ValueError:
@@ -87,7 +87,7 @@ def environment(language: str) -> Environment:
     env.filters.update(long_date=lambda v: long_date(v, language),
                        money=lambda v, currency="USD": money(v, currency, language),
                        option_value=lambda v: option_value(v, language), timestamp=timestamp,
-                       change_label=lambda v: i18n.gettext(language, v),
+                       change_label=lambda v: i18n.translate(language, v),
                        change_value=lambda v: change_value(v, language))
     env.globals["language"] = language
     return env
@@ -97,7 +97,7 @@ def render(kind: MessageKind, context: dict[str, Any], language: str = DEFAULT_L
     """Subject, plain text and HTML of a message, in `language`."""
     order = context["order"]
     subjects = CORRECTION_SUBJECTS if context["extra"].get("changes") and kind in CORRECTION_SUBJECTS else SUBJECTS
-    subject = i18n.gettext(language, subjects[kind]).format(id=order.order_id,
+    subject = i18n.translate(language, subjects[kind]).format(id=order.order_id,
                                                              date=long_date(context.get("date"), language))
     env = environment(language)
     text = env.get_template(f"{kind.value}.txt.j2").render(context)

@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, model_validator
 
-from .i18n import DEFAULT_LANGUAGE, gettext
+from .i18n import DEFAULT_LANGUAGE, N_, translate
 
 WAREHOUSE = "warehouse"
 ACCOUNTS_RECEIVABLE = "accounts-receivable"
@@ -37,9 +37,9 @@ class RequiredWhen(BaseModel):
         """"when fabric is leather"; with the other field's `label`, in its words ("kapag Tela ay leather")."""
         field = label or self.field
         if self.values is None:
-            return gettext(language, "when %(field)s is given", field=field)
-        return gettext(language, "when %(field)s is %(values)s", field=field,
-                       values=gettext(language, " or ").join(str(v) for v in self.values))
+            return translate(language, "when %(field)s is given", field=field)
+        return translate(language, "when %(field)s is %(values)s", field=field,
+                       values=translate(language, " or ").join(str(v) for v in self.values))
 
     def applies(self, options: dict[str, Any]) -> bool:
         value = options.get(self.field)
@@ -58,9 +58,9 @@ class DateBounds(BaseModel):
         "the order is not fulfilled before this date: its expected fulfillment date is at least this date"))
 
     def describe(self, language: str = DEFAULT_LANGUAGE) -> str:
-        earliest = gettext(language, "the order date" if self.earliest == "order_date"
-                           else "the expected fulfillment date")
-        return gettext(language, "between %(earliest)s and %(days)s days after the order date", earliest=earliest,
+        earliest = translate(language, N_("the order date") if self.earliest == "order_date"
+                             else N_("the expected fulfillment date"))
+        return translate(language, "between %(earliest)s and %(days)s days after the order date", earliest=earliest,
                        days=self.latest_days)
 
 

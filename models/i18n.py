@@ -66,13 +66,13 @@ def translations(language: str) -> _gettext.NullTranslations:
     return _gettext.GNUTranslations(buffer)
 
 
-def gettext(language: str, message: str, **values: object) -> str:
+def translate(language: str, message: str, **values: object) -> str:
     """`message` in `language`, with `%(name)s` placeholders filled from `values` (when given)."""
     text = translations(language).gettext(message)
     return text % values if values else text
 
 
-def ngettext(language: str, singular: str, plural: str, n: int, **values: object) -> str:
+def translate_plural(language: str, singular: str, plural: str, n: int, **values: object) -> str:
     text = translations(language).ngettext(singular, plural, n)
     return text % {"num": n, **values}
 
@@ -80,7 +80,7 @@ def ngettext(language: str, singular: str, plural: str, n: int, **values: object
 def long_date(value: date | str | None, language: str = DEFAULT_LANGUAGE) -> str:
     """A date in a sentence: "Tuesday, 29 December 2026", "Martes, Disyembre 29, 2026"."""
     if value is None:
-        return gettext(language, "to be confirmed")
+        return translate(language, "to be confirmed")
     from babel.dates import format_date  # imported when used: the workflow sandbox imports this module's names
     if isinstance(value, str):
         value = date.fromisoformat(value)
@@ -109,4 +109,4 @@ def money(value: Decimal | float | str, currency: str = "USD", language: str = D
 
 
 def yes_no(value: bool, language: str = DEFAULT_LANGUAGE) -> str:
-    return gettext(language, "yes") if value else gettext(language, "no")
+    return translate(language, "yes") if value else translate(language, "no")

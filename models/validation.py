@@ -13,7 +13,7 @@ from typing import Any
 from email_validator import EmailNotValidError, validate_email
 
 from .catalog import Catalog, FieldType, FormField
-from .i18n import DEFAULT_LANGUAGE, N_, gettext
+from .i18n import DEFAULT_LANGUAGE, N_, translate
 from .inputs import has_control_characters
 from .order import FieldProblem, FormCheck, OrderForm, PricedLine
 
@@ -36,10 +36,10 @@ class OrderDates:
         latest = self.order_date + timedelta(days=bounds.latest_days)
         said = dict(label=f.label_in(language), bounds=bounds.describe(language))
         if day < earliest:
-            return gettext(language, "%(label)s must be on or after %(date)s (%(bounds)s)", date=earliest.isoformat(),
+            return translate(language, "%(label)s must be on or after %(date)s (%(bounds)s)", date=earliest.isoformat(),
                            **said)
         if day > latest:
-            return gettext(language, "%(label)s must be on or before %(date)s (%(bounds)s)", date=latest.isoformat(),
+            return translate(language, "%(label)s must be on or before %(date)s (%(bounds)s)", date=latest.isoformat(),
                            **said)
         return None
 
@@ -56,26 +56,26 @@ def validate_form(form: OrderForm, catalog: Catalog, dates: OrderDates | None = 
     problems += _check_address(form, lang)
     lines: list[PricedLine] = []
     if not form.lines:
-        problems.append(FieldProblem(field="lines", kind="missing", message=gettext(
+        problems.append(FieldProblem(field="lines", kind="missing", message=translate(
             lang, "the order has no products; add at least one line")))
     seen: dict[tuple, int] = {}
     for i, line in enumerate(form.lines):
         where = f"lines[{i}]"
         product = catalog.product(line.sku)
         if product is None:
-            problems.append(FieldProblem(field=f"{where}.sku", message=gettext(
+            problems.append(FieldProblem(field=f"{where}.sku", message=translate(
                 lang, "unknown product %(sku)s; products: %(skus)s", sku=repr(line.sku),
                 skus=", ".join(p.sku for p in catalog.products))))
             continue
         if not 1 <= line.quantity <= MAX_QUANTITY:
-            problems.append(FieldProblem(field=f"{where}.quantity", message=gettext(
+            problems.append(FieldProblem(field=f"{where}.quantity", message=translate(
                 lang, "quantity must be between 1 and %(max)s", max=MAX_QUANTITY)))
         ptype = catalog.product_type(product.product_type)
         line_problems = _check_options(where, line.options, ptype.fields, dates, lang)
         problems += line_problems
         signature = (line.sku, tuple(sorted((k, str(v)) for k, v in line.options.items())))
         if signature in seen:
-            problems.append(FieldProblem(field=where, message=gettext(
+            problems.append(FieldProblem(field=where, message=translate(
                 lang, "same product and options as lines[%(index)s]; change that line's quantity instead",
                 index=seen[signature])))
         seen.setdefault(signature, i)
@@ -110,28 +110,28 @@ def _labelled(problem: FieldProblem, form: OrderForm, catalog: Catalog, lang: st
     if head.startswith("lines["):
         index = int(head[len("lines["):-1])
         product = catalog.product(form.lines[index].sku)
-        label = (gettext(lang, "Line %(n)s (%(product)s)", n=index + 1, product=product.name_in(lang)) if product
-                 else gettext(lang, "Line %(n)s", n=index + 1))
+        label = (translate(lang, "Line %(n)s (%(product)s)", n=index + 1, product=product.name_in(lang)) if product
+                 else translate(lang, "Line %(n)s", n=index + 1))
     else:
         label = {"customer": N_("Your details"), "shipping_address": N_("Delivery address"),
                  "lines": N_("Products")}.get(head, head)
-        label = gettext(lang, label)
+        label = translate(lang, label)
     missing = problem.kind == "missing" or problem.field == "lines" or problem.message.startswith("missing:")
     return problem.model_copy(update={"label": label, "kind": "missing" if missing else "invalid"})
 
 
 def _missing(lang: str, what: str) -> str:
-    return gettext(lang, "missing: %(what)s", what=what)
+    return translate(lang, "missing: %(what)s", what=what)
 
 
 def _check_customer(form: OrderForm, lang: str) -> list[FieldProblem]:
-    problems = [FieldProblem(field=f"customer.{name}", kind="missing", message=_missing(lang, gettext(lang, what)))
+    problems = [FieldProblem(field=f"customer.{name}", kind="missing", message=_missing(lang, translate(lang, what)))
                 for name, what in REQUIRED_CUSTOMER.items() if not getattr(form.customer, name).strip()]
     if form.customer.email.strip():
         try:
             validate_email(form.customer.email, check_deliverability=False)
         except EmailNotValidError as e:
-            problems.append(FieldProblem(field="customer.email", message=gettext(
+            problems.append(FieldProblem(field="customer.email", message=translate(
                 lang, "not a valid email address: %(error)s", error=e)))
     return problems  # control characters never get this far: the form's fields are `models.inputs` types
 
@@ -139,11 +139,11 @@ def _check_customer(form: OrderForm, lang: str) -> list[FieldProblem]:
 def _check_address(form: OrderForm, lang: str) -> list[FieldProblem]:
     address = form.shipping_address
     problems = [FieldProblem(field=f"shipping_address.{name}", kind="missing",
-                             message=_missing(lang, gettext(lang, what)))
+                             message=_missing(lang, translate(lang, what)))
                 for name, what in REQUIRED_ADDRESS.items() if not getattr(address, name).strip()]
     if address.country and not (len(address.country) == 2 and address.country.isalpha()):
         problems.append(FieldProblem(field="shipping_address.country",
-                                     message=gettext(lang, "use the two-letter country code, e.g. US")))
+                                     message=translate(lang, "use the two-letter country code, e.g. US")))
     return problems
 
 
@@ -153,7 +153,7 @@ def _check_options(where: str, options: dict[str, Any], fields: list[FormField],
     known = {f.name for f in fields}
     for name in options:
         if name not in known:
-            problems.append(FieldProblem(field=f"{where}.options.{name}", message=gettext(
+            problems.append(FieldProblem(field=f"{where}.options.{name}", message=translate(
                 lang, "not an option of this product (options: %(options)s)", options=", ".join(sorted(known)))))
     for f in fields:
         path = f"{where}.options.{f.name}"
@@ -166,7 +166,7 @@ def _check_options(where: str, options: dict[str, Any], fields: list[FormField],
                 other = next((o for o in fields if o.name == f.required_when.field), None)
                 when = f.required_when.describe(lang, other.label_in(lang) if other and lang != DEFAULT_LANGUAGE
                                                 else None)
-                problems.append(FieldProblem(field=path, kind="missing", message=_missing(lang, gettext(
+                problems.append(FieldProblem(field=path, kind="missing", message=_missing(lang, translate(
                     lang, "%(label)s is required %(when)s", label=f.label_in(lang), when=when) + _choices_hint(f, lang))))
             continue
         message = _check_value(f, value, dates, lang)
@@ -178,40 +178,40 @@ def _check_options(where: str, options: dict[str, Any], fields: list[FormField],
 def _choices_hint(f: FormField, lang: str = DEFAULT_LANGUAGE) -> str:
     if not f.choices:
         return ""
-    return gettext(lang, " (one of: %(choices)s)", choices=", ".join(f.choice_label(c, lang) for c in f.choices))
+    return translate(lang, " (one of: %(choices)s)", choices=", ".join(f.choice_label(c, lang) for c in f.choices))
 
 
 def _check_value(f: FormField, value: Any, dates: OrderDates | None, lang: str = DEFAULT_LANGUAGE) -> str | None:
     def say(message: str, **values: Any) -> str:
-        return gettext(lang, message, label=f.label_in(lang), **values)
+        return translate(lang, message, label=f.label_in(lang), **values)
     if f.type is FieldType.choice:
         if value not in f.choices:
-            return say("%(value)s is not available; choose one of: %(choices)s", value=repr(value),
+            return say(N_("%(value)s is not available; choose one of: %(choices)s"), value=repr(value),
                        choices=", ".join(f.choice_label(c, lang) for c in f.choices))
     elif f.type is FieldType.number:
         number = _as_number(value)
         if number is None:
-            return say("%(label)s must be a number")
+            return say(N_("%(label)s must be a number"))
         if f.min is not None and number < f.min:
-            return say("%(label)s must be at least %(min)s", min=f"{f.min:g}")
+            return say(N_("%(label)s must be at least %(min)s"), min=f"{f.min:g}")
         if f.max is not None and number > f.max:
-            return say("%(label)s must be at most %(max)s", max=f"{f.max:g}")
+            return say(N_("%(label)s must be at most %(max)s"), max=f"{f.max:g}")
     elif f.type is FieldType.boolean:
         if _as_bool(value) is None:
-            return say("%(label)s must be yes or no")
+            return say(N_("%(label)s must be yes or no"))
     elif f.type is FieldType.date:
         day = _as_date(value)
         if day is None:
-            return say("%(label)s must be a date like 2026-12-31")
+            return say(N_("%(label)s must be a date like 2026-12-31"))
         if dates is not None and f.bounds is not None:
             return dates.problem(f, day, lang)
     elif f.type is FieldType.text:
         if not isinstance(value, str):
-            return say("%(label)s must be text")
+            return say(N_("%(label)s must be text"))
         if f.max_length is not None and len(value) > f.max_length:
-            return say("%(label)s must be at most %(max)s characters", max=f.max_length)
+            return say(N_("%(label)s must be at most %(max)s characters"), max=f.max_length)
         if has_control_characters(value):  # a text option is one line, as the name fields are
-            return say("%(label)s contains control characters")
+            return say(N_("%(label)s contains control characters"))
     return None
 
 
