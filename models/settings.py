@@ -63,6 +63,9 @@ class Settings(BaseSettings):
     company_phone: str = "+1 555 0100"
     company_address: str = "100 Market Street, Springfield, IL 62701, USA"
     company_hours: str = "Monday to Friday, 9:00-17:00"
+    company_hours_in: dict[str, str] = Field(default_factory=lambda: {"fil": "Lunes hanggang Biyernes, 9:00-17:00"},
+                                             description="language -> the opening hours in that language (customers "
+                                             "of another language than the company's read these)")
     company_timezone: str = "America/Chicago"
     company_holidays_country: str = Field(default="US", description="public holidays skipped in business-day counts; "
                                                                      "empty for weekends only")
