@@ -38,8 +38,10 @@ $(CHROMIUM):
 
 install: $(STAMP) $(MO)
 
+# make run ENV_FILE=examples/manila.env: the whole stack with that file's settings (a Philippine business)
+ENV_FILE ?=
 run: $(STAMP) $(MO)
-	$(BIN)/orderly dev
+	$(if $(ENV_FILE),set -a && . ./$(ENV_FILE) && set +a && )$(BIN)/orderly dev
 
 test: $(STAMP) $(MO) $(CHROMIUM)  # the whole suite on SQLite, then again on a PostgreSQL server the tests start themselves
 	ORDERLY_CHROMIUM=$(CHROMIUM) ORDERLY_TEST_DATABASE=sqlite $(BIN)/python -m pytest
