@@ -37,8 +37,9 @@ def build_worker(client: Client, settings: Settings, engine: Engine | None = Non
     engine = engine or make_engine(settings.db_url)
     catalog = load_catalog(settings.catalog_path)
     reconciliation = Reconciliation(settings, engine)
+    sender = NoticeSender(settings, engine, mailer or build_mailer(settings), catalog)
     activities = [FormChecks(settings, catalog).check_order_form, ReadModelWrites(engine).save_order,
-                  NoticeSender(settings, engine, mailer or build_mailer(settings), catalog).send_notice,
+                  sender.send_notice, sender.send_notices,
                   reconciliation.find_orders_closed_without_finishing, reconciliation.mark_order_terminated,
                   reconciliation.finish_reconciliation_pass]
     return Worker(client, task_queue=settings.task_queue, **worker_options(

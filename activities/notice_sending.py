@@ -16,7 +16,7 @@ from temporalio.exceptions import ApplicationError
 from channels.mailer import Mailer, TransientDeliveryError
 from channels.sending import Channels
 from models.catalog import Catalog
-from models.messages import Delivery, Notice, Outgoing, Receipt, delivery_failed_notice
+from models.messages import Delivery, Notice, NoticeBatch, Outgoing, Receipt, delivery_failed_notice
 from models.settings import Settings
 
 from .delivery import deliver_once
@@ -38,11 +38,35 @@ class NoticeSender:
         A delivery that failed for good, or a recipient with no channel at all, gives a receipt with status
         `failed`, the error and every channel's delivery (channel, recipient, error): what the workflow needs to
         tell staff itself. Only a notice with `alert_on_failure` (an order started before the workflow did that)
-        has the activity alert staff here.
+        has the activity alert staff here. A transient failure raises, for the retry policy.
         """
+        try:
+            return self.deliver(notice, last_try=self.last_try())
+        except TransientDeliveryError as e:
+            delay = timedelta(seconds=min(e.retry_after, 300)) if e.retry_after else None
+            raise ApplicationError(str(e), type="TransientDeliveryError", next_retry_delay=delay) from e
+
+    @activity.defn
+    def send_notices(self, batch: NoticeBatch) -> list[Receipt]:
+        """Send a step's notices in one activity (one round trip to the server instead of one per notice), each at
+        most once per key. One try each: a notice whose provider fails for now comes back with status `retry`, and
+        the workflow sends it again alone with `send_notice` and its retry policy, so the others are never held
+        up by it. Anything else raises and the whole batch is retried: the send log skips what went out."""
+        receipts = []
+        for notice in batch.each():
+            try:
+                receipts.append(self.deliver(notice, last_try=False))
+            except TransientDeliveryError as e:
+                receipts.append(Receipt(key=notice.key, recipient=notice.to, status="retry", error=str(e)))
+        return receipts
+
+    @staticmethod
+    def last_try() -> bool:
         info = activity.info()
-        last_try = bool(info.retry_policy and info.retry_policy.maximum_attempts
-                        and info.attempt >= info.retry_policy.maximum_attempts)
+        return bool(info.retry_policy and info.retry_policy.maximum_attempts
+                    and info.attempt >= info.retry_policy.maximum_attempts)
+
+    def deliver(self, notice: Notice, last_try: bool) -> Receipt:
         try:
             deliveries = self.compose(notice)
         except ValueError as e:  # a recipient with no address and no webhook: a settings problem, not the order's
@@ -57,8 +81,7 @@ class NoticeSender:
             except TransientDeliveryError as e:
                 transient = transient or e
         if transient is not None:
-            delay = timedelta(seconds=min(transient.retry_after, 300)) if transient.retry_after else None
-            raise ApplicationError(str(transient), type="TransientDeliveryError", next_retry_delay=delay)
+            raise transient
         for failed in (r for r in results if r.status == "failed" and not r.duplicate):
             activity.logger.error("message %s could not be delivered: %s", failed.key, failed.error)
             self.alert_staff(notice, failed)

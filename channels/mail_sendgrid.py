@@ -12,7 +12,7 @@ from urllib.error import HTTPError, URLError
 
 from python_http_client import exceptions as http_errors
 from sendgrid import SendGridAPIClient
-from sendgrid.helpers.mail import Category, CustomArg, From, Mail, To
+from sendgrid.helpers.mail import Category, CustomArg, From, Mail, ReplyTo, To
 
 from models.messages import OutgoingEmail
 
@@ -42,6 +42,8 @@ class SendGridMailer:
                     plain_text_content=email.text, html_content=email.html)
         mail.custom_arg = [CustomArg("orderly_key", email.key), CustomArg("orderly_order", email.order_id)]
         mail.category = Category(email.kind)
+        if email.reply_to:
+            mail.reply_to = ReplyTo(email.reply_to)
         return mail
 
     def send(self, email: OutgoingEmail) -> str:

@@ -66,6 +66,8 @@ def to_mime(email: OutgoingEmail) -> Message:
     msg = MIMEMultipart("alternative")
     msg["From"] = _address(email.sender)
     msg["To"] = _address(email.to)
+    if email.reply_to:
+        msg["Reply-To"] = _address(email.reply_to)
     msg["Subject"] = _text(email.subject)
     msg["Date"] = format_datetime(datetime.now(timezone.utc))
     msg["Message-ID"] = message_id(email)

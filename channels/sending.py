@@ -11,7 +11,7 @@ from contextlib import AbstractContextManager, nullcontext
 
 from sqlalchemy.engine import Engine
 
-from models.messages import EMAIL, Delivery, Outgoing, OutgoingEmail
+from models.messages import CUSTOMER, EMAIL, Delivery, Outgoing, OutgoingEmail, recipient_of
 from models.settings import Settings
 from store.send_log import as_delivery, record, record_patiently
 
@@ -29,10 +29,12 @@ class Channels:
         self.webhooks = WebhookSender(settings.webhook_secret.get_secret_value(), settings.webhook_timeout)
 
     def call(self, out: Outgoing) -> str:
-        if out.channel == EMAIL:
+        if out.channel == EMAIL:  # a customer's reply reaches the business (a resend's too: the key says who)
+            reply_to = self.settings.reply_to if recipient_of(out.message_key) == CUSTOMER else ""
             return self.mailer.send(OutgoingEmail(key=out.message_key, kind=out.kind, order_id=out.order_id,
                                                   to=out.recipient, sender=self.settings.mail_from,
-                                                  subject=out.subject, text=out.text, html=out.html))
+                                                  subject=out.subject, text=out.text, html=out.html,
+                                                  reply_to=reply_to))
         return self.webhooks.post(out.recipient, out.text.encode(), out.message_key)
 
 

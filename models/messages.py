@@ -37,12 +37,11 @@ class MessageKind(str, Enum):
     order_terminated = "order_terminated"
 
 
-class Notice(BaseModel):
-    """A request to tell someone something about an order. `to` is `customer`, `staff` or a department id."""
+class NoticeRequest(BaseModel):
+    """What a notice says, apart from the order it is about. `to` is `customer`, `staff` or a department id."""
 
     kind: MessageKind
     to: str
-    order: OrderView
     revision: str = "1"
     extra: dict[str, Any] = Field(default_factory=dict)
     alert_on_failure: bool = Field(default=True, description=(
@@ -50,10 +49,31 @@ class Notice(BaseModel):
         "workflow sent its own alerts expect; the workflow of new orders sends False and tells staff with its own "
         "`delivery_failed` notice (`delivery_failed_notice`)"))
 
+
+class Notice(NoticeRequest):
+    """A request to tell someone something about an order, with the order as it is now."""
+
+    order: OrderView
+
     @property
     def key(self) -> str:
         """order / kind / recipient / revision: the same key is never sent twice."""
         return f"{self.order.order_id}/{self.kind.value}/{self.to}/{self.revision}"
+
+
+class NoticeBatch(BaseModel):
+    """Several notices about one order sent by one activity (the confirmation and the work orders of a new order):
+    the order once, then what each notice says. Each notice still goes out at most once under its own key."""
+
+    order: OrderView
+    notices: list[NoticeRequest]
+
+    @classmethod
+    def of(cls, notices: list[Notice]) -> NoticeBatch:
+        return cls(order=notices[0].order, notices=[NoticeRequest(**n.model_dump(exclude={"order"})) for n in notices])
+
+    def each(self) -> list[Notice]:
+        return [Notice(**request.model_dump(), order=self.order) for request in self.notices]
 
 
 class OutgoingEmail(BaseModel):
@@ -65,6 +85,7 @@ class OutgoingEmail(BaseModel):
     subject: str
     text: str
     html: str
+    reply_to: str = Field(default="", description="the Reply-To address (customer emails: the company's contact)")
 
 
 class Outgoing(BaseModel):
@@ -79,6 +100,11 @@ class Outgoing(BaseModel):
     subject: str
     text: str           # the plain-text part, or a webhook's JSON body
     html: str = ""
+
+
+def recipient_of(message_key: str) -> str:
+    """The recipient part of a message key (order/kind/recipient/revision): `customer`, `staff` or a department."""
+    return (message_key.split("/") + ["", "", ""])[2]
 
 
 def delivery_key(message_key: str, channel: str) -> str:
@@ -107,7 +133,8 @@ class Receipt(BaseModel):
 
     key: str
     recipient: str
-    status: str
+    status: str = Field(description="sent; failed (for good, and logged); or, from a `NoticeBatch` only, retry: a "
+                                    "transient failure the workflow sends again on its own, with the retry policy")
     provider_id: str = ""
     duplicate: bool = False
     error: str = ""

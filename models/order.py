@@ -10,6 +10,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
 from .i18n import N_, Language
+from .feedback_call import CallOutcome, FeedbackCall  # noqa: F401  (CallOutcome: an action input, as below)
 from .inputs import (CalendarDate, OptionalDate, OptionalLine, RequiredLine, SingleLine, Text,
                      WholeNumber)
 from .policy import Policy
@@ -280,6 +281,8 @@ class OrderView(BaseModel):
     shipment: Shipment | None = None
     delivered_at: datetime | None = None
     feedback: FeedbackEntry | None = None
+    feedback_call: FeedbackCall | None = Field(default=None, description="customer service's call task, for an order "
+                                               "that gets a call instead of the online survey")
     cancel_reason: str | None = None
     timeline: list[TimelineEvent] = Field(default_factory=list)
 

@@ -10,7 +10,7 @@ from typing import Any, Literal
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from .i18n import Language
+from .i18n import N_, Language
 from .catalog import ACCOUNTS_RECEIVABLE, CUSTOMER_SERVICE, DEFAULT_CATALOG, WAREHOUSE
 from .policy import Policy
 
@@ -73,6 +73,13 @@ class Settings(BaseSettings):
         "the language staff and departments read (work orders, alerts, the console), and customers' when an order "
         "does not say: `en` English, `fil` Filipino"))
     mail_from: str = "Orderly Furniture Co. <orders@orderly.example>"
+    company_reply_to: str = Field(default="", description="the `Reply-To` of every customer email, where customers' "
+                                  "replies reach the business; empty for the company's contact email "
+                                  "(ORDERLY_COMPANY_EMAIL)")
+    cancellation_refund_text: str = Field(default=N_(
+        "Nothing will be shipped, and anything you paid will be refunded in full."), description=(
+        "what the customer's cancellation email says about money (shown when the order had lines): say only what "
+        "accounts receivable does, which its cancellation notice asks of it (void the invoice, refund what was paid)"))
     department_emails: dict[str, str] = Field(default_factory=lambda: {
         WAREHOUSE: "warehouse@orderly.example",
         ACCOUNTS_RECEIVABLE: "accounts@orderly.example",
@@ -82,6 +89,10 @@ class Settings(BaseSettings):
     carriers: dict[str, str] = Field(default_factory=dict, description=(
         "carrier -> tracking-link template with `{tracking_number}`, for shipments staff record without a link, "
         "e.g. `{\"LBC\": \"https://www.lbcexpress.com/track/?tracking_no={tracking_number}\"}`"))
+    console_page_size: int = Field(default=20, ge=1, le=500, description="rows a page in each staff console queue "
+                                   "and in the console's order list and search results")
+    at_risk_days: int = Field(default=2, ge=0, le=60, description="an open order not shipped whose expected "
+                              "fulfillment date is at most this many days away is in the console's at-risk queue")
 
     # ---- message channels (README: "Message channels") ----
     email_backend: Literal["outbox", "smtp", "sendgrid"] = Field(
@@ -193,6 +204,11 @@ class Settings(BaseSettings):
         from urllib.parse import quote
         template = next((t for name, t in self.carriers.items() if name.casefold() == carrier.strip().casefold()), "")
         return template.replace("{tracking_number}", quote(tracking_number, safe="")) if template else ""
+
+    @property
+    def reply_to(self) -> str:
+        """Where customers' replies go: the Reply-To setting, or the company's contact email."""
+        return self.company_reply_to.strip() or self.company_email
 
     @property
     def outbox_dir(self) -> Path:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timezone
 
-from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -91,3 +91,16 @@ class JobMark(SQLModel, table=True):
 
     name: str = Field(primary_key=True, max_length=64)
     at: datetime
+
+
+class OrderSearchTerm(SQLModel, table=True):
+    """The search index of the read model: each order's normalized order number, customer name (and its words),
+    email, phone digits and postcode, written with the order's row (`store/search.py`). A search looks a term up by
+    prefix in the index on `term` (on PostgreSQL with `text_pattern_ops`, so `LIKE 'prefix%'` uses it)."""
+
+    __tablename__ = "order_search"
+    __table_args__ = (Index("ix_order_search_term", "term", postgresql_ops={"term": "text_pattern_ops"}),)
+
+    term: str = Field(primary_key=True, max_length=254)
+    order_id: str = Field(primary_key=True, max_length=64, index=True)
+    kind: str = Field(max_length=20, description="order, name, email, phone or postcode")

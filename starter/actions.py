@@ -16,6 +16,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from models.catalog import ACCOUNTS_RECEIVABLE, WAREHOUSE
+from models.feedback_call import ANSWERED, NO_ANSWER, CallOutcome
 from models.order import (Acknowledgement, Cancellation, DelayReport, FeedbackEntry, FormCompletion, OrderForm,
                           OrderView, Shipment, ShipmentCorrection)
 from workflows.order import OrderWorkflow
@@ -105,6 +106,11 @@ ACTIONS: dict[str, Action] = {a.name: a for a in (
     Action("feedback", OrderWorkflow.submit_feedback, FeedbackEntry, ("customer-service", "admin"),
            "Record feedback from a call", "Record the customer's feedback (from the survey or a customer-service "
            "call).", "feedback", cli="feedback", fields=("rating", "comment")),
+    Action("call_outcome", OrderWorkflow.record_call_outcome, CallOutcome, ("customer-service", "admin"),
+           "Record the feedback call", "Record a feedback call: the customer's rating and comment, or no answer (one "
+           "more try the next business day, then the call is closed without feedback).", "call-outcomes",
+           cli="call-outcome", choices={"outcome": lambda view, caller: [ANSWERED, NO_ANSWER]},
+           note="Answered: give the rating. No answer: leave the rating empty."),
 )}
 BY_UPDATE = {a.update_name: a for a in ACTIONS.values()}
 

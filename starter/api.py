@@ -21,6 +21,7 @@ from channels import resend as staff_resend
 from channels.resend import ResendRefused
 from store import message_log
 from store.read_model import list_orders
+from store.search import KINDS, search_orders
 from models.catalog import Catalog
 from models.inputs import RequiredLine, SingleLine
 from models.messages import Delivery
@@ -154,11 +155,17 @@ def router() -> APIRouter:
     @api.get("/orders")
     async def list_all(request: Request, caller: Annotated[Caller, Depends(require(*ALLOWED["read"]))],
                        status: OrderStatus | None = None, limit: Annotated[int, Query(ge=1, le=200)] = 50,
-                       offset: Annotated[int, Query(ge=0)] = 0) -> OrderPage:
-        """Orders newest first; a manufacturer's token lists only the orders it has a work order for, without
-        totals."""
-        rows = list_orders(request.app.state.engine, status.value if status else None, limit + 1, offset,
-                           visible=(lambda view: row_visible(caller, view)) if restricted(caller) else None)
+                       offset: Annotated[int, Query(ge=0)] = 0,
+                       q: Annotated[str, Query(max_length=200, description=(
+                           "find orders by order number, customer name, email, phone or postcode (a prefix of "
+                           "any of them); a manufacturer's token by order number only"))] = "") -> OrderPage:
+        """Orders newest first, or those `q` finds; a manufacturer's token lists only the orders it has a work order
+        for, without totals."""
+        visible = (lambda view: row_visible(caller, view)) if restricted(caller) else None
+        engine, chosen = request.app.state.engine, status.value if status else None
+        rows = (search_orders(engine, q, chosen, limit + 1, offset, visible,
+                              kinds=("order",) if restricted(caller) else KINDS) if q.strip()
+                else list_orders(engine, chosen, limit + 1, offset, visible=visible))
         hide = restricted(caller)
         items = [OrderSummary(order_id=r.order_id, status=r.status, channel=r.channel,
                               total=None if hide else r.total, currency=r.currency,

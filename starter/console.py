@@ -14,6 +14,7 @@ import asyncio
 from collections import Counter
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
@@ -23,7 +24,7 @@ from pydantic import ValidationError
 
 from channels import resend as staff_resend
 from channels.resend import ResendRefused
-from store import message_log, read_model
+from store import message_log, read_model, search
 from models.order import Channel, OrderStatus
 
 from . import orders
@@ -33,7 +34,8 @@ from .orders import OrderError
 from .read_scopes import may_see, message_visible, restricted, row_visible, shown
 from .pages import Refusal, is_https, posted_form, redirect, render
 from .actions import ACTIONS, ALLOWED, STAFF_ROLES, may
-from .console_forms import action_input, offered_forms
+from .console_forms import action_input, form_field, offered_forms
+from .console_queues import active_views, queues_for
 from .web import as_refusal, place
 
 SESSION_COOKIE = "orderly_staff"
@@ -73,29 +75,40 @@ def today(request: Request):  # noqa: ANN201
     return datetime.now(ZoneInfo(request.app.state.settings.company_timezone)).date()
 
 
-def overview(request: Request, caller: Caller, status: str | None) -> dict[str, Any]:
-    engine = request.app.state.engine
-    open_rows = [r for s in OPEN for r in read_model.list_orders(engine, s, limit=1000)
-                 if row_visible(caller, r.view)]
-    now = today(request)
-    overdue = sorted((r for r in open_rows if r.expected_fulfillment_date and r.expected_fulfillment_date < now),
-                     key=lambda r: r.expected_fulfillment_date)
-    queues: dict[str, list] = {}
-    for r in sorted(open_rows, key=lambda r: r.received_at):
-        acknowledged = r.view.get("acknowledged", {})
-        for department in r.view.get("work_orders", []):
-            if department not in acknowledged:
-                queues.setdefault(department, []).append(r)
-    listed = read_model.list_orders(engine, status, limit=200, visible=lambda view: row_visible(caller, view))
-    overdue_ids = {r.order_id for r in overdue}
+def overview(request: Request, caller: Caller, status: str | None, q: str, pages: dict[str, int]) -> dict[str, Any]:
+    """The home page: the caller's work queues (`console_queues.py`), overdue orders, and the orders by status or
+    as a search found them, a page at a time."""
+    engine, settings = request.app.state.engine, request.app.state.settings
+    now, size = today(request), settings.console_page_size
+    queues = queues_for(engine, settings, caller, now, pages)
+    views = active_views(engine, caller)
+    overdue = sorted((v for v in views if v.status.value in OPEN and v.expected_fulfillment_date
+                      and v.expected_fulfillment_date < now), key=lambda v: v.expected_fulfillment_date)
+    visible = (lambda view: row_visible(caller, view)) if restricted(caller) else None
+    page = max(1, pages.get("orders", 1))
+    if q.strip():
+        kinds = ("order",) if restricted(caller) else search.KINDS
+        listed = search.search_orders(engine, q, status, size + 1, (page - 1) * size, visible, kinds=kinds)
+    else:
+        listed = read_model.list_orders(engine, status, size + 1, (page - 1) * size, visible=visible)
+    more, listed = len(listed) > size, listed[:size]
+    overdue_ids = {v.order_id for v in overdue}
     listed.sort(key=lambda r: r.order_id not in overdue_ids)  # stable: overdue first, then newest first
     counts = (read_model.count_by_status(engine) if not restricted(caller) else
-              Counter(r.status for r in read_model.list_orders(engine, None, limit=100_000,
-                                                                visible=lambda view: row_visible(caller, view))))
-    if restricted(caller):  # a manufacturer's queue is its own work orders
-        queues = {d: rows for d, rows in queues.items() if d == caller.party}
-    return {"overdue": overdue, "queues": queues, "orders": listed, "overdue_ids": overdue_ids,
-            "counts": counts, "chosen": status, "statuses": list(OrderStatus), "work_order_only": restricted(caller)}
+              Counter(r.status for r in read_model.list_orders(engine, None, limit=100_000, visible=visible)))
+    return {"overdue": overdue, "queues": queues, "orders": listed, "overdue_ids": overdue_ids, "counts": counts,
+            "chosen": status, "statuses": list(OrderStatus), "work_order_only": restricted(caller), "q": q,
+            "page": page, "more": more, "call_form": call_form(caller), "today": now}
+
+
+def call_form(caller: Caller):  # noqa: ANN201
+    """The feedback call's outcome form for the calls queue, made from its actions-table row like the order page's."""
+    action = ACTIONS["call_outcome"]
+    if not action.may(caller.role):
+        return None
+    choices = {name: pick(None, caller) for name, pick in action.choices.items()}
+    return [form_field(action, name, action.input.model_fields[name], choices.get(name), "")
+            for name in action.input_fields()]
 
 
 async def detail(request: Request, caller: Caller, order_id: str, status: int = 200, **notes: Any) -> HTMLResponse:
@@ -148,12 +161,19 @@ def router() -> APIRouter:
         return response
 
     @console.get("", response_class=HTMLResponse)
-    async def home(request: Request, status: str = "") -> Response:
+    async def home(request: Request, status: str = "", q: str = "") -> Response:
         caller = signed_in(request)
         if caller is None:
             return redirect(request, "/staff/login")
         chosen = status if status in {s.value for s in OrderStatus} else None
-        return render(request, "staff_home.html", staff=caller, **overview(request, caller, chosen))
+        pages = {k.removeprefix("page-"): int(v) for k, v in request.query_params.items()
+                 if k.startswith("page-") and v.isdigit()}
+        params = dict(request.query_params)
+        response = render(request, "staff_home.html", staff=caller, ok=request.cookies.get(FLASH_COOKIE),
+                          query=lambda key, page: urlencode({**params, f"page-{key}": page}),
+                          **overview(request, caller, chosen, q[:200], pages))
+        response.delete_cookie(FLASH_COOKIE, path="/staff")
+        return response
 
     def phone_form(request: Request, caller: Caller, page, status: int = 200):  # noqa: ANN001, ANN202
         return render(request, "order_form.html", status, staff=caller, form=page, catalog=request.app.state.catalog,
@@ -208,6 +228,8 @@ def router() -> APIRouter:
             raise Refusal(404, "No such action", f"There is no staff action called {action!r}.")
         caller = require_staff(request, action)
         data = {k: str(v).strip() for k, v in (await posted_form(request)).items() if k != "csrf"}
+        back = data.pop("next", "")  # a queue's form returns to the queue
+        back = back if back.startswith("/staff") and "//" not in back else f"/staff/orders/{order_id}"
         if restricted(caller):
             try:
                 theirs = may_see(caller, await orders.order_status(request.app.state.client, order_id))
@@ -231,7 +253,8 @@ def router() -> APIRouter:
                 raise as_refusal(e) from e
             return await detail(request, caller, order_id, 409, error=f"Refused: {e.message}", values=data,
                                 action=action)
-        return with_flash(redirect(request, f"/staff/orders/{order_id}"), result.message)
+        told = result.message if back == f"/staff/orders/{order_id}" else f"Order {order_id}: {result.message}"
+        return with_flash(redirect(request, back), told)
 
     return console
 

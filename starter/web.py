@@ -15,6 +15,7 @@ from pydantic import ValidationError
 
 from models.i18n import N_, translate
 from models.links import LinkError, sign, verify
+from models.work_queues import survey_sent
 from models.order import ActionResult, Channel, FeedbackEntry, FormCompletion, OrderForm, OrderStatus, OrderView
 
 from . import orders
@@ -113,7 +114,7 @@ def router() -> APIRouter:
         view = await load(request, order_id)
         catalog = request.app.state.catalog
         timeline = [e for e in view.timeline if e.kind.startswith(CUSTOMER_EVENTS)]
-        survey_open = view.status is OrderStatus.delivered and view.feedback is None
+        survey_open = view.status is OrderStatus.delivered and view.feedback is None and survey_sent(view)
         return render(request, "status.html", order=view, timeline=timeline, placed=bool(placed), again=bool(again),
                       language=view.language, lines=[catalog.localized_line(line, page_language(request, view.language))
                                                      for line in view.lines],
@@ -165,11 +166,16 @@ def router() -> APIRouter:
             return render(request, "message.html", heading=N_("Thank you"), language=lang,
                           message=N_("We have your feedback for this order; the survey takes one answer per order."),
                           link=link(request, view.order_id, "status"), link_text=N_("See your order"))
-        if view.status is not OrderStatus.delivered:
+        if view.feedback_call is not None and not survey_sent(view):  # the call task replaces the survey
+            return render(request, "message.html", 409, heading=N_("We will call you"), language=lang,
+                          message=translate(lang, "Customer service will call you about order %(id)s to ask how it "
+                                            "went; there is no online survey for it.", id=view.order_id),
+                          link=link(request, view.order_id, "status"), link_text=N_("See your order"))
+        if view.status is not OrderStatus.delivered or not survey_sent(view):
             return render(request, "message.html", 409, heading=N_("The survey is not open"), language=lang,
                           message=translate(lang, "Order %(id)s is %(status)s: the survey is for delivered orders that "
-                                          "have not been rated yet.", id=view.order_id,
-                                          status=translate(lang, view.status.value)))
+                                            "have not been rated yet.", id=view.order_id,
+                                            status=translate(lang, view.status.value)))
         return render(request, "survey.html", status, order=view, action=f"/orders/{view.order_id}/survey?t={t}",
                       language=lang,
                       values=values.get("values", {}), error=values.get("error"))
@@ -186,6 +192,8 @@ def router() -> APIRouter:
         await post_limits(request).by_address(request, "survey", "answers from your network")
         values = {k: str(v) for k, v in data.items() if k in ("rating", "comment")}
         view = await load(request, order_id)
+        if view.feedback is None and not survey_sent(view):
+            return survey(request, view, t)  # no survey was sent for this order: the page says why
         try:
             entry = FeedbackEntry.model_validate_strings({"rating": values.get("rating") or "0",
                                                           "comment": values.get("comment", "")})

@@ -11,11 +11,13 @@ from sqlmodel import Session, col, select
 from models.order import OrderView, TimelineEvent
 from models.tables import MessageRecord, OrderRecord, TimelineRecord, utcnow
 
+from .search import write_terms
 from .upsert import insert_new, upsert
 
 
 def save_order(engine: Engine, view: OrderView, events: list[TimelineEvent]) -> None:
-    """Upsert the order's row and add the timeline events not stored yet (by sequence number), in one transaction.
+    """Upsert the order's row and its search terms, and add the timeline events not stored yet (by sequence number),
+    in one transaction.
 
     Safe to run twice with the same input: a retried activity never duplicates a row or a timeline entry.
     """
@@ -27,6 +29,7 @@ def save_order(engine: Engine, view: OrderView, events: list[TimelineEvent]) -> 
              "view": view.model_dump(mode="json", exclude={"timeline"}), "updated_at": utcnow()}
     with engine.begin() as conn:
         conn.execute(upsert(engine, OrderRecord.__table__, tuple(order), keep=("received_at",)), order)
+        write_terms(conn, engine, view.order_id, order["view"])
         if events:
             conn.execute(insert_new(engine, TimelineRecord.__table__, ("order_id", "seq")),
                          [{"order_id": view.order_id, "seq": e.seq, "at": e.at, "kind": e.kind, "text": e.text,
@@ -44,6 +47,13 @@ def list_orders(engine: Engine, status: str | None = None, limit: int = 50, offs
         if visible is None:
             return list(session.exec(query.offset(offset).limit(limit)))
         return [row for row in session.exec(query) if visible(row.view)][offset:offset + limit]
+
+
+def orders_in(engine: Engine, statuses: list[str]) -> list[OrderRecord]:
+    """Every order in one of `statuses` (the staff queues' candidates), oldest first."""
+    with Session(engine) as session:
+        return list(session.exec(select(OrderRecord).where(col(OrderRecord.status).in_(statuses))
+                                 .order_by(col(OrderRecord.received_at))))
 
 
 def timeline(engine: Engine, order_id: str) -> list[TimelineRecord]:

@@ -15,6 +15,7 @@ from datetime import date, timedelta
 
 import pytest
 
+from models.feedback_call import CallOutcome
 from models.order import (Acknowledgement, Cancellation, DelayReport, FeedbackEntry, FormCompletion, OrderStatus,
                           Shipment, ShipmentCorrection)
 from starter import orders
@@ -34,6 +35,7 @@ INPUTS = {  # an input for each action that is valid in itself: only the order's
     "deliver": None,
     "cancel": Cancellation(reason="Changed my mind"),
     "feedback": FeedbackEntry(rating=4),
+    "call_outcome": CallOutcome(outcome="no_answer"),
 }
 
 

@@ -3,8 +3,8 @@
 A change to the workflow that alters what it does for an old history fails here; put it behind
 `workflow.patched(...)`. The replayer decrypts payloads as a worker does: the v1 histories were recorded before
 payload encryption and pass through it unchanged; histories recorded since are encrypted with the tests' fixed key.
-To add histories after a release: `ORDERLY_RECORD_HISTORIES=<version> make test` (v5 is the shape of
-`workflows/versions.py`'s `settled-intake`).
+To add histories after a release: `ORDERLY_RECORD_HISTORIES=<version> make test` (v6 is the shape of
+`workflows/versions.py`'s `one-trip-per-step`).
 """
 
 from __future__ import annotations
@@ -102,11 +102,17 @@ async def test_fresh_histories_replay_and_can_be_recorded(client, settings, monk
 
 
 def assert_lean(history) -> None:
-    """A new order records one patch marker (`settled-intake`, which implies `lean-history`), and upserts its expected
-    fulfillment date together with a status: each marker and upsert is a history event, and each upsert a write to
-    the server's visibility store."""
+    """A new order records one patch marker (`one-trip-per-step`, which implies `settled-intake` and `lean-history`),
+    and upserts its expected fulfillment date together with a status: each marker and upsert is a history event, and
+    each upsert a write to the server's visibility store. Its confirmation and work orders go in one activity."""
     patches = [e for e in history.events if e.marker_recorded_event_attributes.marker_name == "core_patch"]
-    assert b"settled-intake" in patches[0].marker_recorded_event_attributes.details["patch-data"].payloads[0].data
+    assert b"one-trip-per-step" in patches[0].marker_recorded_event_attributes.details["patch-data"].payloads[0].data
+    activities = [e.activity_task_scheduled_event_attributes.activity_type.name for e in history.events
+                  if e.HasField("activity_task_scheduled_event_attributes")]
+    # the form-incomplete email; the form check of the completion; the confirmation with the work orders; the delay
+    # notice to the customer and the change to the two departments; the shipping notice, its correction; the survey
+    assert activities == ["send_notice", "check_order_form", "send_notices", *["send_notice"] * 3,
+                          "send_notice", "send_notice", "send_notice"], activities
     upserts = [set(e.upsert_workflow_search_attributes_event_attributes.search_attributes.indexed_fields)
                for e in history.events if e.HasField("upsert_workflow_search_attributes_event_attributes")]
     assert len(patches) == 1, f"{len(patches)} patch markers"

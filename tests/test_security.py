@@ -31,13 +31,14 @@ API_ROUTES = {  # action -> (method, path, body): bodies that are malformed, so 
     "deliver": ("POST", "/api/orders/NOPE/delivery", None),
     "cancel": ("POST", "/api/orders/NOPE/cancellation", {}),
     "feedback": ("POST", "/api/orders/NOPE/feedback", {}),
+    "call_outcome": ("POST", "/api/orders/NOPE/call-outcomes", {}),
 }
 READ_ROUTES = {  # routes of the `read` permission besides API_ROUTES["read"], and what an allowed call answers
     "list": ("GET", "/api/orders", None, 200),
     "messages": ("GET", "/api/orders/NOPE/messages", None, 404),  # the order is looked up first
 }
 PUBLIC_ROUTES = {("GET", "/healthz"), ("GET", "/readyz"), ("GET", "/api/catalog")}  # no token needed
-CONSOLE_ACTIONS = ("acknowledge", "delay", "ship", "correct_shipment", "deliver", "cancel", "feedback")
+CONSOLE_ACTIONS = ("acknowledge", "delay", "ship", "correct_shipment", "deliver", "cancel", "feedback", "call_outcome")
 
 
 def matrix_routes() -> set[tuple[str, str]]:

@@ -3,6 +3,10 @@
 A message that cannot be delivered never fails the order: it is recorded, and staff are alerted — by the workflow
 itself for orders of the current shape (so the alert is in the history and retried by Temporal), by the activity for
 orders started before.
+
+Notices a step knows it will send next (the work orders, after the confirmation) can travel with the notice it
+sends now (`send_along`): one activity, one round trip, for orders of the v6 shape. Each is recorded in the timeline
+when the step tells it, as if it were sent then; one the provider could not take at once is sent again on its own.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
     from activities.notice_sending import NoticeSender
-    from models.messages import CUSTOMER, MessageKind, Notice, Receipt, delivery_failed_notice
+    from models.messages import CUSTOMER, MessageKind, Notice, NoticeBatch, Receipt, delivery_failed_notice
 
 from .activity_options import SEND_OPTIONS
 from .cancellation import TemporalCancel
@@ -27,14 +31,34 @@ from .versions import HistoryShape
 class Notifier:
     def __init__(self, state: OrderState, shape: HistoryShape, temporal_cancel: TemporalCancel) -> None:
         self.state, self.shape, self.temporal_cancel = state, shape, temporal_cancel
+        self.along: list[Notice] = []         # to go with the next notice sent
+        self.along_view: dict[str, Any] = {}  # how the order reads to that batch
+        self.ahead: dict[str, tuple[MessageKind, Receipt]] = {}  # went with an earlier one: told when the step tells
+
+    def notice(self, to: str, kind: MessageKind, revision: str = "1", extra: dict[str, Any] | None = None,
+               **view: Any) -> Notice:
+        return Notice(kind=kind, to=to, revision=revision, extra=extra or {},
+                      order=self.state.view.model_copy(update={"timeline": [], **view}),
+                      alert_on_failure=not self.shape.workflow_alerts_staff)
+
+    def send_along(self, recipients: Iterable[str], kind: MessageKind, **view: Any) -> bool:
+        """The next notice sent carries these too, where the order's shape sends a step's notices together
+        (`view`: how the order reads in all of them; True); elsewhere nothing happens and each goes when told."""
+        if self.shape.sends_step_notices_together:
+            self.along, self.along_view = [self.notice(to, kind, **view) for to in recipients], view
+        return bool(self.along)
+
+    def sent_ahead(self, kind: MessageKind) -> bool:
+        """Notices of this kind went with an earlier one and are still to be told."""
+        return any(sent == kind for sent, _ in self.ahead.values())
 
     async def tell(self, to: str, kind: MessageKind, revision: str = "1", **extra: Any) -> bool:
         """Send a notice; True when it was delivered (now, or under the same key before)."""
-        notice = Notice(kind=kind, to=to, revision=revision, extra=extra,
-                        order=self.state.view.model_copy(update={"timeline": []}),
-                        alert_on_failure=not self.shape.workflow_alerts_staff)
+        notice = self.notice(to, kind, revision, extra)
         try:
-            receipt = await workflow.execute_activity_method(NoticeSender.send_notice, notice, **SEND_OPTIONS)
+            _, receipt = self.ahead.pop(notice.key, (kind, None))
+            if receipt is None or receipt.status == "retry":
+                receipt = await self.send(notice)
         except ActivityError as e:
             if self.temporal_cancel.interrupted(e) and not self.temporal_cancel.take():
                 return await self.tell(to, kind, revision, **extra)  # the order goes on: send it after all
@@ -48,6 +72,21 @@ class Notifier:
         self.state.record("message", f"Sent {kind.value.replace('_', ' ')} to {to} ({receipt.recipient})",
                           key=notice.key, message_kind=kind.value, to=to)
         return True
+
+    async def send(self, notice: Notice) -> Receipt:
+        if not self.along:
+            return await workflow.execute_activity_method(NoticeSender.send_notice, notice, **SEND_OPTIONS)
+        batch = NoticeBatch.of([self.notice(notice.to, notice.kind, notice.revision, notice.extra, **self.along_view),
+                                *self.along])
+        try:
+            receipt, *along = await workflow.execute_activity_method(NoticeSender.send_notices, batch,
+                                                                     **SEND_OPTIONS)
+        finally:
+            self.along = []  # sent, or failed for good: from here each goes alone, when told
+        self.ahead.update((r.key, (n.kind, r)) for n, r in zip(batch.notices[1:], along))
+        if receipt.status == "retry":  # the provider could not take it just now: alone, with the retry policy
+            return await workflow.execute_activity_method(NoticeSender.send_notice, notice, **SEND_OPTIONS)
+        return receipt
 
     async def tell_all(self, recipients: Iterable[str], kind: MessageKind, **extra: Any) -> None:
         await asyncio.gather(*(self.tell(to, kind, **extra) for to in recipients))

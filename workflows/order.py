@@ -17,8 +17,8 @@ from temporalio.exceptions import ApplicationError
 with workflow.unsafe.imports_passed_through():
     from models.catalog import ACCOUNTS_RECEIVABLE, WAREHOUSE
     from models.messages import CUSTOMER, MessageKind
-    from models.order import (Acknowledgement, ActionResult, Cancellation, DelayReport, FeedbackEntry, FormCompletion,
-                              OrderForm, OrderStart, OrderStatus, OrderView, Shipment, ShipmentCorrection)
+    from models.order import (Acknowledgement, ActionResult, CallOutcome, Cancellation, DelayReport, FeedbackEntry,
+                              FormCompletion, OrderForm, OrderStart, OrderStatus, OrderView, Shipment, ShipmentCorrection)
 
 from . import rules
 from .background import Background
@@ -91,12 +91,16 @@ class OrderWorkflow:
         self.status_board.promise_date()
         self.state.intake_answered = True
         if self.shape.saves_on_acceptance:
-            await self.saver.save()  # listed at once, whatever the mail provider does
+            await self.saver.save(wait=True)  # listed at once, whatever the mail provider does
 
     # ---- 3. confirm ----
 
     async def confirm_to_customer(self) -> None:
         self.waiter.stop_if_cancelled()
+        departments = self.departments()
+        if self.notifier.send_along(departments, MessageKind.work_order,  # v6: the work orders go in the same trip
+                                    status=OrderStatus.confirmed, work_orders=departments):
+            self.state.work_orders_on_the_way = departments
         sent = await self.notifier.tell(CUSTOMER, MessageKind.order_confirmation)
         self.status_board.confirmed("Order confirmed to the customer" if sent or not self.shape.settled_intake
                                     else "Order confirmed; the confirmation email could not be delivered")
@@ -105,13 +109,17 @@ class OrderWorkflow:
     # ---- 4. work orders ----
 
     async def send_work_orders(self) -> None:
-        self.waiter.stop_if_cancelled()
-        makers = sorted({line.fulfiller for line in self.state.view.lines if line.fulfiller != WAREHOUSE})
-        self.state.view.work_orders = [WAREHOUSE, ACCOUNTS_RECEIVABLE, *makers]
+        if not self.notifier.sent_ahead(MessageKind.work_order):  # once out, they are told (and so cancelled too)
+            self.waiter.stop_if_cancelled()
+        self.state.view.work_orders = self.departments()
         await self.notifier.tell_all(self.state.view.work_orders, MessageKind.work_order)
         self.state.work_orders_sent_at = workflow.now()
         self.background.start(self.remind_unacknowledged())
         await self.saver.save()
+
+    def departments(self) -> list[str]:
+        makers = sorted({line.fulfiller for line in self.state.view.lines if line.fulfiller != WAREHOUSE})
+        return [WAREHOUSE, ACCOUNTS_RECEIVABLE, *makers]
 
     async def remind_unacknowledged(self) -> None:
         """No acknowledgement within the policy's time: remind the departments that have not acknowledged."""
@@ -218,6 +226,8 @@ class OrderWorkflow:
     @workflow.update
     async def acknowledge(self, ack: Acknowledgement) -> ActionResult:
         acknowledged = self.state.view.acknowledged
+        if ack.department not in self.state.view.work_orders:  # it went with the confirmation, not yet told
+            await workflow.wait_condition(lambda: ack.department in self.state.view.work_orders)
         if ack.department in acknowledged:
             return self.result(f"{ack.department} had already acknowledged this work order at "
                                f"{acknowledged[ack.department]:%Y-%m-%d %H:%M} UTC")
@@ -307,6 +317,14 @@ class OrderWorkflow:
     @submit_feedback.validator
     def _check_submit_feedback(self, feedback: FeedbackEntry) -> None:
         self.refuse_if(rules.submit_feedback, feedback)
+
+    @workflow.update
+    async def record_call_outcome(self, outcome: CallOutcome) -> ActionResult:
+        return self.result(await self.feedback.record_call(outcome))  # feedback.py: the rating, or no answer
+
+    @record_call_outcome.validator
+    def _check_record_call_outcome(self, outcome: CallOutcome) -> None:
+        self.refuse_if(rules.record_call_outcome, outcome)
 
     # ---- any time before shipping ----
 

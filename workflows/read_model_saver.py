@@ -30,11 +30,34 @@ class ReadModelSaver:
         self.state, self.shape, self.background, self.temporal_cancel = state, shape, background, temporal_cancel
         self.saved_seq = 0  # the timeline events up to here are in the read model
         self.lock = asyncio.Lock()
+        self.asked = self.covered = 0  # saves asked for; of those, the ones a save already started covers
 
-    async def save(self) -> None:
+    async def save(self, wait: bool = False) -> None:
+        """Save the order as it is. Orders of the v6 shape save in the background, after the rest of the workflow
+        task, so that the saves a task asks for (a step's and a handler's) are made as one; `wait` for the one that
+        must be in before the process goes on (the order accepted, before its confirmation). Earlier shapes wait."""
+        if self.shape.coalesces_saves and not wait:
+            return self.background.start(self.save_after_this_task())
         if not self.shape.saves_one_at_a_time():
             return await self.save_now()
         async with self.lock:
+            await self.save_now()
+
+    async def save_after_this_task(self) -> None:
+        self.asked += 1
+        wanted = self.asked
+        # A condition is checked only once all the ready work of the workflow task has run, so each wait lets that
+        # work (and what the conditions it satisfied set off, as a handler waiting for a step) ask for its saves.
+        await workflow.wait_condition(lambda: True)
+        while True:
+            asked = self.asked
+            await workflow.wait_condition(lambda: True)
+            if self.asked == asked:
+                break
+        async with self.lock:
+            if self.covered >= wanted:
+                return  # a save that started after this one was asked for has the state it was to write
+            self.covered = self.asked
             await self.save_now()
 
     async def save_from_handler(self) -> None:
@@ -45,7 +68,9 @@ class ReadModelSaver:
         completion could land in another place among those commands and the history would no longer replay (seen
         after a Temporal server restart). Orders of the v1 and v2 shapes still wait for it, as they did.
         """
-        if self.shape.handlers_leave_saves_running():
+        if self.shape.coalesces_saves:
+            await self.save()
+        elif self.shape.handlers_leave_saves_running():
             self.background.start(self.save())
         else:
             await self.save()

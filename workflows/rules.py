@@ -8,13 +8,15 @@ that got no work order).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date, timedelta
+from types import MappingProxyType
 from typing import Any
 
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
+    from models.feedback_call import ANSWERED, TRIES, CallOutcome
     from models.order import (Acknowledgement, Cancellation, DelayReport, FeedbackEntry, FormCompletion,
                               OrderStatus, Shipment, ShipmentCorrection)
 
@@ -40,14 +42,15 @@ def acknowledge(s: OrderState, today: date, ack: Acknowledgement | None = None) 
     """A repeated acknowledgement is answered, not refused (a retry must not fail): only unknown ones are."""
     if reason := _not_closed(s, "acknowledge a work order for"):
         return reason
-    if not s.view.work_orders:
+    sent = s.view.work_orders or s.work_orders_on_the_way  # (a department may answer before the workflow heard)
+    if not sent:
         return f"No work orders have been sent for order {s.order_id} yet (it is {s.view.status.value})"
     if ack is None:
         return None if s.pending_acknowledgements else (
             f"Every work order of order {s.order_id} has been acknowledged")
-    if ack.department not in s.view.work_orders:
+    if ack.department not in sent:
         return (f"Unknown department {ack.department!r} for order {s.order_id}; its work orders went to: "
-                f"{', '.join(s.view.work_orders)}")
+                f"{', '.join(sent)}")
     return None
 
 
@@ -112,6 +115,27 @@ def submit_feedback(s: OrderState, today: date, feedback: FeedbackEntry | None =
     return None
 
 
+def record_call_outcome(s: OrderState, today: date, outcome: CallOutcome | None = None) -> str | None:
+    """A try of customer service's feedback call: only while the call is open, a rating only when answered."""
+    call = s.view.feedback_call
+    if s.view.feedback is not None:
+        return f"Feedback for order {s.order_id} was already received"
+    if call is None:
+        return (f"Order {s.order_id} has no feedback call to make (it is {_state(s)}"
+                + ("; its customer was sent the online survey)" if s.view.status is OrderStatus.delivered else ")"))
+    if call.closed:
+        return f"The feedback call for order {s.order_id} was closed after {TRIES} tries without an answer"
+    if s.view.status is not OrderStatus.delivered:
+        return f"Order {s.order_id} is {_state(s)}; its feedback call is over"
+    if outcome is None:
+        return None
+    if outcome.outcome == ANSWERED and outcome.rating is None:
+        return "The customer answered: record their rating (1-5), or choose no_answer"
+    if outcome.outcome != ANSWERED and outcome.rating is not None:
+        return "A call without an answer has no rating; choose answered to record one"
+    return None
+
+
 def cancel(s: OrderState, today: date, cancellation: Cancellation | None = None) -> str | None:
     if s.cancel_requested:
         return f"Order {s.order_id} is already cancelled"
@@ -122,9 +146,9 @@ def cancel(s: OrderState, today: date, cancellation: Cancellation | None = None)
     return None
 
 
-RULES: dict[str, Rule] = {rule.__name__: rule for rule in (
+RULES: Mapping[str, Rule] = MappingProxyType({rule.__name__: rule for rule in (
     complete_form, acknowledge, report_delay, mark_shipped, correct_shipment, mark_delivered, submit_feedback,
-    cancel)}  # keyed by the name of the workflow update each one guards
+    record_call_outcome, cancel)})  # keyed by the name of the workflow update each one guards
 
 
 def available(s: OrderState, today: date) -> list[str]:

@@ -7,7 +7,7 @@ enters the timeline.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
@@ -35,6 +35,7 @@ class OrderState:
     late_alerts: int = 0
     last_late_alert_at: datetime | None = None
     work_orders_sent_at: datetime | None = None
+    work_orders_on_the_way: list[str] = field(default_factory=list)  # sent with the confirmation, not yet told
 
     @classmethod
     def received(cls, start: OrderStart) -> OrderState:
@@ -111,6 +112,11 @@ class OrderState:
 
     def has_feedback(self) -> bool:
         return self.view.feedback is not None
+
+    def feedback_settled(self) -> bool:
+        """Feedback received, or the feedback call closed after its tries went unanswered."""
+        call = self.view.feedback_call
+        return self.has_feedback() or (call is not None and call.closed)
 
     def show_problems(self, problems: list[FieldProblem]) -> str:
         self.view.problems = problems

@@ -9,8 +9,10 @@ and finish on the new code (tests/histories/ holds one history of each shape; te
 - v4 `lean-history`: one marker instead of two, the expected date upserted together with a status.
 - v5 `settled-intake`: the submitter's form check travels in the input (no check activity for a new order); the
   read-model row is written when the order is accepted, before any email; `complete_form` answers once the order
-  is settled; the workflow itself alerts staff when a message cannot be delivered. New orders record this marker
-  only; it implies everything v4 did.
+  is settled; the workflow itself alerts staff when a message cannot be delivered. It implies everything v4 did.
+- v6 `one-trip-per-step`: the confirmation and the work orders go out in one activity (`send_notices`), each still
+  at most once per key; read-model saves asked for in the same workflow task are made as one. New orders record
+  this marker only; it implies everything v5 did.
 
 Retiring a shape (the patch lifecycle: `patched` -> `deprecate_patch` -> removed) waits until no open order has
 it: see the README, "Deploying a change to the workflow".
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 from temporalio import workflow
 
+ONE_TRIP_PER_STEP = "one-trip-per-step"
 SETTLED_INTAKE = "settled-intake"
 LEAN_HISTORY = "lean-history"
 ONE_SAVE_AT_A_TIME = "one-save-at-a-time"
@@ -30,8 +33,18 @@ class HistoryShape:
     """Asked first thing in `run`, so the order's own marker lands in its first workflow task."""
 
     def __init__(self) -> None:
-        self.settled_intake = workflow.patched(SETTLED_INTAKE)
+        self.one_trip = workflow.patched(ONE_TRIP_PER_STEP)
+        self.settled_intake = self.one_trip or workflow.patched(SETTLED_INTAKE)
         self.lean = self.settled_intake or workflow.patched(LEAN_HISTORY)
+
+    # v6
+    @property
+    def sends_step_notices_together(self) -> bool:
+        return self.one_trip
+
+    @property
+    def coalesces_saves(self) -> bool:
+        return self.one_trip
 
     # v5: each a name for what the shape does, all one marker
     @property

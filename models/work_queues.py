@@ -1,0 +1,62 @@
+"""What each staff queue holds, as pure functions of the order's view: the console's queues and the order page ask
+the same questions of the same view, so a queue cannot say what the order page contradicts.
+
+- `unacknowledged`: the departments whose work order waits for its acknowledgement, as long as the order can still
+  be acknowledged (the workflow's `acknowledge` rule: any order not closed — a shipped one too).
+- `call_due`: the day customer service should make the feedback call, while the call is open.
+- `lateness`: `late` (the expected fulfillment date has passed, nothing shipped) or `at_risk` (due within a few
+  days, nothing shipped).
+- `survey_sent`: whether the customer was sent the online survey (the status page offers it only then).
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from zoneinfo import ZoneInfo
+
+from .calendar import is_business_day
+from .feedback_call import NO_ANSWER
+from .order import OrderStatus, OrderView
+
+CLOSED = (OrderStatus.completed, OrderStatus.cancelled, OrderStatus.expired, OrderStatus.terminated)
+LATE, AT_RISK = "late", "at_risk"
+
+
+def unacknowledged(view: OrderView) -> list[str]:
+    if view.status in CLOSED:
+        return []
+    return [d for d in view.work_orders if d not in view.acknowledged]
+
+
+def call_due(view: OrderView, timezone: str, holidays_country: str) -> date | None:
+    """The first try is due the day the call was asked for; after a try with no answer, the next business day."""
+    call = view.feedback_call
+    if call is None or call.closed or view.feedback is not None or view.status is not OrderStatus.delivered:
+        return None
+    tz = ZoneInfo(timezone)
+    unanswered = [t for t in call.tries if t.outcome == NO_ANSWER]
+    if not unanswered:
+        return call.requested_at.astimezone(tz).date()
+    return next_business_day(unanswered[-1].at.astimezone(tz).date(), holidays_country)
+
+
+def next_business_day(day: date, holidays_country: str) -> date:
+    day += timedelta(days=1)
+    while not is_business_day(day, holidays_country):
+        day += timedelta(days=1)
+    return day
+
+
+def lateness(view: OrderView, today: date, at_risk_days: int) -> str | None:
+    due = view.expected_fulfillment_date
+    if due is None or view.shipment is not None or not view.status.is_open_for_fulfillment:
+        return None
+    if due < today:
+        return LATE
+    return AT_RISK if due <= today + timedelta(days=at_risk_days) else None
+
+
+def survey_sent(view: OrderView) -> bool:
+    """Sent, or tried and failed: either way the order's feedback goes by the survey, not by a call."""
+    return any(e.kind in ("message", "message_failed") and e.data.get("message_kind") == "feedback_request"
+               for e in view.timeline)

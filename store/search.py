@@ -1,0 +1,106 @@
+"""Finding orders: by order number, customer name (or any word of it), email, phone or postcode.
+
+Each order's search terms are normalized once, when the read model writes the order (`terms_of`: lower case, the
+phone as its digits, the postcode without spaces) into `order_search`, whose `term` is indexed. A query is
+normalized the same ways (`queries_for`) and matched as a prefix of a term: on SQLite as a range of the index
+(`term >= 'smi' AND term < 'smj'`), on PostgreSQL as `LIKE 'smi%'` on its `text_pattern_ops` index.
+A third party (a manufacturer) may find its orders by order number only: it sees no customer data.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from sqlalchemy import and_, delete, false, or_, select
+from sqlalchemy.engine import Connection, Engine
+from sqlmodel import Session, col
+
+from models.tables import OrderRecord, OrderSearchTerm
+
+from .upsert import insert_new
+
+KINDS = ("order", "name", "email", "phone", "postcode")
+MAX_TERM = 254
+MIN_QUERY = 2
+PHONE_LIKE = re.compile(r"^[\d\s().+/-]+$")
+
+
+def _folded(text: str) -> str:
+    return " ".join(str(text or "").lower().split())
+
+
+def terms_of(order_id: str, view: dict[str, Any]) -> list[tuple[str, str]]:
+    """(kind, term) for an order's stored view (a dict, as the read model keeps it); one kind per term."""
+    customer, address = view.get("customer") or {}, view.get("shipping_address") or {}
+    found: dict[str, str] = {}
+
+    def add(kind: str, term: str) -> None:
+        if len(term) >= MIN_QUERY:
+            found.setdefault(term[:MAX_TERM], kind)
+
+    add("order", order_id.lower())
+    name = _folded(customer.get("name", ""))
+    add("name", name)
+    for word in name.split():
+        add("name", word)
+    add("email", _folded(customer.get("email", "")).replace(" ", ""))
+    digits = re.sub(r"\D", "", str(customer.get("phone") or ""))
+    if len(digits) >= 4:
+        add("phone", digits)
+        if len(digits) > 10:
+            add("phone", digits[-10:])  # without the country code: +1 312 555 0100 is found as 312 555 0100 too
+    add("postcode", _folded(address.get("postal_code", "")).replace(" ", ""))
+    return [(kind, term) for term, kind in found.items()]
+
+
+def queries_for(q: str) -> list[str]:
+    """The prefixes a typed query is looked up as: as typed (folded), without spaces, as digits for a phone."""
+    folded = _folded(q)
+    if len(folded) < MIN_QUERY:
+        return []
+    found = [folded, folded.replace(" ", "")]
+    digits = re.sub(r"\D", "", folded)
+    if PHONE_LIKE.match(folded) and len(digits) >= 4:
+        found.append(digits)
+    return list(dict.fromkeys(found))
+
+
+def write_terms(conn: Connection, engine: Engine, order_id: str, view: dict[str, Any]) -> None:
+    """Make the order's stored terms exactly `terms_of(view)` (inside the read model's write transaction)."""
+    terms = terms_of(order_id, view)
+    table = OrderSearchTerm.__table__
+    conn.execute(delete(table).where(table.c.order_id == order_id, table.c.term.not_in([t for _, t in terms])))
+    conn.execute(insert_new(engine, table, ("term", "order_id")),
+                 [{"term": term, "order_id": order_id, "kind": kind} for kind, term in terms])
+
+
+def _prefix(engine: Engine, prefix: str):  # noqa: ANN202
+    term = OrderSearchTerm.__table__.c.term
+    if engine.dialect.name == "sqlite":  # a range of the (binary-ordered) index
+        return and_(term >= prefix, term < prefix[:-1] + chr(ord(prefix[-1]) + 1))
+    return term.startswith(prefix, autoescape=True)
+
+
+def matching_ids(engine: Engine, q: str, kinds: Iterable[str] = KINDS):  # noqa: ANN201
+    """A subquery of the ids of the orders some term of which starts with the query."""
+    table = OrderSearchTerm.__table__
+    prefixes = queries_for(q)
+    if not prefixes:
+        return select(table.c.order_id).where(false())
+    return (select(table.c.order_id).where(or_(*(_prefix(engine, p) for p in prefixes)),
+                                           table.c.kind.in_(list(kinds))).distinct())
+
+
+def search_orders(engine: Engine, q: str, status: str | None = None, limit: int = 50, offset: int = 0,
+                  visible: Callable[[dict], bool] | None = None, kinds: Iterable[str] = KINDS) -> list[OrderRecord]:
+    """The orders found by `q`, newest first; with `visible`, only rows whose stored view it accepts."""
+    with Session(engine) as session:
+        query = select(OrderRecord).where(col(OrderRecord.order_id).in_(matching_ids(engine, q, kinds)))
+        if status:
+            query = query.where(OrderRecord.status == status)
+        query = query.order_by(col(OrderRecord.received_at).desc())
+        if visible is None:
+            return list(session.scalars(query.offset(offset).limit(limit)))
+        return [row for row in session.scalars(query) if visible(row.view)][offset:offset + limit]
