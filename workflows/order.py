@@ -15,7 +15,6 @@ from temporalio import workflow
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from models.catalog import ACCOUNTS_RECEIVABLE, WAREHOUSE
     from models.messages import CUSTOMER, MessageKind
     from models.order import (Acknowledgement, ActionResult, CallOutcome, Cancellation, DelayReport, FeedbackEntry,
                               FormCompletion, OrderForm, OrderStart, OrderStatus, OrderView, Shipment, ShipmentCorrection)
@@ -24,6 +23,7 @@ from . import rules
 from .background import Background
 from .cancellation import TemporalCancel
 from .clock import Clock
+from .distribution import Distribution
 from .feedback import FeedbackRequest
 from .form_intake import FormIntake, check_form
 from .lateness import LatenessWatch
@@ -52,8 +52,8 @@ class OrderWorkflow:
         try:
             await self.form.until_complete()          # 1. standardized form; incomplete ones go back
             await self.record_order()                 # 2. read model, expected fulfillment date
-            await self.confirm_to_customer()          # 3. details, date, contact information
-            await self.send_work_orders()             # 4. warehouse, accounts receivable, manufacturers
+            await self.distribution.confirm()         # 3. details, date, contact information
+            await self.distribution.work_orders()     # 4. warehouse, accounts receivable, manufacturers
             await self.until_shipped()                # 5. acknowledgements, delays, the lateness timer
             await self.tell_customer_shipped()        # 5. carrier, tracking, expected delivery
             await self.until_delivered()
@@ -78,6 +78,8 @@ class OrderWorkflow:
                                self.status_board, self.saver)
         self.feedback = FeedbackRequest(self.state, self.policy, self.waiter, self.notifier, self.status_board,
                                         self.saver)
+        self.distribution = Distribution(self.state, shape, self.policy, self.waiter, self.notifier,
+                                         self.status_board, self.saver, self.background)
 
     # ---- 2. record the order and promise a date ----
 
@@ -92,44 +94,6 @@ class OrderWorkflow:
         self.state.intake_answered = True
         if self.shape.saves_on_acceptance:
             await self.saver.save(wait=True)  # listed at once, whatever the mail provider does
-
-    # ---- 3. confirm ----
-
-    async def confirm_to_customer(self) -> None:
-        self.waiter.stop_if_cancelled()
-        departments = self.departments()
-        if self.notifier.send_along(departments, MessageKind.work_order,  # v6: the work orders go in the same trip
-                                    status=OrderStatus.confirmed, work_orders=departments):
-            self.state.work_orders_on_the_way = departments
-        sent = await self.notifier.tell(CUSTOMER, MessageKind.order_confirmation)
-        self.status_board.confirmed("Order confirmed to the customer" if sent or not self.shape.settled_intake
-                                    else "Order confirmed; the confirmation email could not be delivered")
-        await self.saver.save()
-
-    # ---- 4. work orders ----
-
-    async def send_work_orders(self) -> None:
-        if not self.notifier.sent_ahead(MessageKind.work_order):  # once out, they are told (and so cancelled too)
-            self.waiter.stop_if_cancelled()
-        self.state.view.work_orders = self.departments()
-        await self.notifier.tell_all(self.state.view.work_orders, MessageKind.work_order)
-        self.state.work_orders_sent_at = workflow.now()
-        self.background.start(self.remind_unacknowledged())
-        await self.saver.save()
-
-    def departments(self) -> list[str]:
-        makers = sorted({line.fulfiller for line in self.state.view.lines if line.fulfiller != WAREHOUSE})
-        return [WAREHOUSE, ACCOUNTS_RECEIVABLE, *makers]
-
-    async def remind_unacknowledged(self) -> None:
-        """No acknowledgement within the policy's time: remind the departments that have not acknowledged."""
-        if await self.waiter.until(self.state.acknowledged_or_moved_on, self.policy.acknowledgement_reminder,
-                                 cancellable=False):
-            return
-        sent_ago = (workflow.now() - self.state.work_orders_sent_at).total_seconds()
-        await self.notifier.tell_all(self.state.pending_acknowledgements, MessageKind.work_order_reminder,
-                                     sent_ago=sent_ago)
-        await self.saver.save()
 
     # ---- 5. fulfilment, with honest delays ----
 

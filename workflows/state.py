@@ -14,6 +14,7 @@ from typing import Any
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
+    from models.catalog import ACCOUNTS_RECEIVABLE, WAREHOUSE
     from models.order import (FieldProblem, FormCheck, OrderForm, OrderStart, OrderStatus, OrderView,
                               ShipmentCorrection, TimelineEvent, described_changes)
 
@@ -96,6 +97,11 @@ class OrderState:
     @property
     def closed(self) -> bool:
         return self.cancel_requested or self.view.status in CLOSED
+
+    def departments(self) -> list[str]:
+        """Who gets a work order: the warehouse, accounts receivable, and each manufacturer making a line."""
+        makers = sorted({line.fulfiller for line in self.view.lines if line.fulfiller != WAREHOUSE})
+        return [WAREHOUSE, ACCOUNTS_RECEIVABLE, *makers]
 
     @property
     def pending_acknowledgements(self) -> list[str]:
