@@ -122,7 +122,7 @@ def read_post(data: FormData, catalog: Catalog, channel: Channel, settings: Sett
     try:
         form = OrderForm.model_validate(body)
     except ValidationError as e:
-        problems = [FieldProblem(field=_path(err["loc"]), message=err["msg"]) for err in e.errors()]
+        problems = [FieldProblem(field=_path(err["loc"]), message=field_message(err, lang)) for err in e.errors()]
         page.errors.update(errors_by_field(problems, slot_of_line))
         return None, page
     if page.errors:
@@ -131,6 +131,22 @@ def read_post(data: FormData, catalog: Catalog, channel: Channel, settings: Sett
         form, catalog, datetime.now(timezone.utc), settings.company_timezone, settings.company_holidays_country))
     page.errors.update(errors_by_field(check.problems, slot_of_line))
     return (None if check.problems else form), page
+
+
+# What the pydantic types of the form refuse, as the customer reads it in another language than English (English
+# keeps pydantic's and `models.inputs`' own words).
+FIELD_MESSAGES = {
+    "string_too_long": N_("must be at most %(max_length)s characters"),
+    "control_characters": N_("contains control characters (line breaks, tabs or escapes); use one line of text"),
+    "blank": N_("must not be blank"),
+}
+
+
+def field_message(error: dict, language: str) -> str:
+    message = FIELD_MESSAGES.get(error["type"])
+    if language == "en" or message is None:
+        return error["msg"]
+    return translate(language, message, **(error.get("ctx") or {}))
 
 
 def errors_by_field(problems: list[FieldProblem], slot_of_line: list[int]) -> dict[str, str]:

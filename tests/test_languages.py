@@ -205,3 +205,29 @@ async def test_a_whole_order_in_the_customers_language(language, client, setting
         sent = await http.post(survey_path, data={"csrf": hidden(survey.text, "csrf"), "rating": "5",
                                                   "comment": "Ang ganda!"})
         assert sent.status_code == 200 and words["thanks"] in sent.text and words["lang"] in sent.text
+
+
+async def test_the_shop_says_every_problem_in_filipino_next_to_its_field(web):
+    async with httpx.AsyncClient(base_url=web, follow_redirects=False, timeout=30) as http:
+        page = await http.get("/?lang=fil")
+        assert page.status_code == 200 and 'lang="fil"' in page.text and "Mag-order" in page.text
+        assert page.cookies.get("orderly_language") == "fil", "the switch is remembered by the browser"
+        posted = await http.post("/", data={
+            "csrf": hidden(page.text, "csrf"), "language": "fil", "customer.name": "J" * 201,
+            "customer.email": "jose@example.ph", "shipping_address.line1": "Kalye\tMabini",
+            "shipping_address.city": "Pasig City", "shipping_address.postal_code": "1600",
+            "shipping_address.country": "PH", "line-0-sku": "SOFA-3S", "line-0-quantity": "1"})
+        assert posted.status_code == 422 and 'lang="fil"' in posted.text
+        assert error_for(posted.text, "customer.name") == "Hanggang 200 characters lang po"
+        assert error_for(posted.text, "shipping_address.line1").startswith("May control characters")
+        fixed = await http.post("/", data={
+            "csrf": hidden(page.text, "csrf"), "language": "fil", "customer.name": "Jose Rizal",
+            "customer.email": "jose@example.ph", "shipping_address.line1": "45 Kalye Mabini",
+            "shipping_address.city": "Pasig City", "shipping_address.postal_code": "1600",
+            "shipping_address.country": "PH", "line-0-sku": "SOFA-3S", "line-0-quantity": "1",
+            "line-0-fabric": "silk", "line-0-color": "olive"})
+        assert error_for(fixed.text, "line-0-fabric") == (
+            "Hindi po available ang 'silk'; pumili ng isa sa: linen, velvet, leather, wool")
+        assert "Pakitingnan po ang 1 naka-highlight na field sa ibaba." in fixed.text
+        english = await http.get("/?lang=en")
+        assert 'lang="en"' in english.text and "Place an order" in english.text
