@@ -25,7 +25,7 @@ $(LOCALE)/%/LC_MESSAGES/messages.mo: $(LOCALE)/%/LC_MESSAGES/messages.po $(STAMP
 messages: $(STAMP)
 	$(BIN)/pybabel extract -F babel.cfg -k translate:2 -k translate_plural:2,3 -k N_ --no-location --sort-output \
 		--project Orderly --copyright-holder Orderly -o $(LOCALE)/messages.pot .
-	$(BIN)/pybabel update -i $(LOCALE)/messages.pot -d $(LOCALE) -D messages --no-location --width 116 --ignore-obsolete \
+	$(BIN)/pybabel update -i $(LOCALE)/messages.pot -d $(LOCALE) -D messages --width 116 --ignore-obsolete \
 		--no-fuzzy-matching
 
 # The browser tests drive Debian's chromium (Playwright's own browser download is not used). Elsewhere, point
