@@ -11,7 +11,8 @@ COPY store ./store
 COPY plumbing ./plumbing
 COPY starter ./starter
 COPY worker.py ./
-RUN pip install --no-cache-dir . \
+RUN pip install --no-cache-dir "babel>=2.14,<3" && pybabel compile -d models/locale -D messages \
+    && pip install --no-cache-dir . \
     && useradd --system --uid 10001 --home-dir /data orderly \
     && mkdir -p /data && chown orderly /data
 USER orderly

@@ -17,13 +17,14 @@ from typing import Any
 from channels.webhooks import work_order_body
 from models.catalog import ACCOUNTS_RECEIVABLE, CUSTOMER_SERVICE, WAREHOUSE, Catalog
 from models.links import PURPOSES, customer_url
+from models.i18n import DEFAULT_LANGUAGE, N_, language_of, translate, translate_plural
 from models.messages import CUSTOMER, EMAIL, STAFF, WEBHOOK, Notice, Outgoing, delivery_key
 from models.settings import Settings
 
 from .rendering import render
 
-DEPARTMENT_LABELS = {WAREHOUSE: "Warehouse", ACCOUNTS_RECEIVABLE: "Accounts receivable",
-                     CUSTOMER_SERVICE: "Customer service"}
+DEPARTMENT_LABELS = {WAREHOUSE: N_("Warehouse"), ACCOUNTS_RECEIVABLE: N_("Accounts receivable"),
+                     CUSTOMER_SERVICE: N_("Customer service")}
 
 
 def customer_links(settings: Settings, order_id: str) -> dict[str, str]:
@@ -43,8 +44,9 @@ def compose(notice: Notice, settings: Settings, catalog: Catalog, links: dict[st
     if not address and not webhook:
         raise ValueError(f"{notice.to!r} has neither an email address nor a webhook: set "
                          "ORDERLY_DEPARTMENT_EMAILS or ORDERLY_DEPARTMENT_WEBHOOKS")
-    context = template_context(notice, settings, catalog, links)
-    subject, text, html = render(notice.kind, context)
+    language = language_for(notice, settings)
+    context = template_context(notice, settings, catalog, links, language)
+    subject, text, html = render(notice.kind, context, language)
     common = dict(message_key=notice.key, order_id=notice.order.order_id, kind=notice.kind.value, subject=subject)
     found = []
     if address:
@@ -92,37 +94,54 @@ def address_of(notice: Notice, settings: Settings, catalog: Catalog) -> str:
     return maker.email
 
 
-def label_of(to: str, catalog: Catalog) -> str:
+def label_of(to: str, catalog: Catalog, language: str = DEFAULT_LANGUAGE) -> str:
     if to in DEPARTMENT_LABELS:
-        return DEPARTMENT_LABELS[to]
+        return translate(language, DEPARTMENT_LABELS[to])
     maker = catalog.manufacturer(to)
     return maker.name if maker else to
 
 
-def template_context(notice: Notice, settings: Settings, catalog: Catalog, links: dict[str, str]) -> dict[str, Any]:
-    """What the templates see: the order, the lines this recipient acts on, its role, the company, the links."""
+def language_for(notice: Notice, settings: Settings) -> str:
+    """The customer reads the order's language; staff and departments the company's."""
+    if notice.to == CUSTOMER:
+        return language_of(notice.order.language, settings.company_language)
+    return language_of(settings.company_language)
+
+
+def template_context(notice: Notice, settings: Settings, catalog: Catalog, links: dict[str, str],
+                     language: str = DEFAULT_LANGUAGE) -> dict[str, Any]:
+    """What the templates see: the order, the lines this recipient acts on (in its language), its role, the
+    company, the links."""
     order = notice.order
+    if order.shipment is not None and not order.shipment.tracking_url:  # the carrier's tracking link, if we know it
+        url = settings.tracking_link(order.shipment.carrier, order.shipment.tracking_number)
+        if url:
+            order = order.model_copy(update={"shipment": order.shipment.model_copy(update={"tracking_url": url})})
     role = {WAREHOUSE: "warehouse", ACCOUNTS_RECEIVABLE: "accounts"}.get(notice.to, "manufacturer")
-    lines = [line for line in order.lines if role != "manufacturer" or line.fulfiller == notice.to]
+    lines = [catalog.localized_line(line, language) for line in order.lines
+             if role != "manufacturer" or line.fulfiller == notice.to]
     s = settings
     extra = dict(notice.extra)
     if "sent_ago" in extra:
-        extra["sent_ago"] = _human(timedelta(seconds=float(extra["sent_ago"])))
+        extra["sent_ago"] = _human(timedelta(seconds=float(extra["sent_ago"])), language)
     return {
-        "order": order, "extra": extra, "problems": order.problems, "lines": lines, "role": role,
-        "department": notice.to, "recipient_label": label_of(notice.to, catalog),
+        "order": order.model_copy(update={"lines": [catalog.localized_line(li, language) for li in order.lines]}),
+        "extra": extra, "problems": order.problems, "lines": lines, "role": role,
+        "department": notice.to, "recipient_label": label_of(notice.to, catalog, language),
         "date": extra.get("date", order.expected_fulfillment_date),
         "company": {"name": s.company_name, "email": s.company_email, "phone": s.company_phone,
-                    "address": s.company_address, "hours": s.company_hours},
-        "refund_text": s.cancellation_refund_text,
+                    "address": s.company_address, "hours": s.company_hours_in.get(language) or s.company_hours},
+        "refund_text": translate(language, s.cancellation_refund_text),  # the default has its translations
         "console_url": f"{s.public_url.rstrip('/')}/staff/orders/{order.order_id}", **links,
     }
 
 
-def _human(delta: timedelta) -> str:
+def _human(delta: timedelta, language: str = DEFAULT_LANGUAGE) -> str:
     seconds = int(delta.total_seconds())
-    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
-        if seconds >= size:
-            n = seconds // size
-            return f"{n} {unit}{'s' if n != 1 else ''}"
-    return f"{seconds} seconds"
+    if seconds >= 86400:
+        return translate_plural(language, "%(num)s day", "%(num)s days", seconds // 86400)
+    if seconds >= 3600:
+        return translate_plural(language, "%(num)s hour", "%(num)s hours", seconds // 3600)
+    if seconds >= 60:
+        return translate_plural(language, "%(num)s minute", "%(num)s minutes", seconds // 60)
+    return translate(language, "%(num)s seconds", num=seconds)

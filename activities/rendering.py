@@ -6,72 +6,100 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from functools import lru_cache
+
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
+from models import i18n
+from models.i18n import DEFAULT_LANGUAGE, LANGUAGES, N_
 from models.messages import MessageKind
 
+
+
 SUBJECTS: dict[MessageKind, str] = {
-    MessageKind.form_incomplete: "Order {id}: we need a few more details",
-    MessageKind.form_reminder: "Reminder: order {id} is waiting for a few details",
-    MessageKind.form_expired: "Order {id} was closed because details were missing",
-    MessageKind.order_confirmation: "Order {id} confirmed: expected ready by {date}",
-    MessageKind.work_order: "Work order {id}: due {date}",
-    MessageKind.work_order_reminder: "Please acknowledge work order {id}",
-    MessageKind.work_order_change: "Work order {id}: new date {date}",
-    MessageKind.work_order_cancelled: "Work order {id} cancelled",
-    MessageKind.delay_notice: "Order {id} is delayed: new date {date}",
-    MessageKind.late_notice: "Order {id} is running late",
-    MessageKind.late_alert: "LATE: order {id} was due {date} and has not shipped",
-    MessageKind.shipping_notice: "Order {id} has shipped",
-    MessageKind.feedback_request: "How did we do with order {id}?",
-    MessageKind.feedback_reminder: "A last word about order {id}?",
-    MessageKind.feedback_call: "Call task: ask for feedback on order {id}",
-    MessageKind.cancellation_notice: "Order {id} is cancelled",
-    MessageKind.delivery_failed: "UNDELIVERED: a message about order {id} could not be sent",
-    MessageKind.order_terminated: "STOPPED: order {id} was closed in Temporal without finishing",
+    MessageKind.form_incomplete: N_("Order {id}: we need a few more details"),
+    MessageKind.form_reminder: N_("Reminder: order {id} is waiting for a few details"),
+    MessageKind.form_expired: N_("Order {id} was closed because details were missing"),
+    MessageKind.order_confirmation: N_("Order {id} confirmed: expected ready by {date}"),
+    MessageKind.work_order: N_("Work order {id}: due {date}"),
+    MessageKind.work_order_reminder: N_("Please acknowledge work order {id}"),
+    MessageKind.work_order_change: N_("Work order {id}: new date {date}"),
+    MessageKind.work_order_cancelled: N_("Work order {id} cancelled"),
+    MessageKind.delay_notice: N_("Order {id} is delayed: new date {date}"),
+    MessageKind.late_notice: N_("Order {id} is running late"),
+    MessageKind.late_alert: N_("LATE: order {id} was due {date} and has not shipped"),
+    MessageKind.shipping_notice: N_("Order {id} has shipped"),
+    MessageKind.feedback_request: N_("How did we do with order {id}?"),
+    MessageKind.feedback_reminder: N_("A last word about order {id}?"),
+    MessageKind.feedback_call: N_("Call task: ask for feedback on order {id}"),
+    MessageKind.cancellation_notice: N_("Order {id} is cancelled"),
+    MessageKind.delivery_failed: N_("UNDELIVERED: a message about order {id} could not be sent"),
+    MessageKind.order_terminated: N_("STOPPED: order {id} was closed in Temporal without finishing"),
+}
+
+# A later revision of a notice that says what changed (`extra["changes"]`) has its own subject.
+CORRECTION_SUBJECTS: dict[MessageKind, str] = {
+    MessageKind.shipping_notice: N_("Order {id}: your shipping details have changed"),
 }
 
 
-def long_date(value: date | str | None) -> str:
-    if value is None:
-        return "to be confirmed"
-    if isinstance(value, str):
-        value = date.fromisoformat(value)
-    return f"{value:%A}, {value.day} {value:%B %Y}"
+def long_date(value: date | str | None, language: str = DEFAULT_LANGUAGE) -> str:
+    return i18n.long_date(value, language)
 
 
 def timestamp(value: datetime) -> str:
     return value.strftime("%Y-%m-%d %H:%M %Z").strip()
 
 
-def money(value: Decimal | float | str, currency: str = "USD") -> str:
-    return f"{Decimal(str(value)):,.2f} {currency}"
+def money(value: Decimal | float | str, currency: str = "USD", language: str = DEFAULT_LANGUAGE) -> str:
+    return i18n.money(value, currency, language)
 
 
-def option_value(value: Any) -> str:
+def option_value(value: Any, language: str = DEFAULT_LANGUAGE) -> str:
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return i18n.yes_no(value, language)
     return str(value)
 
 
-_env = Environment(loader=PackageLoader("activities", "templates"), undefined=StrictUndefined,
-                   autoescape=select_autoescape(enabled_extensions=("html.j2",), default_for_string=False),
-                   trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
-                   auto_reload=False)  # templates ship with the package: no stat() of every file on each render
-_env.filters.update(long_date=long_date, money=money, option_value=option_value, timestamp=timestamp)
+def change_value(value: Any, language: str = DEFAULT_LANGUAGE) -> str:
+    """A shipping detail as the workflow described it (`models.order.described_changes`: dates in English words,
+    a missing link as "none"), in `language`."""
+    if language == DEFAULT_LANGUAGE or not isinstance(value, str):
+        return str(value)
+    if value == "none":
+        return i18n.translate(language, "none")
+    try:
+        return long_date(datetime.strptime(value, "%A, %d %B %Y").date(), language)
+    except ValueError:
+        return value
 
 
-# A later revision of a notice that says what changed (`extra["changes"]`) has its own subject.
-CORRECTION_SUBJECTS: dict[MessageKind, str] = {
-    MessageKind.shipping_notice: "Order {id}: your shipping details have changed",
-}
+@lru_cache(maxsize=len(LANGUAGES))
+def environment(language: str) -> Environment:
+    """The templates as `language` reads them: Jinja2's i18n extension with that language's gettext catalog, and
+    the date, money and yes/no filters in that language. One environment a language, so messages rendered at once
+    in different languages (activities run in threads) never share a translation."""
+    env = Environment(loader=PackageLoader("activities", "templates"), undefined=StrictUndefined,
+                      autoescape=select_autoescape(enabled_extensions=("html.j2",), default_for_string=False),
+                      trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True, extensions=["jinja2.ext.i18n"],
+                      auto_reload=False)  # templates ship with the package: no stat() of every file on each render
+    env.install_gettext_translations(i18n.translations(language), newstyle=True)
+    env.filters.update(long_date=lambda v: long_date(v, language),
+                       money=lambda v, currency="USD": money(v, currency, language),
+                       option_value=lambda v: option_value(v, language), timestamp=timestamp,
+                       change_label=lambda v: i18n.translate(language, v),
+                       change_value=lambda v: change_value(v, language))
+    env.globals["language"] = language
+    return env
 
 
-def render(kind: MessageKind, context: dict[str, Any]) -> tuple[str, str, str]:
-    """Subject, plain text and HTML of a message."""
+def render(kind: MessageKind, context: dict[str, Any], language: str = DEFAULT_LANGUAGE) -> tuple[str, str, str]:
+    """Subject, plain text and HTML of a message, in `language`."""
     order = context["order"]
     subjects = CORRECTION_SUBJECTS if context["extra"].get("changes") and kind in CORRECTION_SUBJECTS else SUBJECTS
-    subject = subjects[kind].format(id=order.order_id, date=long_date(context.get("date")))
-    text = _env.get_template(f"{kind.value}.txt.j2").render(context)
-    html = _env.get_template(f"{kind.value}.html.j2").render(context)
+    subject = i18n.translate(language, subjects[kind]).format(id=order.order_id,
+                                                             date=long_date(context.get("date"), language))
+    env = environment(language)
+    text = env.get_template(f"{kind.value}.txt.j2").render(context)
+    html = env.get_template(f"{kind.value}.html.j2").render(context)
     return subject, text, html

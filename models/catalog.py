@@ -11,6 +11,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, model_validator
 
+from .i18n import DEFAULT_LANGUAGE, N_, translate
+
 WAREHOUSE = "warehouse"
 ACCOUNTS_RECEIVABLE = "accounts-receivable"
 CUSTOMER_SERVICE = "customer-service"
@@ -31,10 +33,13 @@ class RequiredWhen(BaseModel):
     field: str
     values: list[Any] | None = None
 
-    def describe(self) -> str:
+    def describe(self, language: str = DEFAULT_LANGUAGE, label: str | None = None) -> str:
+        """"when fabric is leather"; with the other field's `label`, in its words ("kapag Tela ay leather")."""
+        field = label or self.field
         if self.values is None:
-            return f"when {self.field} is given"
-        return f"when {self.field} is " + " or ".join(str(v) for v in self.values)
+            return translate(language, "when %(field)s is given", field=field)
+        return translate(language, "when %(field)s is %(values)s", field=field,
+                       values=translate(language, " or ").join(str(v) for v in self.values))
 
     def applies(self, options: dict[str, Any]) -> bool:
         value = options.get(self.field)
@@ -52,9 +57,16 @@ class DateBounds(BaseModel):
     defers_fulfillment: bool = Field(default=False, description=(
         "the order is not fulfilled before this date: its expected fulfillment date is at least this date"))
 
-    def describe(self) -> str:
-        earliest = "the order date" if self.earliest == "order_date" else "the expected fulfillment date"
-        return f"between {earliest} and {self.latest_days} days after the order date"
+    def describe(self, language: str = DEFAULT_LANGUAGE) -> str:
+        earliest = translate(language, N_("the order date") if self.earliest == "order_date"
+                             else N_("the expected fulfillment date"))
+        return translate(language, "between %(earliest)s and %(days)s days after the order date", earliest=earliest,
+                       days=self.latest_days)
+
+
+def translated(default: str, translations: dict[str, str], language: str) -> str:
+    """The catalog's text in `language`; a missing translation falls back to the default language's text."""
+    return translations.get(language) or default
 
 
 class FormField(BaseModel):
@@ -69,6 +81,19 @@ class FormField(BaseModel):
     max_length: int | None = None
     bounds: DateBounds | None = Field(default=None, description="date fields: where the date may fall")
     help: str = ""
+    labels: dict[str, str] = Field(default_factory=dict, description="language -> label, e.g. {\"fil\": \"Tela\"}")
+    helps: dict[str, str] = Field(default_factory=dict, description="language -> help")
+    choice_labels: dict[str, dict[str, str]] = Field(default_factory=dict, description=(
+        "language -> choice -> what the customer reads; a choice without one is shown as it is"))
+
+    def label_in(self, language: str) -> str:
+        return translated(self.label, self.labels, language)
+
+    def help_in(self, language: str) -> str:
+        return translated(self.help, self.helps, language)
+
+    def choice_label(self, choice: object, language: str) -> str:
+        return self.choice_labels.get(language, {}).get(str(choice)) or str(choice)
 
     @model_validator(mode="after")
     def _choices_for_choice_fields(self) -> "FormField":
@@ -83,6 +108,10 @@ class ProductType(BaseModel):
     name: str
     label: str
     fields: list[FormField] = Field(default_factory=list)
+    labels: dict[str, str] = Field(default_factory=dict, description="language -> label")
+
+    def label_in(self, language: str) -> str:
+        return translated(self.label, self.labels, language)
 
     def field(self, name: str) -> FormField | None:
         return next((f for f in self.fields if f.name == name), None)
@@ -103,6 +132,10 @@ class Product(BaseModel):
     unit_price: Decimal
     lead_time_days: int = Field(ge=0, description="business days from order to ready-to-ship")
     made_by: str | None = Field(default=None, description="manufacturer id; None means the in-house warehouse")
+    names: dict[str, str] = Field(default_factory=dict, description="language -> product name")
+
+    def name_in(self, language: str) -> str:
+        return translated(self.name, self.names, language)
 
     @property
     def fulfiller(self) -> str:
@@ -134,6 +167,21 @@ class Catalog(BaseModel):
 
     def manufacturer(self, manufacturer_id: str) -> Manufacturer | None:
         return next((m for m in self.manufacturers if m.id == manufacturer_id), None)
+
+    def fields_of(self, sku: str) -> list[FormField]:
+        product = self.product(sku)
+        return self.product_type(product.product_type).fields if product else []
+
+    def localized_line(self, line: Any, language: str) -> Any:
+        """A priced order line (`models.order.PricedLine`) as `language` reads it: the product's name, its options'
+        labels and its choices in that language (each falling back to the catalog's default text)."""
+        product, fields = self.product(line.sku), {f.name: f for f in self.fields_of(line.sku)}
+        if product is None or language == DEFAULT_LANGUAGE:  # the line was priced in the default language
+            return line
+        options = {k: fields[k].choice_label(v, language) if k in fields and fields[k].choices else v
+                   for k, v in line.options.items()}
+        labels = {k: fields[k].label_in(language) if k in fields else label for k, label in line.option_labels.items()}
+        return line.model_copy(update={"name": product.name_in(language), "option_labels": labels, "options": options})
 
 
 @lru_cache(maxsize=8)

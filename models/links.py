@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
+from .i18n import N_
+
 PURPOSES = ("status", "form", "survey")
 
 
@@ -32,11 +34,11 @@ def verify(secret: str, token: str, order_id: str, purpose: str, max_age_seconds
     try:
         signed_for = _serializer(secret, purpose).loads(token, max_age=max_age_seconds)
     except SignatureExpired as e:
-        raise LinkError("expired", "This link has expired. Contact us and we will send you a new one.") from e
+        raise LinkError("expired", N_("This link has expired. Contact us and we will send you a new one.")) from e
     except BadSignature as e:
-        raise LinkError("invalid", "This link is not valid: it may have been cut short or changed.") from e
+        raise LinkError("invalid", N_("This link is not valid: it may have been cut short or changed.")) from e
     if signed_for != order_id:
-        raise LinkError("invalid", "This link belongs to another order.")
+        raise LinkError("invalid", N_("This link belongs to another order."))
 
 
 def customer_url(base_url: str, secret: str, order_id: str, purpose: str) -> str:

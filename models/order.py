@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
+from .i18n import N_, Language
 from .feedback_call import CallOutcome, FeedbackCall  # noqa: F401  (CallOutcome: an action input, as below)
 from .inputs import (CalendarDate, OptionalDate, OptionalLine, RequiredLine, SingleLine, Text,
                      WholeNumber)
@@ -97,6 +98,9 @@ class OrderForm(Input):
     shipping_address: Address = Field(default_factory=Address)
     lines: list[OrderLine] = Field(default_factory=list, max_length=100)
     notes: Text = Field(default="", max_length=2000)
+    language: Language | None = Field(default=None, description=(
+        "the customer's language for every email and page (`en` or `fil`); none: the company's "
+        "(ORDERLY_COMPANY_LANGUAGE), filled in when the order starts"))
 
 
 class FieldProblem(BaseModel):
@@ -189,8 +193,8 @@ class Shipment(Input):
     shipped_at: datetime | None = Field(default=None, description="set by the workflow when the shipment is recorded")
 
 
-SHIPMENT_LABELS = {"carrier": "Carrier", "tracking_number": "Tracking number", "tracking_url": "Tracking link",
-                   "expected_delivery_date": "Expected delivery date"}
+SHIPMENT_LABELS = {"carrier": N_("Carrier"), "tracking_number": N_("Tracking number"),
+                   "tracking_url": N_("Tracking link"), "expected_delivery_date": N_("Expected delivery date")}
 
 
 class ShipmentCorrection(Input):
@@ -266,6 +270,7 @@ class OrderView(BaseModel):
     shipping_address: Address
     lines: list[PricedLine] = Field(default_factory=list)
     notes: str = ""
+    language: Language | None = Field(default=None, description="the customer's language; none: the company's")
     currency: str = "USD"
     problems: list[FieldProblem] = Field(default_factory=list)
     received_at: datetime

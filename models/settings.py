@@ -10,6 +10,7 @@ from typing import Any, Literal
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from .i18n import N_, Language
 from .catalog import ACCOUNTS_RECEIVABLE, CUSTOMER_SERVICE, DEFAULT_CATALOG, WAREHOUSE
 from .policy import Policy
 
@@ -62,14 +63,20 @@ class Settings(BaseSettings):
     company_phone: str = "+1 555 0100"
     company_address: str = "100 Market Street, Springfield, IL 62701, USA"
     company_hours: str = "Monday to Friday, 9:00-17:00"
+    company_hours_in: dict[str, str] = Field(default_factory=lambda: {"fil": "Lunes hanggang Biyernes, 9:00-17:00"},
+                                             description="language -> the opening hours in that language (customers "
+                                             "of another language than the company's read these)")
     company_timezone: str = "America/Chicago"
     company_holidays_country: str = Field(default="US", description="public holidays skipped in business-day counts; "
                                                                      "empty for weekends only")
+    company_language: Language = Field(default="en", description=(
+        "the language staff and departments read (work orders, alerts, the console), and customers' when an order "
+        "does not say: `en` English, `fil` Filipino"))
     mail_from: str = "Orderly Furniture Co. <orders@orderly.example>"
     company_reply_to: str = Field(default="", description="the `Reply-To` of every customer email, where customers' "
                                   "replies reach the business; empty for the company's contact email "
                                   "(ORDERLY_COMPANY_EMAIL)")
-    cancellation_refund_text: str = Field(default=(
+    cancellation_refund_text: str = Field(default=N_(
         "Nothing will be shipped, and anything you paid will be refunded in full."), description=(
         "what the customer's cancellation email says about money (shown when the order had lines): say only what "
         "accounts receivable does, which its cancellation notice asks of it (void the invoice, refund what was paid)"))
@@ -79,6 +86,9 @@ class Settings(BaseSettings):
         CUSTOMER_SERVICE: "customer-service@orderly.example",
     }, description="department id -> address; manufacturers default to the catalog's address")
     staff_alert_email: str = "operations@orderly.example"
+    carriers: dict[str, str] = Field(default_factory=dict, description=(
+        "carrier -> tracking-link template with `{tracking_number}`, for shipments staff record without a link, "
+        "e.g. `{\"LBC\": \"https://www.lbcexpress.com/track/?tracking_no={tracking_number}\"}`"))
     console_page_size: int = Field(default=20, ge=1, le=500, description="rows a page in each staff console queue "
                                    "and in the console's order list and search results")
     at_risk_days: int = Field(default=2, ge=0, le=60, description="an open order not shipped whose expected "
@@ -188,6 +198,12 @@ class Settings(BaseSettings):
         if self.department_webhooks and not self.webhook_secret.get_secret_value():
             problems.append("ORDERLY_DEPARTMENT_WEBHOOKS needs ORDERLY_WEBHOOK_SECRET (it signs every webhook)")
         return problems
+
+    def tracking_link(self, carrier: str, tracking_number: str) -> str:
+        """The carrier's tracking link for a tracking number, from `carriers` (names compared without case); ""."""
+        from urllib.parse import quote
+        template = next((t for name, t in self.carriers.items() if name.casefold() == carrier.strip().casefold()), "")
+        return template.replace("{tracking_number}", quote(tracking_number, safe="")) if template else ""
 
     @property
     def reply_to(self) -> str:

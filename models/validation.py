@@ -13,13 +13,14 @@ from typing import Any
 from email_validator import EmailNotValidError, validate_email
 
 from .catalog import Catalog, FieldType, FormField
+from .i18n import DEFAULT_LANGUAGE, N_, translate
 from .inputs import has_control_characters
 from .order import FieldProblem, FormCheck, OrderForm, PricedLine
 
 MAX_QUANTITY = 99
-REQUIRED_CUSTOMER = {"name": "your name", "email": "an email address we can write to"}
-REQUIRED_ADDRESS = {"line1": "the street address", "city": "the city", "postal_code": "the postal code",
-                    "country": "the country (two-letter code, e.g. US)"}
+REQUIRED_CUSTOMER = {"name": N_("your name"), "email": N_("an email address we can write to")}
+REQUIRED_ADDRESS = {"line1": N_("the street address"), "city": N_("the city"), "postal_code": N_("the postal code"),
+                    "country": N_("the country (two-letter code, e.g. US)")}
 
 
 @dataclass(frozen=True)
@@ -29,44 +30,54 @@ class OrderDates:
     order_date: date
     expected_fulfillment_date: date
 
-    def problem(self, f: FormField, day: date) -> str | None:
+    def problem(self, f: FormField, day: date, language: str = DEFAULT_LANGUAGE) -> str | None:
         bounds = f.bounds
         earliest = getattr(self, bounds.earliest)
         latest = self.order_date + timedelta(days=bounds.latest_days)
+        said = dict(label=f.label_in(language), bounds=bounds.describe(language))
         if day < earliest:
-            return f"{f.label} must be on or after {earliest.isoformat()} ({bounds.describe()})"
+            return translate(language, "%(label)s must be on or after %(date)s (%(bounds)s)", date=earliest.isoformat(),
+                           **said)
         if day > latest:
-            return f"{f.label} must be on or before {latest.isoformat()} ({bounds.describe()})"
+            return translate(language, "%(label)s must be on or before %(date)s (%(bounds)s)", date=latest.isoformat(),
+                           **said)
         return None
 
 
 def validate_form(form: OrderForm, catalog: Catalog, dates: OrderDates | None = None) -> FormCheck:
     """Check `form` against the catalog. With the order's `dates`, date options are also held to their bounds
-    (`models.form_check.check_form` gives them; without, only that they are dates)."""
+    (`models.form_check.check_form` gives them; without, only that they are dates).
+
+    The problems are written in the form's language (the customer reads them); the priced lines keep the catalog's
+    default names, and each message shows them in its reader's language."""
+    lang = form.language or DEFAULT_LANGUAGE
     problems: list[FieldProblem] = []
-    problems += _check_customer(form)
-    problems += _check_address(form)
+    problems += _check_customer(form, lang)
+    problems += _check_address(form, lang)
     lines: list[PricedLine] = []
     if not form.lines:
-        problems.append(FieldProblem(field="lines", message="the order has no products; add at least one line"))
+        problems.append(FieldProblem(field="lines", kind="missing", message=translate(
+            lang, "the order has no products; add at least one line")))
     seen: dict[tuple, int] = {}
     for i, line in enumerate(form.lines):
         where = f"lines[{i}]"
         product = catalog.product(line.sku)
         if product is None:
-            problems.append(FieldProblem(field=f"{where}.sku", message=(
-                f"unknown product {line.sku!r}; products: {', '.join(p.sku for p in catalog.products)}")))
+            problems.append(FieldProblem(field=f"{where}.sku", message=translate(
+                lang, "unknown product %(sku)s; products: %(skus)s", sku=repr(line.sku),
+                skus=", ".join(p.sku for p in catalog.products))))
             continue
         if not 1 <= line.quantity <= MAX_QUANTITY:
-            problems.append(FieldProblem(field=f"{where}.quantity",
-                                         message=f"quantity must be between 1 and {MAX_QUANTITY}"))
+            problems.append(FieldProblem(field=f"{where}.quantity", message=translate(
+                lang, "quantity must be between 1 and %(max)s", max=MAX_QUANTITY)))
         ptype = catalog.product_type(product.product_type)
-        line_problems = _check_options(where, line.options, ptype.fields, dates)
+        line_problems = _check_options(where, line.options, ptype.fields, dates, lang)
         problems += line_problems
         signature = (line.sku, tuple(sorted((k, str(v)) for k, v in line.options.items())))
         if signature in seen:
-            problems.append(FieldProblem(field=where, message=(
-                f"same product and options as lines[{seen[signature]}]; change that line's quantity instead")))
+            problems.append(FieldProblem(field=where, message=translate(
+                lang, "same product and options as lines[%(index)s]; change that line's quantity instead",
+                index=seen[signature])))
         seen.setdefault(signature, i)
         if not line_problems:
             lines.append(PricedLine(
@@ -77,7 +88,7 @@ def validate_form(form: OrderForm, catalog: Catalog, dates: OrderDates | None = 
                 fulfiller=product.fulfiller))
     makers = {p.made_by: catalog.manufacturer(p.made_by).name for p in catalog.products if p.made_by}
     if problems:
-        return FormCheck(problems=[_labelled(p, form, catalog) for p in problems], currency=catalog.currency)
+        return FormCheck(problems=[_labelled(p, form, catalog, lang) for p in problems], currency=catalog.currency)
     return FormCheck(lines=lines, currency=catalog.currency,
                      manufacturers={k: v for k, v in makers.items() if any(l.fulfiller == k for l in lines)})
 
@@ -90,7 +101,7 @@ def invalid_values(form: OrderForm, catalog: Catalog) -> list[FieldProblem]:
     return [p for p in validate_form(form, catalog).problems if p.kind == "invalid"]
 
 
-def _labelled(problem: FieldProblem, form: OrderForm, catalog: Catalog) -> FieldProblem:
+def _labelled(problem: FieldProblem, form: OrderForm, catalog: Catalog, lang: str) -> FieldProblem:
     """Say where a problem is in the customer's words: `Line 1 (Three-seat sofa)`, `Delivery address`, `You`.
 
     Also says whether the problem is a missing value (`missing`) or one that cannot be accepted (`invalid`).
@@ -99,91 +110,108 @@ def _labelled(problem: FieldProblem, form: OrderForm, catalog: Catalog) -> Field
     if head.startswith("lines["):
         index = int(head[len("lines["):-1])
         product = catalog.product(form.lines[index].sku)
-        label = f"Line {index + 1}" + (f" ({product.name})" if product else "")
+        label = (translate(lang, "Line %(n)s (%(product)s)", n=index + 1, product=product.name_in(lang)) if product
+                 else translate(lang, "Line %(n)s", n=index + 1))
     else:
-        label = {"customer": "Your details", "shipping_address": "Delivery address", "lines": "Products"}.get(
-            head, head)
-    missing = problem.field == "lines" or problem.message.startswith("missing:")
+        label = {"customer": N_("Your details"), "shipping_address": N_("Delivery address"),
+                 "lines": N_("Products")}.get(head, head)
+        label = translate(lang, label)
+    missing = problem.kind == "missing" or problem.field == "lines" or problem.message.startswith("missing:")
     return problem.model_copy(update={"label": label, "kind": "missing" if missing else "invalid"})
 
 
-def _check_customer(form: OrderForm) -> list[FieldProblem]:
-    problems = [FieldProblem(field=f"customer.{name}", message=f"missing: {what}")
+def _missing(lang: str, what: str) -> str:
+    return translate(lang, "missing: %(what)s", what=what)
+
+
+def _check_customer(form: OrderForm, lang: str) -> list[FieldProblem]:
+    problems = [FieldProblem(field=f"customer.{name}", kind="missing", message=_missing(lang, translate(lang, what)))
                 for name, what in REQUIRED_CUSTOMER.items() if not getattr(form.customer, name).strip()]
     if form.customer.email.strip():
         try:
             validate_email(form.customer.email, check_deliverability=False)
         except EmailNotValidError as e:
-            problems.append(FieldProblem(field="customer.email", message=f"not a valid email address: {e}"))
+            problems.append(FieldProblem(field="customer.email", message=translate(
+                lang, "not a valid email address: %(error)s", error=e)))
     return problems  # control characters never get this far: the form's fields are `models.inputs` types
 
 
-def _check_address(form: OrderForm) -> list[FieldProblem]:
+def _check_address(form: OrderForm, lang: str) -> list[FieldProblem]:
     address = form.shipping_address
-    problems = [FieldProblem(field=f"shipping_address.{name}", message=f"missing: {what}")
+    problems = [FieldProblem(field=f"shipping_address.{name}", kind="missing",
+                             message=_missing(lang, translate(lang, what)))
                 for name, what in REQUIRED_ADDRESS.items() if not getattr(address, name).strip()]
     if address.country and not (len(address.country) == 2 and address.country.isalpha()):
         problems.append(FieldProblem(field="shipping_address.country",
-                                     message="use the two-letter country code, e.g. US"))
+                                     message=translate(lang, "use the two-letter country code, e.g. US")))
     return problems
 
 
-def _check_options(where: str, options: dict[str, Any], fields: list[FormField], dates: OrderDates | None
-                   ) -> list[FieldProblem]:
+def _check_options(where: str, options: dict[str, Any], fields: list[FormField], dates: OrderDates | None,
+                   lang: str = DEFAULT_LANGUAGE) -> list[FieldProblem]:
     problems: list[FieldProblem] = []
     known = {f.name for f in fields}
     for name in options:
         if name not in known:
-            problems.append(FieldProblem(field=f"{where}.options.{name}",
-                                         message=f"not an option of this product (options: {', '.join(sorted(known))})"))
+            problems.append(FieldProblem(field=f"{where}.options.{name}", message=translate(
+                lang, "not an option of this product (options: %(options)s)", options=", ".join(sorted(known)))))
     for f in fields:
         path = f"{where}.options.{f.name}"
         value = options.get(f.name)
         if value is None or value == "":
             if f.required:
-                problems.append(FieldProblem(field=path, message=f"missing: {f.label}{_choices_hint(f)}"))
+                problems.append(FieldProblem(field=path, kind="missing", message=_missing(
+                    lang, f.label_in(lang) + _choices_hint(f, lang))))
             elif f.required_when and f.required_when.applies(options):
-                problems.append(FieldProblem(field=path, message=(
-                    f"missing: {f.label} is required {f.required_when.describe()}{_choices_hint(f)}")))
+                other = next((o for o in fields if o.name == f.required_when.field), None)
+                when = f.required_when.describe(lang, other.label_in(lang) if other and lang != DEFAULT_LANGUAGE
+                                                else None)
+                problems.append(FieldProblem(field=path, kind="missing", message=_missing(lang, translate(
+                    lang, "%(label)s is required %(when)s", label=f.label_in(lang), when=when) + _choices_hint(f, lang))))
             continue
-        message = _check_value(f, value, dates)
+        message = _check_value(f, value, dates, lang)
         if message:
             problems.append(FieldProblem(field=path, message=message))
     return problems
 
 
-def _choices_hint(f: FormField) -> str:
-    return f" (one of: {', '.join(f.choices)})" if f.choices else ""
+def _choices_hint(f: FormField, lang: str = DEFAULT_LANGUAGE) -> str:
+    if not f.choices:
+        return ""
+    return translate(lang, " (one of: %(choices)s)", choices=", ".join(f.choice_label(c, lang) for c in f.choices))
 
 
-def _check_value(f: FormField, value: Any, dates: OrderDates | None) -> str | None:
+def _check_value(f: FormField, value: Any, dates: OrderDates | None, lang: str = DEFAULT_LANGUAGE) -> str | None:
+    def say(message: str, **values: Any) -> str:
+        return translate(lang, message, label=f.label_in(lang), **values)
     if f.type is FieldType.choice:
         if value not in f.choices:
-            return f"{value!r} is not available; choose one of: {', '.join(f.choices)}"
+            return say(N_("%(value)s is not available; choose one of: %(choices)s"), value=repr(value),
+                       choices=", ".join(f.choice_label(c, lang) for c in f.choices))
     elif f.type is FieldType.number:
         number = _as_number(value)
         if number is None:
-            return f"{f.label} must be a number"
+            return say(N_("%(label)s must be a number"))
         if f.min is not None and number < f.min:
-            return f"{f.label} must be at least {f.min:g}"
+            return say(N_("%(label)s must be at least %(min)s"), min=f"{f.min:g}")
         if f.max is not None and number > f.max:
-            return f"{f.label} must be at most {f.max:g}"
+            return say(N_("%(label)s must be at most %(max)s"), max=f"{f.max:g}")
     elif f.type is FieldType.boolean:
         if _as_bool(value) is None:
-            return f"{f.label} must be yes or no"
+            return say(N_("%(label)s must be yes or no"))
     elif f.type is FieldType.date:
         day = _as_date(value)
         if day is None:
-            return f"{f.label} must be a date like 2026-12-31"
+            return say(N_("%(label)s must be a date like 2026-12-31"))
         if dates is not None and f.bounds is not None:
-            return dates.problem(f, day)
+            return dates.problem(f, day, lang)
     elif f.type is FieldType.text:
         if not isinstance(value, str):
-            return f"{f.label} must be text"
+            return say(N_("%(label)s must be text"))
         if f.max_length is not None and len(value) > f.max_length:
-            return f"{f.label} must be at most {f.max_length} characters"
+            return say(N_("%(label)s must be at most %(max)s characters"), max=f.max_length)
         if has_control_characters(value):  # a text option is one line, as the name fields are
-            return f"{f.label} contains control characters"
+            return say(N_("%(label)s contains control characters"))
     return None
 
 

@@ -15,6 +15,7 @@ from pydantic import ValidationError
 from starlette.datastructures import FormData
 
 from models.catalog import Catalog, FormField, Product
+from models.i18n import LANGUAGES, N_, translate
 from models.order import Channel, FieldProblem, OrderForm
 from models.form_check import check_form
 from models.settings import Settings
@@ -23,14 +24,14 @@ from models.validation import MAX_QUANTITY, validate_form
 from .pages import CSRF_FIELD
 
 MAX_SLOTS = 100
-CUSTOMER_FIELDS = (("customer.name", "Full name", True, "text"), ("customer.email", "Email", True, "email"),
-                   ("customer.phone", "Phone", False, "tel"))
-ADDRESS_FIELDS = (("shipping_address.line1", "Street address", True, "text"),
-                  ("shipping_address.line2", "Apartment, suite (optional)", False, "text"),
-                  ("shipping_address.city", "City", True, "text"),
-                  ("shipping_address.region", "State / region", False, "text"),
-                  ("shipping_address.postal_code", "Postal code", True, "text"),
-                  ("shipping_address.country", "Country (two-letter code)", True, "text"))
+CUSTOMER_FIELDS = (("customer.name", N_("Full name"), True, "text"), ("customer.email", N_("Email"), True, "email"),
+                   ("customer.phone", N_("Phone"), False, "tel"))
+ADDRESS_FIELDS = (("shipping_address.line1", N_("Street address"), True, "text"),
+                  ("shipping_address.line2", N_("Apartment, suite (optional)"), False, "text"),
+                  ("shipping_address.city", N_("City"), True, "text"),
+                  ("shipping_address.region", N_("State / region"), False, "text"),
+                  ("shipping_address.postal_code", N_("Postal code"), True, "text"),
+                  ("shipping_address.country", N_("Country (two-letter code)"), True, "text"))
 SLOT_NAME = re.compile(r"^line-(\d{1,3})-sku$")
 LINE_PATH = re.compile(r"^lines\[(\d+)\](?:\.(sku|quantity|options\.(.+)))?$")
 
@@ -66,10 +67,10 @@ def slot_for(catalog: Catalog, n: int, sku: str) -> LineSlot:
     return LineSlot(n=n, sku=sku, product=product, fields=fields)
 
 
-def blank_page(catalog: Catalog) -> FormPage:
+def blank_page(catalog: Catalog, country: str = "US") -> FormPage:
     """A new order: one slot per product in the catalog, none ordered yet."""
     return FormPage(slots=[slot_for(catalog, n, p.sku) for n, p in enumerate(catalog.products)],
-                    values={"shipping_address.country": "US"})
+                    values={"shipping_address.country": country})
 
 
 def page_for(form: OrderForm, problems: list[FieldProblem], catalog: Catalog) -> FormPage:
@@ -79,6 +80,8 @@ def page_for(form: OrderForm, problems: list[FieldProblem], catalog: Catalog) ->
         part, attr = name.split(".")
         page.values[name] = str(getattr(getattr(form, part), attr))
     page.values["notes"] = form.notes
+    if form.language:
+        page.values["language"] = form.language
     for n, line in enumerate(form.lines):
         page.values[f"line-{n}-quantity"] = str(line.quantity)
         page.values.update({f"line-{n}-{k}": _shown(v) for k, v in line.options.items()})
@@ -95,28 +98,31 @@ def read_post(data: FormData, catalog: Catalog, channel: Channel, settings: Sett
     slots = sorted((slot_for(catalog, int(m.group(1)), values[k]) for k in values if (m := SLOT_NAME.match(k))),
                    key=lambda s: s.n)[:MAX_SLOTS]
     page = FormPage(slots=slots, values=values)
+    language = values.get("language") if values.get("language") in LANGUAGES else None
+    lang = language or (settings.company_language if settings else "en")
     lines, slot_of_line = [], []
     for slot in slots:
         quantity = values.get(f"line-{slot.n}-quantity", "")
         if quantity in ("", "0"):
             continue
         if not re.fullmatch(r"-?\d+", quantity):
-            page.errors[f"line-{slot.n}-quantity"] = "Enter the quantity as a whole number"
+            page.errors[f"line-{slot.n}-quantity"] = translate(lang, "Enter the quantity as a whole number")
             continue
         if len(quantity) > 6:
-            page.errors[f"line-{slot.n}-quantity"] = f"Quantity must be between 1 and {MAX_QUANTITY}"
+            page.errors[f"line-{slot.n}-quantity"] = translate(lang, "Quantity must be between 1 and %(max)s",
+                                                             max=MAX_QUANTITY)
             continue
         options = {f.name: values[f"line-{slot.n}-{f.name}"] for f in slot.fields
                    if values.get(f"line-{slot.n}-{f.name}")}
         lines.append({"sku": slot.sku, "quantity": int(quantity), "options": options})
         slot_of_line.append(slot.n)
-    body = {"channel": channel.value, "lines": lines, "notes": values.get("notes", ""),
+    body = {"channel": channel.value, "lines": lines, "notes": values.get("notes", ""), "language": lang,
             "customer": {name.split(".")[1]: values.get(name, "") for name, *_ in CUSTOMER_FIELDS},
             "shipping_address": {name.split(".")[1]: values.get(name, "") for name, *_ in ADDRESS_FIELDS}}
     try:
         form = OrderForm.model_validate(body)
     except ValidationError as e:
-        problems = [FieldProblem(field=_path(err["loc"]), message=err["msg"]) for err in e.errors()]
+        problems = [FieldProblem(field=_path(err["loc"]), message=field_message(err, lang)) for err in e.errors()]
         page.errors.update(errors_by_field(problems, slot_of_line))
         return None, page
     if page.errors:
@@ -125,6 +131,22 @@ def read_post(data: FormData, catalog: Catalog, channel: Channel, settings: Sett
         form, catalog, datetime.now(timezone.utc), settings.company_timezone, settings.company_holidays_country))
     page.errors.update(errors_by_field(check.problems, slot_of_line))
     return (None if check.problems else form), page
+
+
+# What the pydantic types of the form refuse, as the customer reads it in another language than English (English
+# keeps pydantic's and `models.inputs`' own words).
+FIELD_MESSAGES = {
+    "string_too_long": N_("must be at most %(max_length)s characters"),
+    "control_characters": N_("contains control characters (line breaks, tabs or escapes); use one line of text"),
+    "blank": N_("must not be blank"),
+}
+
+
+def field_message(error: dict, language: str) -> str:
+    message = FIELD_MESSAGES.get(error["type"])
+    if language == "en" or message is None:
+        return error["msg"]
+    return translate(language, message, **(error.get("ctx") or {}))
 
 
 def errors_by_field(problems: list[FieldProblem], slot_of_line: list[int]) -> dict[str, str]:

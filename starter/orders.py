@@ -82,7 +82,7 @@ async def submit_order(client: Client, settings: Settings, form: OrderForm) -> A
     The form is checked once, here: the check travels in the workflow's input, so the workflow does not check it
     again, and `intake` answers once the order is settled (accepted, or incomplete with its problems)."""
     order_id = form.order_id or new_order_id()
-    form = form.model_copy(update={"order_id": order_id})
+    form = form.model_copy(update={"order_id": order_id, "language": form.language or settings.company_language})
     check = check_form(form, load_catalog(settings.catalog_path), datetime.now(timezone.utc),
                        settings.company_timezone, settings.company_holidays_country)
     refuse_invalid_values(check.problems)

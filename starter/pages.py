@@ -16,9 +16,17 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
 from starlette.datastructures import FormData
 
+from models import i18n
+from models.i18n import LANGUAGE_NAMES, LANGUAGES, N_
+
+from .customer_words import timeline_text
+
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+templates.env.add_extension("jinja2.ext.i18n")
+LANGUAGE_COOKIE = "orderly_language"
 CSRF_COOKIE = "orderly_csrf"
 CSRF_FIELD = "csrf"
 DOCS_PATHS = ("/docs", "/redoc", "/docs/oauth2-redirect")  # FastAPI's API explorers load their own scripts
@@ -42,6 +50,47 @@ class Refusal(Exception):
         self.link, self.link_text, self.headers = link, link_text, headers or {}
 
 
+@pass_context
+def _page_gettext(context, message: str) -> str:  # noqa: ANN001
+    return i18n.translations(context.get("language", "en")).gettext(message)
+
+
+@pass_context
+def _page_ngettext(context, singular: str, plural: str, n: int) -> str:  # noqa: ANN001
+    return i18n.translations(context.get("language", "en")).ngettext(singular, plural, n)
+
+
+# Every page through gettext in the language its context names (`render` sets it): customer pages in the customer's
+# language, the staff console in the company's.
+templates.env.install_gettext_callables(_page_gettext, _page_ngettext, newstyle=True)
+templates.env.globals.update(language_names=LANGUAGE_NAMES, timeline_text=timeline_text)
+templates.env.filters.update(
+    money=pass_context(lambda c, v, currency="USD": i18n.money(v, currency, c.get("language", "en"))),
+    long_date=pass_context(lambda c, v: i18n.long_date(v, c.get("language", "en"))),
+    short_date=pass_context(lambda c, v: i18n.short_date(v, c.get("language", "en"))),
+    t=pass_context(lambda c, v: i18n.translate(c.get("language", "en"), v) if v else v))
+
+
+def page_language(request: Request, preferred: str | None = None) -> str:
+    """The language of a customer page: the switch's choice (`?lang=`), else the order's (`preferred`), else the
+    one this browser chose before (a cookie), else the company's."""
+    asked = request.query_params.get("lang")
+    if asked in LANGUAGES:
+        return asked
+    if preferred in LANGUAGES:
+        return preferred
+    remembered = request.cookies.get(LANGUAGE_COOKIE)
+    return remembered if remembered in LANGUAGES else request.app.state.settings.company_language
+
+
+def language_switch(request: Request, current: str) -> list[dict[str, str]]:
+    """The switch on every customer page: this page in each other language (its query, the link token, kept)."""
+    query = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"]
+    from urllib.parse import urlencode
+    return [{"code": code, "name": LANGUAGE_NAMES[code], "current": code == current,
+             "url": f"{request.url.path}?{urlencode([*query, ('lang', code)])}"} for code in LANGUAGES]
+
+
 def csrf_token(request: Request) -> str:
     token = request.cookies.get(CSRF_COOKIE) or getattr(request.state, "new_csrf", None)
     if not token:
@@ -51,10 +100,17 @@ def csrf_token(request: Request) -> str:
 
 def render(request: Request, template: str, status: int = 200, **values: Any) -> HTMLResponse:
     settings = request.app.state.settings
+    staff = bool(values.get("staff")) or request.url.path.startswith("/staff")
+    language = (i18n.language_of(settings.company_language) if staff
+                else page_language(request, values.pop("language", None)))
     context = {"company": settings.company_name, "contact": f"{settings.company_email} · {settings.company_phone}",
-               "csrf": csrf_token(request), **values}
+               "csrf": csrf_token(request), "language": language,
+               "languages": [] if staff else language_switch(request, language), **values}
     response = templates.TemplateResponse(request, template, context, status_code=status)
     set_csrf_cookie(request, response)
+    if not staff and request.query_params.get("lang") in LANGUAGES:  # remembered for this browser's next pages
+        response.set_cookie(LANGUAGE_COOKIE, language, httponly=True, samesite="lax", secure=is_https(request),
+                            path="/", max_age=365 * 86400)
     return response
 
 
@@ -81,8 +137,8 @@ async def posted_form(request: Request) -> FormData:
     cookie = request.cookies.get(CSRF_COOKIE, "")
     field = form.get(CSRF_FIELD, "")
     if not cookie or not isinstance(field, str) or not hmac.compare_digest(cookie.encode(), field.encode()):
-        raise Refusal(403, "This form has expired",
-                      "The page was open too long or came from somewhere else. Go back, reload it and try again.")
+        raise Refusal(403, N_("This form has expired"),
+                      N_("The page was open too long or came from somewhere else. Go back, reload it and try again."))
     return form
 
 

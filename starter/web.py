@@ -13,6 +13,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
+from models.i18n import N_, translate
 from models.links import LinkError, sign, verify
 from models.work_queues import survey_sent
 from models.order import ActionResult, Channel, FeedbackEntry, FormCompletion, OrderForm, OrderStatus, OrderView
@@ -20,7 +21,7 @@ from models.order import ActionResult, Channel, FeedbackEntry, FormCompletion, O
 from . import orders
 from .order_form import blank_page, page_for, read_post
 from .orders import OrderError
-from .pages import CSRF_COOKIE, Refusal, posted_form, redirect, render
+from .pages import CSRF_COOKIE, Refusal, page_language, posted_form, redirect, render
 from .post_limits import post_limits
 
 CUSTOMER_EVENTS = ("received", "status:", "accepted", "form_completed", "shipment_corrected", "feedback")
@@ -31,7 +32,7 @@ def check_link(request: Request, order_id: str, token: str, purpose: str) -> Non
     try:
         verify(settings.secret_key.get_secret_value(), token, order_id, purpose, settings.link_max_age.total_seconds())
     except LinkError as e:
-        raise Refusal(403, "This link cannot be used", e.message) from e
+        raise Refusal(403, N_("This link cannot be used"), e.message) from e
 
 
 def link(request: Request, order_id: str, purpose: str) -> str:
@@ -50,10 +51,11 @@ async def load(request: Request, order_id: str) -> OrderView:
 
 def as_refusal(e: OrderError) -> Refusal:
     if e.kind == "not_found":
-        return Refusal(404, "Order not found", "We could not find this order.")
+        return Refusal(404, N_("Order not found"), N_("We could not find this order."))
     if e.kind == "unavailable":
-        return Refusal(503, "Please try again in a moment", "Our order system is busy right now; nothing was lost.")
-    return Refusal(409, "That could not be done", e.message)
+        return Refusal(503, N_("Please try again in a moment"),
+                       N_("Our order system is busy right now; nothing was lost."))
+    return Refusal(409, N_("That could not be done"), e.message)
 
 
 def web_order_id(request: Request, form: OrderForm) -> str | None:
@@ -84,8 +86,9 @@ def router() -> APIRouter:
 
     @pages.api_route("/", methods=["GET", "HEAD"], response_class=HTMLResponse)
     async def new_order(request: Request) -> HTMLResponse:
-        return order_form(request, blank_page(request.app.state.catalog), heading="Place an order", action="/",
-                          submit_label="Place order")
+        country = request.app.state.settings.company_holidays_country or "US"
+        return order_form(request, blank_page(request.app.state.catalog, country), heading=N_("Place an order"),
+                          action="/", submit_label=N_("Place order"))
 
     @pages.post("/", response_class=HTMLResponse)
     async def place_order(request: Request) -> Response:
@@ -93,7 +96,8 @@ def router() -> APIRouter:
         await post_limits(request).by_address(request, "order", "orders from your network")
         form, page = read_post(data, request.app.state.catalog, Channel.web, request.app.state.settings)
         if form is None:
-            return order_form(request, page, 422, heading="Place an order", action="/", submit_label="Place order")
+            return order_form(request, page, 422, heading=N_("Place an order"), action="/",
+                              submit_label=N_("Place order"), language=page.values.get("language"))
         await post_limits(request).by_email(form.customer.email, "order", f"orders for {form.customer.email}")
         result = await place(request, form)
         return redirect(request, link(request, result.order_id, "status")
@@ -108,24 +112,32 @@ def router() -> APIRouter:
                                 again: str = "") -> HTMLResponse:
         check_link(request, order_id, t, "status")
         view = await load(request, order_id)
+        catalog = request.app.state.catalog
         timeline = [e for e in view.timeline if e.kind.startswith(CUSTOMER_EVENTS)]
         survey_open = view.status is OrderStatus.delivered and view.feedback is None and survey_sent(view)
         return render(request, "status.html", order=view, timeline=timeline, placed=bool(placed), again=bool(again),
+                      language=view.language, lines=[catalog.localized_line(line, page_language(request, view.language))
+                                                     for line in view.lines],
+                      tracking_url=(view.shipment.tracking_url or request.app.state.settings.tracking_link(
+                          view.shipment.carrier, view.shipment.tracking_number)) if view.shipment else "",
                       form_url=link(request, order_id, "form") if view.status is OrderStatus.incomplete else None,
                       survey_url=link(request, order_id, "survey") if survey_open else None)
 
     async def completion_page(request: Request, order_id: str, t: str, page=None, status: int = 200):  # noqa: ANN001, ANN202
         view = await load(request, order_id)
+        lang = page_language(request, page.values.get("language") if page else view.language)
         if view.status is not OrderStatus.incomplete:
-            return render(request, "message.html", heading="Nothing is missing",
-                          message=f"Order {order_id} is {view.status.value}: its form is complete or closed.",
-                          link=link(request, order_id, "status"), link_text="See your order")
+            return render(request, "message.html", heading=N_("Nothing is missing"), language=lang,
+                          message=translate(lang, "Order %(id)s is %(status)s: its form is complete or closed.",
+                                          id=order_id, status=translate(lang, view.status.value)),
+                          link=link(request, order_id, "status"), link_text=N_("See your order"))
         if page is None:
             form = await orders.submitted_form(request.app.state.client, order_id)
             page = page_for(form, view.problems, request.app.state.catalog)
         return render(request, "order_form.html", status, form=page, catalog=request.app.state.catalog,
-                      heading=f"Complete order {order_id}", action=f"/orders/{order_id}/form?t={t}",
-                      submit_label="Send the missing details", fixed_lines=True)
+                      heading=translate(lang, "Complete order %(id)s", id=order_id), language=lang,
+                      action=f"/orders/{order_id}/form?t={t}", submit_label=N_("Send the missing details"),
+                      fixed_lines=True)
 
     @pages.get("/orders/{order_id}/form", response_class=HTMLResponse)
     async def completion_form(order_id: str, request: Request, t: str = "") -> HTMLResponse:
@@ -149,20 +161,23 @@ def router() -> APIRouter:
         return redirect(request, link(request, order_id, "status") + "&placed=1")
 
     def survey(request: Request, view: OrderView, t: str, status: int = 200, **values) -> HTMLResponse:  # noqa: ANN003
+        lang = page_language(request, view.language)
         if view.feedback is not None:
-            return render(request, "message.html", heading="Thank you",
-                          message="We have your feedback for this order; the survey takes one answer per order.",
-                          link=link(request, view.order_id, "status"), link_text="See your order")
+            return render(request, "message.html", heading=N_("Thank you"), language=lang,
+                          message=N_("We have your feedback for this order; the survey takes one answer per order."),
+                          link=link(request, view.order_id, "status"), link_text=N_("See your order"))
         if view.feedback_call is not None and not survey_sent(view):  # the call task replaces the survey
-            return render(request, "message.html", 409, heading="We will call you",
-                          message=f"Customer service will call you about order {view.order_id} to ask how it went; "
-                                  "there is no online survey for it.",
-                          link=link(request, view.order_id, "status"), link_text="See your order")
+            return render(request, "message.html", 409, heading=N_("We will call you"), language=lang,
+                          message=translate(lang, "Customer service will call you about order %(id)s to ask how it "
+                                            "went; there is no online survey for it.", id=view.order_id),
+                          link=link(request, view.order_id, "status"), link_text=N_("See your order"))
         if view.status is not OrderStatus.delivered or not survey_sent(view):
-            return render(request, "message.html", 409, heading="The survey is not open",
-                          message=f"Order {view.order_id} is {view.status.value}: the survey is for delivered "
-                                  "orders that have not been rated yet.")
+            return render(request, "message.html", 409, heading=N_("The survey is not open"), language=lang,
+                          message=translate(lang, "Order %(id)s is %(status)s: the survey is for delivered orders that "
+                                            "have not been rated yet.", id=view.order_id,
+                                            status=translate(lang, view.status.value)))
         return render(request, "survey.html", status, order=view, action=f"/orders/{view.order_id}/survey?t={t}",
+                      language=lang,
                       values=values.get("values", {}), error=values.get("error"))
 
     @pages.get("/orders/{order_id}/survey", response_class=HTMLResponse)
@@ -184,9 +199,10 @@ def router() -> APIRouter:
                                                           "comment": values.get("comment", "")})
         except ValidationError as e:
             problems = {str(err["loc"][0]): err["msg"] for err in e.errors()}
-            error = ("Choose a rating from 1 to 5." if "rating" in problems
+            lang = page_language(request, view.language)
+            error = (translate(lang, "Choose a rating from 1 to 5.") if "rating" in problems
                      else f"The comment {problems['comment']}." if "control" in problems["comment"]
-                     else "Please keep the comment under 2000 characters.")
+                     else translate(lang, "Please keep the comment under 2000 characters."))
             return survey(request, view, t, 422, values=values, error=error)
         await post_limits(request).by_email(view.customer.email, "survey", "answers for this order's email")
         try:
@@ -195,11 +211,12 @@ def router() -> APIRouter:
             view = await load(request, order_id)
             if view.feedback is not None:  # answered before (another tab, or Back and Send again)
                 return survey(request, view, t)
-            return render(request, "message.html", 409, heading="Your answer was not recorded",
-                          message="The survey for this order is closed. Thank you all the same.",
-                          link=link(request, order_id, "status"), link_text="See your order")
-        return render(request, "message.html", heading="Thank you",
-                      message="Your feedback is recorded. It helps us do better.",
-                      link=link(request, order_id, "status"), link_text="See your order")
+            return render(request, "message.html", 409, heading=N_("Your answer was not recorded"),
+                          message=N_("The survey for this order is closed. Thank you all the same."),
+                          link=link(request, order_id, "status"), link_text=N_("See your order"),
+                          language=view.language)
+        return render(request, "message.html", heading=N_("Thank you"),
+                      message=N_("Your feedback is recorded. It helps us do better."),
+                      link=link(request, order_id, "status"), link_text=N_("See your order"), language=view.language)
 
     return pages

@@ -43,7 +43,7 @@ class OrderState:
         form = start.form
         view = OrderView(order_id=start.order_id, status=OrderStatus.received, channel=form.channel,
                          customer=form.customer, shipping_address=form.shipping_address, notes=form.notes,
-                         received_at=workflow.now())
+                         language=form.language, received_at=workflow.now())
         state = cls(view=view, form=form, check=start.check)
         state.record("received", f"Order received by {form.channel.value}")
         return state
@@ -61,6 +61,7 @@ class OrderState:
         self.form = form.model_copy(update={"order_id": self.order_id})
         self.view.customer, self.view.shipping_address, self.view.notes = (form.customer, form.shipping_address,
                                                                            form.notes)
+        self.view.language = form.language or self.view.language  # data only: no command depends on it
         self.view.problems = check.problems
         self.check = check
 
