@@ -1,12 +1,12 @@
 """What the customer pages say about an order in the customer's language: its status, and its timeline.
 
-The timeline is written by the workflow in English for staff (`workflows/state.py` `record`); a customer page in
-another language tells each event by its kind instead, through the message catalogs.
+The timeline is written by the workflow in English for staff (`workflows/state.py` `record`); a customer page tells
+each event by its kind instead, in customer words through the message catalogs, in English too.
 """
 
 from __future__ import annotations
 
-from models.i18n import DEFAULT_LANGUAGE, N_, translate
+from models.i18n import N_, translate
 from models.order import TimelineEvent
 
 STATUS_WORDS = (N_("received"), N_("incomplete"), N_("expired"), N_("confirmed"), N_("delayed"), N_("shipped"),
@@ -31,9 +31,9 @@ TIMELINE = {
 
 
 def timeline_text(event: TimelineEvent, language: str) -> str:
-    """The event as the customer reads it: the workflow's own words in English, the catalog's in another language."""
+    """The event as the customer reads it: the catalog's customer words for its kind, in the page's language."""
     message = TIMELINE.get(event.kind)
-    if language == DEFAULT_LANGUAGE or message is None:
+    if message is None:
         return event.text
     return translate(language, message, rating=event.data.get("rating", "?")) if "%(" in message else translate(
         language, message)

@@ -38,8 +38,15 @@ async def test_status_page_from_the_confirmation_email(web, client, settings, en
     async with httpx.AsyncClient(base_url=web) as http:
         page = await http.get(path)
         assert page.status_code == 200
-        assert "Order LINK-1" in page.text and ">confirmed<" in page.text
-        assert str(view.expected_fulfillment_date) in page.text and "Three-seat sofa" in page.text
+        assert "Order LINK-1" in page.text and ">confirmed<" in page.text and "Three-seat sofa" in page.text
+        due = view.expected_fulfillment_date
+        in_words = f"{due:%A}, {due.day} {due:%B %Y}"  # as the confirmation email writes it
+        assert f"Expected fulfillment date: {in_words}" in mail.text
+        assert f"Expected fulfillment date: <strong>{in_words}</strong>" in page.text
+        assert str(due) not in page.text, "one way to write a date for customers: the emails'"
+        assert "1,890.00 USD" in mail.text and "1,890.00 USD" in page.text  # and money
+        timeline = page.text.split('id="timeline">')[1]
+        assert "Your order is confirmed" in timeline and "Order confirmed to the customer" not in timeline
         assert "warehouse@" not in page.text  # staff-only events stay off the customer's page
 
         await orders.act(client, "LINK-1", "ship", Shipment(carrier="UPS", tracking_number="1Z42",
@@ -47,6 +54,14 @@ async def test_status_page_from_the_confirmation_email(web, client, settings, en
                                                               expected_delivery_date=view.expected_fulfillment_date))
         page = await http.get(path)
         assert 'href="https://ups.example/1Z42" rel="noopener noreferrer">1Z42</a>' in page.text
+
+        await orders.act(client, "LINK-1", "deliver")
+        delivered = await wait_for(client, "LINK-1", lambda v: v.delivered_at is not None)
+        page = await http.get(path)
+        on = delivered.delivered_at
+        assert f"delivered on {on:%A}, {on.day} {on:%B %Y}" in page.text
+        assert 'id="expected"' not in page.text, "after delivery the page says when it came, not when it was due"
+        assert "Your order was delivered" in page.text
 
         tampered = await http.get(path[:-3] + ("AAA" if not path.endswith("AAA") else "BBB"))
         assert tampered.status_code == 403 and "not valid" in tampered.text

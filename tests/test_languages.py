@@ -82,7 +82,7 @@ WORDS = {
         "carrier": "Carrier: LBC", "delivery": "Expected delivery date: {date}",
         "feedback_subject": "How did we do with order {id}?",
         "feedback": "Your order {id} was delivered. How did we do?",
-        "status": "confirmed", "status_heading": "Order {id}", "timeline": "Order confirmed",
+        "status": "confirmed", "status_heading": "Order {id}", "timeline": "Your order is confirmed",
         "survey": "How did we do?", "thanks": "Your feedback is recorded.",
         "never": ("Magandang", "Salamat", "po ", "Kulang", "kulang:", "Inaasahang"),
     },
