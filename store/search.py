@@ -72,8 +72,9 @@ def write_terms(conn: Connection, engine: Engine, order_id: str, view: dict[str,
     terms = terms_of(order_id, view)
     table = OrderSearchTerm.__table__
     conn.execute(delete(table).where(table.c.order_id == order_id, table.c.term.not_in([t for _, t in terms])))
-    conn.execute(insert_new(engine, table, ("term", "order_id")),
-                 [{"term": term, "order_id": order_id, "kind": kind} for kind, term in terms])
+    if terms:  # (an order with nothing to find it by — a one-character id, no name yet — has no rows)
+        conn.execute(insert_new(engine, table, ("term", "order_id")),
+                     [{"term": term, "order_id": order_id, "kind": kind} for kind, term in terms])
 
 
 def _prefix(engine: Engine, prefix: str):  # noqa: ANN202

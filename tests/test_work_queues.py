@@ -242,3 +242,20 @@ def test_the_search_migration_indexes_the_orders_already_stored(engine):
     for q in ("vaughan", "DV@EXAMPLE", "5550123", "23669", "old-1"):
         assert [r.order_id for r in search.search_orders(engine, q)] == ["OLD-1"], q
     assert search.search_orders(engine, "dorothy", kinds=("order",)) == [], "order numbers only for a third party"
+
+
+def test_an_order_with_nothing_to_find_it_by_is_still_saved(engine):
+    """The fuzzer's order `0` with no name: no search terms at all, and the read-model save must still succeed (a
+    save that fails holds the order's workflow task, and every action on it, until its retries run out)."""
+    from datetime import datetime, timezone
+
+    from store import read_model, search
+    from models.order import OrderView
+
+    view = OrderView(order_id="0", status=OrderStatus.incomplete, channel="api", customer={"name": "", "email": ""},
+                     shipping_address={}, received_at=datetime(2026, 1, 5, tzinfo=timezone.utc))
+    assert search.terms_of("0", view.model_dump(mode="json")) == []
+    read_model.save_order(engine, view, [])
+    read_model.save_order(engine, view.model_copy(update={"status": OrderStatus.cancelled}), [])
+    [row] = [r for r in read_model.list_orders(engine) if r.order_id == "0"]
+    assert row.status == "cancelled"
