@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from sqlalchemy import func
 from sqlalchemy.engine import Engine
@@ -37,10 +38,13 @@ def save_order(engine: Engine, view: OrderView, events: list[TimelineEvent]) -> 
 
 
 def list_orders(engine: Engine, status: str | None = None, limit: int = 50, offset: int = 0,
-                visible: Callable[[dict], bool] | None = None) -> list[OrderRecord]:
-    """Orders newest first; with `visible`, only the rows whose stored view it accepts (paged after filtering)."""
+                visible: Callable[[dict], bool] | None = None, order_ids: Any = None) -> list[OrderRecord]:
+    """Orders newest first; with `visible`, only the rows whose stored view it accepts (paged after filtering);
+    with `order_ids` (ids, or a query giving them), only those orders."""
     with Session(engine) as session:
         query = select(OrderRecord)
+        if order_ids is not None:
+            query = query.where(col(OrderRecord.order_id).in_(order_ids))
         if status:
             query = query.where(OrderRecord.status == status)
         query = query.order_by(col(OrderRecord.received_at).desc())

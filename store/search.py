@@ -15,7 +15,6 @@ from typing import Any
 
 from sqlalchemy import and_, delete, false, or_, select
 from sqlalchemy.engine import Connection, Engine
-from sqlmodel import Session, col
 
 from models.tables import OrderRecord, OrderSearchTerm
 
@@ -97,11 +96,5 @@ def matching_ids(engine: Engine, q: str, kinds: Iterable[str] = KINDS):  # noqa:
 def search_orders(engine: Engine, q: str, status: str | None = None, limit: int = 50, offset: int = 0,
                   visible: Callable[[dict], bool] | None = None, kinds: Iterable[str] = KINDS) -> list[OrderRecord]:
     """The orders found by `q`, newest first; with `visible`, only rows whose stored view it accepts."""
-    with Session(engine) as session:
-        query = select(OrderRecord).where(col(OrderRecord.order_id).in_(matching_ids(engine, q, kinds)))
-        if status:
-            query = query.where(OrderRecord.status == status)
-        query = query.order_by(col(OrderRecord.received_at).desc())
-        if visible is None:
-            return list(session.scalars(query.offset(offset).limit(limit)))
-        return [row for row in session.scalars(query) if visible(row.view)][offset:offset + limit]
+    from .read_model import list_orders  # (read_model writes the terms with this module's `write_terms`)
+    return list_orders(engine, status, limit, offset, visible, order_ids=matching_ids(engine, q, kinds))

@@ -32,7 +32,6 @@ class Notifier:
     def __init__(self, state: OrderState, shape: HistoryShape, temporal_cancel: TemporalCancel) -> None:
         self.state, self.shape, self.temporal_cancel = state, shape, temporal_cancel
         self.along: list[Notice] = []         # to go with the next notice sent
-        self.along_view: dict[str, Any] = {}  # how the order reads to that batch
         self.ahead: dict[str, tuple[MessageKind, Receipt]] = {}  # went with an earlier one: told when the step tells
 
     def notice(self, to: str, kind: MessageKind, revision: str = "1", extra: dict[str, Any] | None = None,
@@ -45,7 +44,7 @@ class Notifier:
         """The next notice sent carries these too, where the order's shape sends a step's notices together
         (`view`: how the order reads in all of them; True); elsewhere nothing happens and each goes when told."""
         if self.shape.sends_step_notices_together:
-            self.along, self.along_view = [self.notice(to, kind, **view) for to in recipients], view
+            self.along = [self.notice(to, kind, **view) for to in recipients]
         return bool(self.along)
 
     def sent_ahead(self, kind: MessageKind) -> bool:
@@ -74,18 +73,20 @@ class Notifier:
         return True
 
     async def send(self, notice: Notice) -> Receipt:
-        if not self.along:
-            return await workflow.execute_activity_method(NoticeSender.send_notice, notice, **SEND_OPTIONS)
-        batch = NoticeBatch.of([self.notice(notice.to, notice.kind, notice.revision, notice.extra, **self.along_view),
-                                *self.along])
+        if self.along and (receipt := await self.send_with_along(notice)).status != "retry":
+            return receipt
+        # alone, with the retry policy (also when the provider could not take it in the batch just now)
+        return await workflow.execute_activity_method(NoticeSender.send_notice, notice, **SEND_OPTIONS)
+
+    async def send_with_along(self, notice: Notice) -> Receipt:
+        """One activity for the notice and those to go along, all with the order as the along ones read it."""
+        batch = NoticeBatch.of([notice.model_copy(update={"order": self.along[0].order}), *self.along])
         try:
             receipt, *along = await workflow.execute_activity_method(NoticeSender.send_notices, batch,
                                                                      **SEND_OPTIONS)
         finally:
             self.along = []  # sent, or failed for good: from here each goes alone, when told
         self.ahead.update((r.key, (n.kind, r)) for n, r in zip(batch.notices[1:], along))
-        if receipt.status == "retry":  # the provider could not take it just now: alone, with the retry policy
-            return await workflow.execute_activity_method(NoticeSender.send_notice, notice, **SEND_OPTIONS)
         return receipt
 
     async def tell_all(self, recipients: Iterable[str], kind: MessageKind, **extra: Any) -> None:

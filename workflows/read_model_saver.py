@@ -68,12 +68,10 @@ class ReadModelSaver:
         completion could land in another place among those commands and the history would no longer replay (seen
         after a Temporal server restart). Orders of the v1 and v2 shapes still wait for it, as they did.
         """
-        if self.shape.coalesces_saves:
-            await self.save()
-        elif self.shape.handlers_leave_saves_running():
+        if self.shape.handlers_leave_saves_running() and not self.shape.coalesces_saves:
             self.background.start(self.save())
         else:
-            await self.save()
+            await self.save()  # (v6: `save` itself leaves it running)
 
     async def save_now(self) -> None:
         events = self.state.view.timeline[self.saved_seq:]
