@@ -21,6 +21,7 @@ from models.i18n import DEFAULT_LANGUAGE, N_, language_of, translate, translate_
 from models.messages import CUSTOMER, EMAIL, STAFF, WEBHOOK, Notice, Outgoing, delivery_key
 from models.settings import Settings
 
+from .part_views import parts_context, shipment_context
 from .rendering import render
 
 DEPARTMENT_LABELS = {WAREHOUSE: N_("Warehouse"), ACCOUNTS_RECEIVABLE: N_("Accounts receivable"),
@@ -113,10 +114,6 @@ def template_context(notice: Notice, settings: Settings, catalog: Catalog, links
     """What the templates see: the order, the lines this recipient acts on (in its language), its role, the
     company, the links."""
     order = notice.order
-    if order.shipment is not None and not order.shipment.tracking_url:  # the carrier's tracking link, if we know it
-        url = settings.tracking_link(order.shipment.carrier, order.shipment.tracking_number)
-        if url:
-            order = order.model_copy(update={"shipment": order.shipment.model_copy(update={"tracking_url": url})})
     role = {WAREHOUSE: "warehouse", ACCOUNTS_RECEIVABLE: "accounts"}.get(notice.to, "manufacturer")
     lines = [catalog.localized_line(line, language) for line in order.lines
              if role != "manufacturer" or line.fulfiller == notice.to]
@@ -124,11 +121,14 @@ def template_context(notice: Notice, settings: Settings, catalog: Catalog, links
     extra = dict(notice.extra)
     if "sent_ago" in extra:
         extra["sent_ago"] = _human(timedelta(seconds=float(extra["sent_ago"])), language)
+    parts = parts_context(order, extra, notice.to, catalog, language)
+    own_date = parts["part"]["date"] if parts["part"] and role == "manufacturer" else order.expected_fulfillment_date
     return {
+        **parts, **shipment_context(order, extra, settings, catalog, language),
         "order": order.model_copy(update={"lines": [catalog.localized_line(li, language) for li in order.lines]}),
         "extra": extra, "problems": order.problems, "lines": lines, "role": role,
         "department": notice.to, "recipient_label": label_of(notice.to, catalog, language),
-        "date": extra.get("date", order.expected_fulfillment_date),
+        "date": extra.get("date", own_date),
         "company": {"name": s.company_name, "email": s.company_email, "phone": s.company_phone,
                     "address": s.company_address, "hours": s.company_hours_in.get(language) or s.company_hours},
         "refund_text": translate(language, s.cancellation_refund_text),  # the default has its translations

@@ -28,6 +28,7 @@ SUBJECTS: dict[MessageKind, str] = {
     MessageKind.delay_notice: N_("Order {id} is delayed: new date {date}"),
     MessageKind.late_notice: N_("Order {id} is running late"),
     MessageKind.late_alert: N_("LATE: order {id} was due {date} and has not shipped"),
+    MessageKind.at_risk_alert: N_("AT RISK: part of order {id} is due {date}"),
     MessageKind.shipping_notice: N_("Order {id} has shipped"),
     MessageKind.feedback_request: N_("How did we do with order {id}?"),
     MessageKind.feedback_reminder: N_("A last word about order {id}?"),
@@ -40,6 +41,11 @@ SUBJECTS: dict[MessageKind, str] = {
 # A later revision of a notice that says what changed (`extra["changes"]`) has its own subject.
 CORRECTION_SUBJECTS: dict[MessageKind, str] = {
     MessageKind.shipping_notice: N_("Order {id}: your shipping details have changed"),
+}
+
+# A shipment that carries part of the order.
+PARCEL_SUBJECTS: dict[MessageKind, str] = {
+    MessageKind.shipping_notice: N_("Part of order {id} has shipped"),
 }
 
 
@@ -97,6 +103,9 @@ def render(kind: MessageKind, context: dict[str, Any], language: str = DEFAULT_L
     """Subject, plain text and HTML of a message, in `language`."""
     order = context["order"]
     subjects = CORRECTION_SUBJECTS if context["extra"].get("changes") and kind in CORRECTION_SUBJECTS else SUBJECTS
+    if kind is MessageKind.shipping_notice and (context.get("to_come") or context.get("several_shipments")) and \
+            subjects is SUBJECTS:
+        subjects = PARCEL_SUBJECTS
     subject = i18n.translate(language, subjects[kind]).format(id=order.order_id,
                                                              date=long_date(context.get("date"), language))
     env = environment(language)

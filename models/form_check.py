@@ -10,8 +10,8 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from .calendar import add_business_days
-from .catalog import Catalog
-from .order import FormCheck, OrderForm
+from .catalog import WAREHOUSE, Catalog
+from .order import FormCheck, OrderForm, PricedLine
 from .validation import OrderDates, validate_form
 
 
@@ -27,14 +27,26 @@ def check_form(form: OrderForm, catalog: Catalog, as_of: datetime, timezone: str
                        expected_fulfillment_date=add_business_days(as_of, lead, timezone, holidays_country))
     check = validate_form(form, catalog, dates)
     if check.complete:
-        check.expected_fulfillment_date = max([dates.expected_fulfillment_date, *deferring_dates(check, catalog)])
+        check.part_dates = {fulfiller: max([add_business_days(as_of, max(line.lead_time_days for line in lines),
+                                                              timezone, holidays_country),
+                                            *deferring_dates(lines, catalog)])
+                            for fulfiller, lines in by_fulfiller(check.lines).items()}
+        check.expected_fulfillment_date = max(check.part_dates.values())
     return check
 
 
-def deferring_dates(check: FormCheck, catalog: Catalog) -> list[date]:
-    """The dates of the accepted lines' options that say the order is not fulfilled before them."""
+def by_fulfiller(lines: list[PricedLine]) -> dict[str, list[PricedLine]]:
+    """The order's parts: its lines grouped by who fulfils them, the warehouse first."""
+    parts: dict[str, list[PricedLine]] = {}
+    for line in sorted(lines, key=lambda li: li.fulfiller != WAREHOUSE):
+        parts.setdefault(line.fulfiller, []).append(line)
+    return parts
+
+
+def deferring_dates(lines: list[PricedLine], catalog: Catalog) -> list[date]:
+    """The dates of the accepted lines' options that say their part is not fulfilled before them."""
     found = []
-    for line in check.lines:
+    for line in lines:
         for f in catalog.product_type(catalog.product(line.sku).product_type).fields:
             if f.bounds is not None and f.bounds.defers_fulfillment and f.name in line.options:
                 found.append(date.fromisoformat(line.options[f.name]))

@@ -28,6 +28,7 @@ class MessageKind(str, Enum):
     delay_notice = "delay_notice"
     late_notice = "late_notice"
     late_alert = "late_alert"
+    at_risk_alert = "at_risk_alert"
     shipping_notice = "shipping_notice"
     feedback_request = "feedback_request"
     feedback_reminder = "feedback_reminder"

@@ -7,12 +7,13 @@ from decimal import Decimal
 from enum import Enum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, model_validator
 
 from .i18n import N_, Language
 from .feedback_call import CallOutcome, FeedbackCall  # noqa: F401  (CallOutcome: an action input, as below)
 from .inputs import (CalendarDate, OptionalDate, OptionalLine, RequiredLine, SingleLine, Text,
                      WholeNumber)
+from .parts import LineRefs, Part
 from .policy import Policy
 
 ORDER_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
@@ -41,7 +42,9 @@ class OrderStatus(str, Enum):
     expired = "expired"
     confirmed = "confirmed"
     delayed = "delayed"
+    partially_shipped = "partially_shipped"    # some lines shipped, some still to ship
     shipped = "shipped"
+    partially_delivered = "partially_delivered"  # some shipments delivered, not all
     delivered = "delivered"
     completed = "completed"
     cancelled = "cancelled"
@@ -49,7 +52,9 @@ class OrderStatus(str, Enum):
 
     @property
     def is_open_for_fulfillment(self) -> bool:
-        return self in (OrderStatus.confirmed, OrderStatus.delayed)
+        """Confirmed and not everything shipped yet (a partly delivered order may still have lines to ship)."""
+        return self in (OrderStatus.confirmed, OrderStatus.delayed, OrderStatus.partially_shipped,
+                        OrderStatus.partially_delivered)
 
 
 class Customer(Input):
@@ -141,6 +146,8 @@ class FormCheck(BaseModel):
     currency: str = "USD"
     manufacturers: dict[str, str] = Field(default_factory=dict, description="manufacturer id -> name")
     expected_fulfillment_date: date | None = None
+    part_dates: dict[str, date] = Field(default_factory=dict, description=(
+        "fulfiller ('warehouse' or a manufacturer id) -> the date its lines' lead times give"))
 
     @property
     def complete(self) -> bool:
@@ -159,6 +166,9 @@ class OrderStart(BaseModel):
     form: OrderForm
     policy: Policy = Field(default_factory=Policy)
     timezone: str = "America/Chicago"
+    holidays: list[date] = Field(default_factory=list, description=(
+        "the company's public holidays for the next two years, skipped in the business days the workflow counts "
+        "(hand-over and at-risk dates); none: weekends only (orders started before)"))
     check: FormCheck | None = Field(default=None, description=(
         "the submitter's check of this form (models.form_check), made as it started the order: the workflow takes "
         "it as it is instead of checking the form again. None: the workflow checks it (orders started before)"))
@@ -181,6 +191,21 @@ class DelayReport(Input):
                                    description="new expected fulfillment date, YYYY-MM-DD")
     reason: RequiredLine = Field(min_length=1, max_length=500, title="Reason the customer will read",
                                  description="why, in words the customer will read")
+    department: OptionalLine = Field(default=None, max_length=64, title="Part (who fulfils it)", description=(
+        "the part that is late: 'warehouse' or a manufacturer id; none: every part not yet shipped"))
+
+
+class Readiness(Input):
+    """A manufacturer handed its part over to the warehouse: it can ship."""
+
+    department: RequiredLine = Field(min_length=1, max_length=64, title="Manufacturer",
+                                     description="the manufacturer id whose part is ready")
+    by: SingleLine = Field(default="", max_length=100, title="Your name", description="who reports it")
+
+
+class DeliveryReport(Input):
+    shipment: int | None = Field(default=None, ge=1, title="Shipment number", description=(
+        "the shipment delivered (numbered from 1); none: the one shipment on its way"))
 
 
 class Shipment(Input):
@@ -190,7 +215,11 @@ class Shipment(Input):
     tracking_url: OptionalLine = Field(default=None, max_length=500, pattern=r"^https?://\S+$", title="Tracking link")
     expected_delivery_date: CalendarDate = Field(title="Expected delivery date",
                                                  description="expected delivery date, YYYY-MM-DD")
+    lines: LineRefs = Field(default=None, max_length=100, title="Lines in this parcel", description=(
+        "SKU[:QTY], comma-separated in a form; none: everything not yet shipped"))
+    number: int | None = Field(default=None, description="set by the workflow: shipments are numbered from 1")
     shipped_at: datetime | None = Field(default=None, description="set by the workflow when the shipment is recorded")
+    delivered_at: datetime | None = Field(default=None, description="set by the workflow when it is delivered")
 
 
 SHIPMENT_LABELS = {"carrier": N_("Carrier"), "tracking_number": N_("Tracking number"),
@@ -208,6 +237,8 @@ class ShipmentCorrection(Input):
                                                  description="new expected delivery date, YYYY-MM-DD")
     reason: SingleLine = Field(default="", max_length=500, title="Reason the customer will read",
                         description="why, in words the customer will read")
+    shipment: int | None = Field(default=None, ge=1, title="Shipment number", description=(
+        "the shipment to correct (numbered from 1); none: the latest one"))
 
     def changes_to(self, shipment: Shipment) -> dict[str, tuple[Any, Any]]:
         """field -> (was, now) for every given field that differs from the shipment."""
@@ -278,17 +309,46 @@ class OrderView(BaseModel):
     original_fulfillment_date: date | None = None
     work_orders: list[str] = Field(default_factory=list, description="departments sent a work order")
     acknowledged: dict[str, datetime] = Field(default_factory=dict)
-    shipment: Shipment | None = None
-    delivered_at: datetime | None = None
+    parts: list[Part] = Field(default_factory=list, description="the lines each fulfiller delivers, with its date")
+    next_fulfillment_date: date | None = Field(default=None, description="the earliest date of a part not yet shipped")
+    shipments: list[Shipment] = Field(default_factory=list)
+    delivered_at: datetime | None = Field(default=None, description="when the last shipment was delivered")
     feedback: FeedbackEntry | None = None
     feedback_call: FeedbackCall | None = Field(default=None, description="customer service's call task, for an order "
                                                "that gets a call instead of the online survey")
     cancel_reason: str | None = None
     timeline: list[TimelineEvent] = Field(default_factory=list)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _one_shipment_before_parts(cls, data: Any) -> Any:
+        """A view stored before orders shipped in parts has one `shipment`: it is shipment 1, of everything."""
+        if isinstance(data, dict) and "shipment" in data and "shipments" not in data:
+            data = dict(data)
+            old = data.pop("shipment")
+            old = old.model_dump() if isinstance(old, BaseModel) else old
+            lines = [line.model_dump() if isinstance(line, BaseModel) else line for line in data.get("lines", [])]
+            everything = [{"sku": line["sku"], "quantity": line["quantity"], "line": i} for i, line in enumerate(lines)]
+            data["shipments"] = [] if old is None else [{**old, "lines": old.get("lines") or everything, "number": 1,
+                                                          "delivered_at": data.get("delivered_at")}]
+        return data
+
     @property
     def total(self) -> Decimal:
         return sum((line.total for line in self.lines), Decimal("0"))
+
+    @property
+    def shipment(self) -> Shipment | None:
+        """The latest shipment (the only one, for an order shipped whole)."""
+        return self.shipments[-1] if self.shipments else None
+
+    def shipment_numbered(self, number: int | None) -> Shipment | None:
+        if number is None:
+            return self.shipment
+        return next((s for s in self.shipments if s.number == number), None)
+
+    def part_for(self, department: str) -> Part | None:
+        return next((p for p in self.parts if p.department == department), None)
 
 
 class OrderSnapshot(BaseModel):

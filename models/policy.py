@@ -32,3 +32,8 @@ class Policy(BaseModel):
     feedback_call_threshold: Decimal = Field(default=Decimal("3000"),
                                              description="orders worth at least this get a customer-service call "
                                                          "instead of an online survey")
+    warehouse_handling_days: int = Field(default=2, ge=0, le=30, description=(
+        "business days the warehouse needs between a manufacturer's hand-over and the customer's date"))
+    at_risk_days: int = Field(default=2, ge=0, le=60, description=(
+        "business days before a part's date at which staff are alerted if it is not acknowledged (or not handed "
+        "over when it should have been)"))

@@ -17,8 +17,9 @@ from pydantic import BaseModel
 
 from models.catalog import ACCOUNTS_RECEIVABLE, WAREHOUSE
 from models.feedback_call import ANSWERED, NO_ANSWER, CallOutcome
-from models.order import (Acknowledgement, Cancellation, DelayReport, FeedbackEntry, FormCompletion, OrderForm,
-                          OrderView, Shipment, ShipmentCorrection)
+from models.order import (Acknowledgement, Cancellation, DelayReport, DeliveryReport, FeedbackEntry, FormCompletion,
+                          OrderForm, OrderView, Readiness, Shipment, ShipmentCorrection)
+from models.parts import unshipped
 from workflows.order import OrderWorkflow
 
 from .auth import Caller
@@ -45,6 +46,28 @@ def departments_to_acknowledge(view: OrderView, caller: Caller) -> list[str]:
             and acknowledgement_refusal(caller, Acknowledgement(department=d)) is None]
 
 
+def readiness_refusal(caller: Caller, readiness: Readiness) -> str | None:
+    """A manufacturer reports its own part ready; the warehouse (which receives it) and admin report any."""
+    if caller.role in ("warehouse", "admin") or (caller.role == "manufacturer" and caller.party == readiness.department):
+        return None
+    return f"A {caller.role} token cannot report {readiness.department}'s part ready" + (
+        f" (it reports for {caller.party} only)" if caller.role == "manufacturer" and caller.party else "")
+
+
+def parts_to_hand_over(view: OrderView, caller: Caller) -> list[str]:
+    """The manufacturers' parts not yet at the warehouse that `caller` may report ready."""
+    return [p.department for p in view.parts if p.handover_date is not None and p.ready_at is None
+            and p.status.value not in ("shipped", "delivered")
+            and readiness_refusal(caller, Readiness(department=p.department)) is None]
+
+
+def ready_to_ship(view: OrderView) -> str:
+    """The console's ship form, filled in with what can go now: the warehouse's own lines and the manufacturers'
+    parts at the warehouse, not yet shipped (`SKU:QTY, ...`)."""
+    ready = {ref.line for p in view.parts if p.handover_date is None or p.ready_at is not None for ref in p.lines}
+    return ", ".join(f"{ref.sku}:{ref.quantity}" for ref in unshipped(view.lines, view.shipments) if ref.line in ready)
+
+
 @dataclass(frozen=True)
 class Action:
     name: str                                  # permissions, console URLs (/staff/orders/{id}/{name})
@@ -63,6 +86,8 @@ class Action:
     choices: dict[str, Callable[[OrderView, Caller], list[str]]] = field(default_factory=dict)  # field -> the
     #   values the console offers, by order and caller (no values: the action is not offered to that caller)
     note: str = ""                             # a line under the console form's heading
+    prefill: dict[str, Callable[[OrderView], str]] = field(default_factory=dict)  # field -> the console's initial
+    #   value, by order (e.g. the lines ready to ship)
 
     @property
     def update_name(self) -> str:
@@ -86,20 +111,31 @@ ACTIONS: dict[str, Action] = {a.name: a for a in (
            "Acknowledge a work order on behalf of a department.", "acknowledgements", cli="ack",
            permit=acknowledgement_refusal, choices={"department": departments_to_acknowledge}),
     Action("delay", OrderWorkflow.report_delay, DelayReport, ("warehouse", "manufacturer", "admin"),
-           "Report a delay", "Report a delay: the customer and every department are told the reason and the new date.",
-           "delays", cli="delay", flags={"new_date": "--until"}),
+           "Report a delay", "Report a delay of a part (--department: the warehouse's or a manufacturer's; none: "
+           "every part not yet shipped): the customer is told which items are late, why and the new date.",
+           "delays", cli="delay", flags={"new_date": "--until"},
+           note="Leave the part empty to delay everything not yet shipped."),
+    Action("ready", OrderWorkflow.report_ready, Readiness, ("manufacturer", "warehouse", "admin"),
+           "Report a part ready", "Report a manufacturer's part handed over to the warehouse: it can ship.",
+           "readiness", cli="ready", permit=readiness_refusal, choices={"department": parts_to_hand_over},
+           note="The manufacturer has handed the part over to the warehouse."),
     Action("ship", OrderWorkflow.mark_shipped, Shipment, ("warehouse", "admin"), "Mark shipped",
-           "Mark an order shipped; the customer gets the carrier, tracking number and expected delivery date.",
-           "shipments", cli="ship", flags={"tracking_number": "--tracking", "expected_delivery_date": "--delivery-date"},
-           fields=("carrier", "tracking_number", "tracking_url", "expected_delivery_date")),
+           "Record a shipment (--line SKU[:QTY], repeated; none: everything not yet shipped); the customer gets "
+           "the carrier, tracking number, expected delivery date and what is still to come.",
+           "shipments", cli="ship", flags={"tracking_number": "--tracking", "expected_delivery_date": "--delivery-date",
+                                           "lines": "--line"},
+           fields=("carrier", "tracking_number", "tracking_url", "expected_delivery_date", "lines"),
+           prefill={"lines": ready_to_ship},
+           note="Lines: what is in this parcel, SKU:QTY separated by commas (filled in with what is ready)."),
     Action("correct_shipment", OrderWorkflow.correct_shipment, ShipmentCorrection, ("warehouse", "admin"),
            "Correct the shipment", "Correct a shipped order's tracking or delivery date; the customer is told what "
            "changed.", "shipment-corrections", cli="correct-shipment",
            flags={"tracking_number": "--tracking", "expected_delivery_date": "--delivery-date"},
            note="Only what you fill in changes; the customer is told what changed."),
-    Action("deliver", OrderWorkflow.mark_delivered, None, ("warehouse", "admin"), "Mark delivered",
-           "Mark a shipped order delivered; feedback is requested after the policy's delay.", "delivery",
-           cli="deliver", note="The customer has the goods."),
+    Action("deliver", OrderWorkflow.mark_delivered, DeliveryReport, ("warehouse", "admin"), "Mark delivered",
+           "Mark a shipment delivered (--shipment N; none: the one on its way); feedback is requested after the "
+           "policy's delay once every shipment has arrived.", "delivery", cli="deliver",
+           note="The customer has the parcel."),
     Action("cancel", OrderWorkflow.cancel, Cancellation, ("customer-service", "admin"), "Cancel the order",
            "Cancel an order before it ships; the customer and every department are told.", "cancellation",
            cli="cancel"),

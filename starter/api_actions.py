@@ -7,7 +7,7 @@ the workflow's `ActionResult`, or an error in the API's one shape (409 with the 
 from __future__ import annotations
 
 import inspect
-from typing import Annotated, Any
+from typing import Annotated, Any, Optional
 
 from fastapi import APIRouter, Depends, Request
 
@@ -32,6 +32,8 @@ def endpoint_for(action: Action):  # noqa: ANN201
 
     async def endpoint(order_id: str, request: Request, caller: Caller, body: Any = None) -> ActionResult:
         arg = FormCompletion(form=body) if action.body is not None else body
+        if arg is None and action.input is not None:
+            arg = action.input()  # an input with nothing required may be left out (delivery: the one on its way)
         if action.permit and (refusal := action.permit(caller, arg)):
             raise OrderError("forbidden", refusal)
         if restricted(caller) and not may_see(caller, await orders.order_status(request.app.state.client, order_id)):
@@ -46,7 +48,10 @@ def endpoint_for(action: Action):  # noqa: ANN201
                           annotation=Annotated[Caller, Depends(require(*action.roles))]),
     ]
     if body_model is not None:
-        parameters.append(inspect.Parameter("body", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=body_model))
+        optional = not any(f.is_required() for f in body_model.model_fields.values())
+        parameters.append(inspect.Parameter("body", inspect.Parameter.POSITIONAL_OR_KEYWORD,
+                                            annotation=Optional[body_model] if optional else body_model,
+                                            default=None if optional else inspect.Parameter.empty))
     endpoint.__signature__ = inspect.Signature(parameters, return_annotation=ActionResult)
     endpoint.__name__ = action.name
     return endpoint

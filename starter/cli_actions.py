@@ -8,6 +8,7 @@ and takes the action through the workflow update.
 from __future__ import annotations
 
 import inspect
+import typing
 from datetime import date
 from typing import Any, Optional
 
@@ -59,7 +60,10 @@ def _is_date(info: FieldInfo) -> bool:
 
 
 def _cli_type(info: FieldInfo) -> Any:
-    """Dates are read as text and parsed with a clear message; numbers as numbers; the rest as text."""
+    """Dates are read as text and parsed with a clear message; numbers as numbers; a list as a repeated option
+    (`--line SKU:2 --line SKU2`); the rest as text."""
     kinds = {info.annotation, *getattr(info.annotation, "__args__", ())}
+    if any(typing.get_origin(k) is list for k in kinds):
+        return Optional[list[str]]
     base = int if int in kinds else str
     return base if info.is_required() else Optional[base]

@@ -50,7 +50,7 @@ def offered_forms(view: OrderView, available: list[str], caller: Caller, failed:
         choices = {name: pick(view, caller) for name, pick in action.choices.items()}
         if any(not options for options in choices.values()):
             continue  # nothing here for this role (e.g. no work order of its department waits)
-        kept = values if failed == action.name else {}
+        kept = values if failed == action.name else {name: fill(view) for name, fill in action.prefill.items()}
         forms.append(ActionForm(action, [form_field(action, name, action.input.model_fields[name],
                                                     choices.get(name), kept.get(name, ""))
                                          for name in action.input_fields()]))

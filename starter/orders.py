@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import secrets
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 from temporalio.client import (Client, WithStartWorkflowOperation, WorkflowExecutionStatus, WorkflowHandle,
@@ -22,6 +22,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from models.order import ActionResult, FieldProblem, FormCompletion, OrderForm, OrderStart, OrderView, workflow_id_for
 from models.catalog import Catalog, load_catalog
 from models.settings import PolicySettings, Settings
+from models.calendar import holidays_between
 from models.form_check import check_form
 from models.validation import invalid_values
 from workflows.order import OrderWorkflow
@@ -87,7 +88,8 @@ async def submit_order(client: Client, settings: Settings, form: OrderForm) -> A
                        settings.company_timezone, settings.company_holidays_country)
     refuse_invalid_values(check.problems)
     start = OrderStart(order_id=order_id, form=form, policy=PolicySettings().policy(),
-                       timezone=settings.company_timezone, check=check)
+                       timezone=settings.company_timezone, check=check,
+                       holidays=holidays_between(date.today(), 730, settings.company_holidays_country))
     operation = WithStartWorkflowOperation(
         OrderWorkflow.run, start, id=workflow_id_for(order_id), task_queue=settings.task_queue,
         id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,

@@ -17,7 +17,7 @@ import pytest
 
 from models.feedback_call import CallOutcome
 from models.order import (Acknowledgement, Cancellation, DelayReport, FeedbackEntry, FormCompletion, OrderStatus,
-                          Shipment, ShipmentCorrection)
+                          DeliveryReport, Readiness, Shipment, ShipmentCorrection)
 from starter import orders
 from starter.actions import ACTIONS
 from starter.orders import OrderError
@@ -32,7 +32,8 @@ INPUTS = {  # an input for each action that is valid in itself: only the order's
     "delay": DelayReport(new_date=date.today() + timedelta(days=90), reason="The mill is late"),
     "ship": Shipment(carrier="UPS", tracking_number="1Z1", expected_delivery_date=SOON),
     "correct_shipment": ShipmentCorrection(tracking_number="1Z-NEW"),
-    "deliver": None,
+    "deliver": DeliveryReport(),
+    "ready": Readiness(department="nordwood"),  # the sofa-only order has no manufacturer's part
     "cancel": Cancellation(reason="Changed my mind"),
     "feedback": FeedbackEntry(rating=4),
     "call_outcome": CallOutcome(outcome="no_answer"),

@@ -3,8 +3,8 @@
 A change to the workflow that alters what it does for an old history fails here; put it behind
 `workflow.patched(...)`. The replayer decrypts payloads as a worker does: the v1 histories were recorded before
 payload encryption and pass through it unchanged; histories recorded since are encrypted with the tests' fixed key.
-To add histories after a release: `ORDERLY_RECORD_HISTORIES=<version> make test` (v6 is the shape of
-`workflows/versions.py`'s `one-trip-per-step`).
+To add histories after a release: `ORDERLY_RECORD_HISTORIES=<version> make test` (v7 is the shape of
+`workflows/versions.py`'s `parts-and-shipments`).
 """
 
 from __future__ import annotations
@@ -102,11 +102,12 @@ async def test_fresh_histories_replay_and_can_be_recorded(client, settings, monk
 
 
 def assert_lean(history) -> None:
-    """A new order records one patch marker (`one-trip-per-step`, which implies `settled-intake` and `lean-history`),
+    """A new order records one patch marker (`parts-and-shipments`, which implies `one-trip-per-step`, `settled-intake`
+    and `lean-history`),
     and upserts its expected fulfillment date together with a status: each marker and upsert is a history event, and
     each upsert a write to the server's visibility store. Its confirmation and work orders go in one activity."""
     patches = [e for e in history.events if e.marker_recorded_event_attributes.marker_name == "core_patch"]
-    assert b"one-trip-per-step" in patches[0].marker_recorded_event_attributes.details["patch-data"].payloads[0].data
+    assert b"parts-and-shipments" in patches[0].marker_recorded_event_attributes.details["patch-data"].payloads[0].data
     activities = [e.activity_task_scheduled_event_attributes.activity_type.name for e in history.events
                   if e.HasField("activity_task_scheduled_event_attributes")]
     # the form-incomplete email; the form check of the completion; the confirmation with the work orders; the delay

@@ -1,18 +1,27 @@
-"""The lateness timer: when the promised date passes with nothing shipped, the order tells on itself.
+"""The order's deadlines, watched by one timer: a part at risk before its date, a part late after it.
 
-The customer hears once per missed date (an honest "running late" notice); staff are alerted, and alerted again
-every `delay_recheck` until someone ships or reports a delay with a new date.
+- **Late**: a part's date passed (plus grace) with its lines not shipped. The customer hears once per missed date
+  (an honest "running late" notice naming the late items when the order has several parts); staff are alerted,
+  and again every `delay_recheck` until the part ships or a delay gives it a new date.
+- **At risk** (orders of the parts shape): `at_risk_days` business days before a part's date its department has
+  not acknowledged, or, after its hand-over date, its manufacturer has not reported it ready. Staff are alerted once
+  per part and date, so the business can act before the customer is let down.
+
+The workflow sleeps until the nearest of these moments over the parts not yet shipped (`next_check`), and
+`on_deadline` handles whatever is due then.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
+    from models.calendar import business_days_before
     from models.messages import CUSTOMER, STAFF, MessageKind
     from models.order import OrderStatus
+    from models.parts import Part
     from models.policy import Policy
 
 from .clock import Clock
@@ -20,33 +29,103 @@ from .notifier import Notifier
 from .read_model_saver import ReadModelSaver
 from .state import OrderState
 from .status import StatusBoard
+from .versions import HistoryShape
 
 
 class LatenessWatch:
-    def __init__(self, state: OrderState, policy: Policy, clock: Clock, notifier: Notifier, status: StatusBoard,
-                 saver: ReadModelSaver) -> None:
-        self.state, self.policy, self.clock = state, policy, clock
+    def __init__(self, state: OrderState, shape: HistoryShape, policy: Policy, clock: Clock, holidays: frozenset[date],
+                 notifier: Notifier, status: StatusBoard, saver: ReadModelSaver) -> None:
+        self.state, self.shape, self.policy, self.clock = state, shape, policy, clock
+        self.holidays = holidays
         self.notifier, self.status, self.saver = notifier, status, saver
 
     def next_check(self) -> datetime:
-        """The end of the expected fulfillment date (plus grace), or the next re-check of an order already late."""
-        due = self.state.view.expected_fulfillment_date
-        if self.state.late_for == due:
-            return self.state.last_late_alert_at + self.policy.delay_recheck
+        """The nearest deadline of the parts not yet shipped."""
+        return min(min([self.late_check(p), *self.at_risk_checks(p)]) for p in self.state.unshipped_parts())
+
+    def late_check(self, part: Part) -> datetime:
+        """The end of the part's date (plus grace), or the next re-check of a part already late."""
+        due = part.expected_fulfillment_date
+        if part.late_for == due:
+            return part.last_late_alert_at + self.policy.delay_recheck
         return self.clock.end_of(due) + self.policy.delay_grace
 
-    async def tell(self) -> None:
-        """The promised date passed with nothing shipped: tell the customer (once per date) and alert staff."""
-        state, due = self.state, self.state.view.expected_fulfillment_date
-        if state.late_for != due:
-            state.late_for, state.late_alerts = due, 0
-            self.status.set(OrderStatus.delayed, f"Late: expected by {due} and not shipped")
-            await self.notifier.tell(CUSTOMER, MessageKind.late_notice, revision=due.isoformat(),
-                                     date=due.isoformat())
-        state.late_alerts += 1
-        state.last_late_alert_at = workflow.now()
-        alert = "first alert" if state.late_alerts == 1 else f"still not shipped, alert {state.late_alerts}"
-        await self.notifier.tell(STAFF, MessageKind.late_alert, revision=f"{due.isoformat()}.{state.late_alerts}",
-                                 date=due.isoformat(), alert=alert,
-                                 acknowledged=", ".join(sorted(state.view.acknowledged)))
+    def at_risk_checks(self, part: Part) -> list[datetime]:
+        """The moments still to check whether the part is at risk: `at_risk_days` business days before its date (but
+        not before the acknowledgement reminder's time has passed), and the end of its hand-over date (a
+        manufacturer's part)."""
+        due = part.expected_fulfillment_date
+        if not self.shape.ships_in_parts or part.at_risk_for == due:
+            return []
+        warning = business_days_before(due, self.policy.at_risk_days, self.holidays)
+        moments = [self.clock.end_of(warning - timedelta(days=1))]  # the start of that day
+        if (sent := self.state.work_orders_sent_at) is not None:  # never before a department had time to answer
+            moments[0] = max(moments[0], sent + self.policy.acknowledgement_reminder)
+        if part.handover_date is not None and part.ready_at is None:
+            moments.append(self.clock.end_of(part.handover_date))
+        checked = part.at_risk_checked_at
+        return [m for m in moments if checked is None or m > checked]
+
+    async def on_deadline(self) -> None:
+        now = workflow.now()
+        parts = self.state.unshipped_parts()
+        for part in parts:
+            if any(moment <= now for moment in self.at_risk_checks(part)):
+                await self.check_at_risk(part, now)
+        late = [p for p in parts if self.late_check(p) <= now]
+        if late:
+            await self.tell_late(late)
         await self.saver.save()
+
+    async def check_at_risk(self, part: Part, now: datetime) -> None:
+        part.at_risk_checked_at = now
+        reasons = {}  # code -> in words, for the timeline (the alert's template says them in its language)
+        if part.department not in self.state.view.acknowledged:
+            reasons["not_acknowledged"] = "its work order has not been acknowledged"
+        if part.handover_date is not None and part.ready_at is None and self.clock.today() > part.handover_date:
+            reasons["not_ready"] = f"it was due at the warehouse on {part.handover_date} and is not reported ready"
+        if not reasons:
+            return
+        due = part.expected_fulfillment_date
+        part.at_risk_for = due
+        because = " and ".join(reasons.values())
+        self.state.record("at_risk", f"At risk: {self.state.part_label(part)}, due {due}: {because}",
+                          department=part.department, date=due.isoformat())
+        await self.notifier.tell(STAFF, MessageKind.at_risk_alert, revision=f"{part.department}.{due.isoformat()}",
+                                 date=due.isoformat(), department=part.department, reasons=list(reasons),
+                                 departments=[part.department],
+                                 handover_date=part.handover_date.isoformat() if part.handover_date else None)
+
+    async def tell_late(self, parts: list[Part]) -> None:
+        """Promised dates passed with nothing shipped: tell the customer (once per part and date), alert staff."""
+        state = self.state
+        newly_late = [p for p in parts if p.late_for != p.expected_fulfillment_date]
+        for part in newly_late:
+            part.late_for, part.late_alerts = part.expected_fulfillment_date, 0
+        state.refresh()
+        if newly_late:
+            due = newly_late[0].expected_fulfillment_date
+            text = f"Late: expected by {due} and not shipped"
+            if state.in_one_part:
+                self.status.set_unless_shipped(OrderStatus.delayed, text)
+                await self.notifier.tell(CUSTOMER, MessageKind.late_notice, revision=due.isoformat(),
+                                         date=due.isoformat())
+            else:
+                self.status.set_unless_shipped(OrderStatus.delayed, f"{text} ({state.parts_label(newly_late)})")
+                await self.notifier.tell(CUSTOMER, MessageKind.late_notice, revision="+".join(
+                    f"{p.department}.{p.expected_fulfillment_date.isoformat()}" for p in newly_late),
+                    date=due.isoformat(), departments=[p.department for p in newly_late])
+        for part in parts:
+            await self.alert_staff(part)
+
+    async def alert_staff(self, part: Part) -> None:
+        part.late_alerts += 1
+        part.last_late_alert_at = workflow.now()
+        due = part.expected_fulfillment_date
+        alert = "first alert" if part.late_alerts == 1 else f"still not shipped, alert {part.late_alerts}"
+        revision = f"{due.isoformat()}.{part.late_alerts}"
+        extra = {}
+        if not self.state.in_one_part:
+            revision, extra = f"{part.department}.{revision}", {"departments": [part.department]}
+        await self.notifier.tell(STAFF, MessageKind.late_alert, revision=revision, date=due.isoformat(), alert=alert,
+                                 acknowledged=", ".join(sorted(self.state.view.acknowledged)), **extra)

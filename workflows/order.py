@@ -1,7 +1,7 @@
 """The order workflow: one durable workflow per order, from the submitted form to the customer's feedback.
 
 `run` is the business process, one step a line; each step is a method below it or one jump away in a helper the
-workflow holds (the form, `form_intake.py`; lateness, `lateness.py`; feedback, `feedback.py`); the staff and customer
+workflow holds (the form, `form_intake.py`; parts and parcels, `fulfilment.py`; feedback, `feedback.py`); the staff and customer
 actions follow, each an update guarded by its rule in `rules.py`. The order's state is one model (`state.py`); the
 helpers tell people (`notifier.py`), save the read model (`read_model_saver.py`) and keep the status where ops see
 it (`status.py`). Which history shape the order has is decided once (`versions.py`).
@@ -16,8 +16,9 @@ from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from models.messages import CUSTOMER, MessageKind
-    from models.order import (Acknowledgement, ActionResult, CallOutcome, Cancellation, DelayReport, FeedbackEntry,
-                              FormCompletion, OrderForm, OrderStart, OrderStatus, OrderView, Shipment, ShipmentCorrection)
+    from models.order import (Acknowledgement, ActionResult, CallOutcome, Cancellation, DelayReport, DeliveryReport,
+                              FeedbackEntry, FormCompletion, OrderForm, OrderStart, OrderStatus, OrderView, Readiness,
+                              Shipment, ShipmentCorrection)
 
 from . import rules
 from .background import Background
@@ -26,6 +27,7 @@ from .clock import Clock
 from .distribution import Distribution
 from .feedback import FeedbackRequest
 from .form_intake import FormIntake, check_form
+from .fulfilment import Fulfilment, shipping_revision
 from .lateness import LatenessWatch
 from .notifier import Notifier
 from .read_model_saver import ReadModelSaver
@@ -40,6 +42,7 @@ class OrderWorkflow:
     @workflow.init
     def __init__(self, start: OrderStart) -> None:
         self.policy = start.policy
+        self.holidays = frozenset(start.holidays)  # business days skip them (hand-over, at-risk dates)
         self.clock = Clock(start.timezone)
         self.state = OrderState.received(start)
         self.background = Background()
@@ -54,8 +57,7 @@ class OrderWorkflow:
             await self.record_order()                 # 2. read model, expected fulfillment date
             await self.distribution.confirm()         # 3. details, date, contact information
             await self.distribution.work_orders()     # 4. warehouse, accounts receivable, manufacturers
-            await self.until_shipped()                # 5. acknowledgements, delays, the lateness timer
-            await self.tell_customer_shipped()        # 5. carrier, tracking, expected delivery
+            await self.fulfilment.until_all_shipped() # 5. parts, delays, at risk, late; each parcel's notice
             await self.until_delivered()
             await self.feedback.ask_and_complete()    # 6. survey or call task, one reminder
         except FormExpired:
@@ -72,8 +74,10 @@ class OrderWorkflow:
         self.notifier = Notifier(self.state, shape, self.temporal_cancel)
         self.saver = ReadModelSaver(self.state, shape, self.background, self.temporal_cancel)
         self.status_board = StatusBoard(self.state, shape, self.clock)
-        self.lateness = LatenessWatch(self.state, self.policy, self.clock, self.notifier, self.status_board,
-                                      self.saver)
+        self.lateness = LatenessWatch(self.state, shape, self.policy, self.clock, self.holidays,
+                                      self.notifier, self.status_board, self.saver)
+        self.fulfilment = Fulfilment(self.state, self.waiter, self.notifier, self.status_board, self.saver,
+                                     self.lateness)
         self.form = FormIntake(self.state, shape, self.policy, self.clock, self.waiter, self.notifier,
                                self.status_board, self.saver)
         self.feedback = FeedbackRequest(self.state, self.policy, self.waiter, self.notifier, self.status_board,
@@ -85,30 +89,19 @@ class OrderWorkflow:
 
     async def record_order(self) -> None:
         self.waiter.stop_if_cancelled()
-        self.state.accept()
+        self.state.accept(self.shape.ships_in_parts, self.policy, self.holidays)
         view = self.state.view
+        in_parts = "" if self.state.in_one_part else f" in {len(view.parts)} parts (" + "; ".join(
+            f"{p.department} by {p.expected_fulfillment_date}" for p in view.parts) + ")"
         self.state.record("accepted", f"Order accepted: {len(view.lines)} line(s), total {view.total:.2f} "
-                                      f"{view.currency}; expected fulfillment date {view.expected_fulfillment_date}",
-                          expected_fulfillment_date=view.expected_fulfillment_date.isoformat())
+                                      f"{view.currency}; expected fulfillment date {view.expected_fulfillment_date}"
+                                      + in_parts, expected_fulfillment_date=view.expected_fulfillment_date.isoformat())
         self.status_board.promise_date()
         self.state.intake_answered = True
         if self.shape.saves_on_acceptance:
             await self.saver.save(wait=True)  # listed at once, whatever the mail provider does
 
-    # ---- 5. fulfilment, with honest delays ----
-
-    async def until_shipped(self) -> None:
-        while True:
-            if await self.waiter.until(self.state.shipped_or_new_date, self.lateness.next_check() - workflow.now()):
-                if self.state.view.shipment is not None:
-                    return
-                self.state.date_changed = False
-                continue
-            await self.lateness.tell()
-
-    async def tell_customer_shipped(self) -> None:
-        await self.notifier.tell(CUSTOMER, MessageKind.shipping_notice)
-        await self.saver.save()
+    # ---- 5. fulfilment: fulfilment.py ----
 
     async def until_delivered(self) -> None:
         await self.waiter.until(self.state.delivered)
@@ -209,30 +202,23 @@ class OrderWorkflow:
 
     @workflow.update
     async def report_delay(self, delay: DelayReport) -> ActionResult:
-        view = self.state.view
-        previous, view.expected_fulfillment_date = view.expected_fulfillment_date, delay.new_date
-        self.state.date_changed = True
-        self.status_board.set(OrderStatus.delayed, f"Delayed to {delay.new_date} (was {previous}): {delay.reason}",
-                              new_date=True)
-        change = dict(revision=delay.new_date.isoformat(), date=delay.new_date.isoformat(),
-                      previous_date=previous.isoformat(), reason=delay.reason)
-        await self.notifier.tell(CUSTOMER, MessageKind.delay_notice, **change)
-        await self.notifier.tell_all(view.work_orders, MessageKind.work_order_change, **change)
-        await self.saver.save_from_handler()
-        return self.result(f"Delay recorded; the customer and {len(view.work_orders)} department(s) were told "
-                           f"the new date {delay.new_date}")
+        return self.result(await self.fulfilment.delay(delay))  # the part(s) named, or every part not yet shipped
 
     @report_delay.validator
     def _check_report_delay(self, delay: DelayReport) -> None:
         self.refuse_if(rules.report_delay, delay)
 
     @workflow.update
+    async def report_ready(self, readiness: Readiness) -> ActionResult:
+        return self.result(await self.fulfilment.ready(readiness))  # a manufacturer's part is at the warehouse
+
+    @report_ready.validator
+    def _check_report_ready(self, readiness: Readiness) -> None:
+        self.refuse_if(rules.report_ready, readiness)
+
+    @workflow.update
     async def mark_shipped(self, shipment: Shipment) -> ActionResult:
-        self.state.view.shipment = shipment.model_copy(update={"shipped_at": workflow.now()})
-        self.status_board.set(OrderStatus.shipped, f"Shipped with {shipment.carrier}, tracking "
-                                                   f"{shipment.tracking_number}, expected delivery "
-                                                   f"{shipment.expected_delivery_date}")
-        return self.result("Shipment recorded; the customer is being sent the shipping notice")
+        return self.result(self.fulfilment.ship(shipment))  # the lines given, or everything not yet shipped
 
     @mark_shipped.validator
     def _check_mark_shipped(self, shipment: Shipment) -> None:
@@ -243,13 +229,14 @@ class OrderWorkflow:
         """Tracking or the delivery date changed after the shipping notice: the customer gets the notice again as a
         new revision of its key, saying what changed (never silence, never a duplicate)."""
         state = self.state
-        first_notice = f"{state.order_id}/shipping_notice/customer/1"
+        number = state.view.shipment_numbered(correction.shipment).number
+        first_notice = f"{state.order_id}/shipping_notice/customer/{shipping_revision(number)}"
         await workflow.wait_condition(lambda: any(e.data.get("key") == first_notice for e in state.view.timeline))
         if (corrected := state.correct_shipment(correction)) is None:
             return self.result("Nothing changed: the shipment already has these details")
         revision, described = corrected
-        await self.notifier.tell(CUSTOMER, MessageKind.shipping_notice, revision=str(revision), changes=described,
-                                 reason=correction.reason)
+        await self.notifier.tell(CUSTOMER, MessageKind.shipping_notice, revision=revision, changes=described,
+                                 reason=correction.reason, shipment=number)
         await self.saver.save_from_handler()
         return self.result(f"Shipping details corrected ({', '.join(c['label'].lower() for c in described)}); "
                            "the customer is being told what changed")
@@ -259,15 +246,12 @@ class OrderWorkflow:
         self.refuse_if(rules.correct_shipment, correction)
 
     @workflow.update
-    async def mark_delivered(self) -> ActionResult:
-        self.state.view.delivered_at = workflow.now()
-        self.status_board.set(OrderStatus.delivered, "Delivered to the customer")
-        await self.saver.save_from_handler()
-        return self.result("Delivery recorded; feedback will be requested after the policy's delay")
+    async def mark_delivered(self, report: DeliveryReport | None = None) -> ActionResult:
+        return self.result(await self.fulfilment.deliver(report))  # (orders before parts sent no report)
 
     @mark_delivered.validator
-    def _check_mark_delivered(self) -> None:
-        self.refuse_if(rules.mark_delivered)
+    def _check_mark_delivered(self, report: DeliveryReport | None = None) -> None:
+        self.refuse_if(rules.mark_delivered, report)
 
     # ---- step 6: feedback ----
 

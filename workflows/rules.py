@@ -17,8 +17,9 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from models.feedback_call import ANSWERED, TRIES, CallOutcome
-    from models.order import (Acknowledgement, Cancellation, DelayReport, FeedbackEntry, FormCompletion,
-                              OrderStatus, Shipment, ShipmentCorrection)
+    from models.order import (Acknowledgement, Cancellation, DelayReport, DeliveryReport, FeedbackEntry,
+                              FormCompletion, OrderStatus, Readiness, Shipment, ShipmentCorrection)
+    from models.parts import allocate
 
 from .state import NOT_YET_CONFIRMED, OrderState
 
@@ -57,10 +58,14 @@ def acknowledge(s: OrderState, today: date, ack: Acknowledgement | None = None) 
 def report_delay(s: OrderState, today: date, delay: DelayReport | None = None) -> str | None:
     if (reason := _open_for_fulfillment(s, "report a delay on")) or delay is None:
         return reason
-    current = s.view.expected_fulfillment_date
+    parts = s.parts_named(delay.department)
+    if not parts:
+        return (f"Order {s.order_id} has no part fulfilled by {delay.department!r} still to ship; its parts to "
+                f"ship: {', '.join(p.department for p in s.unshipped_parts())}")
+    current = max(p.expected_fulfillment_date for p in parts)
     if delay.new_date <= today:
         return f"The new date {delay.new_date} is not in the future (today is {today})"
-    if delay.new_date <= current:
+    if all(delay.new_date <= p.expected_fulfillment_date for p in parts):
         return f"That is not a delay: order {s.order_id} is already expected by {current}"
     if delay.new_date > today + MAX_DELAY:
         return (f"The new date {delay.new_date} is more than {MAX_DELAY.days} days away; an order that late "
@@ -68,22 +73,45 @@ def report_delay(s: OrderState, today: date, delay: DelayReport | None = None) -
     return None
 
 
+def report_ready(s: OrderState, today: date, readiness: Readiness | None = None) -> str | None:
+    """A manufacturer's part handed over to the warehouse; a repeat is answered, not refused."""
+    if reason := _open_for_fulfillment(s, "report a part ready for"):
+        return reason
+    made = [p for p in s.unshipped_parts() if p.made_by_manufacturer]
+    if readiness is None:
+        return None if any(p.ready_at is None for p in made) else (
+            f"Order {s.order_id} has no part a manufacturer still has to hand over")
+    if readiness.department not in [p.department for p in made]:
+        return (f"Order {s.order_id} has no part made by {readiness.department!r} still to ship"
+                + (f"; its manufacturers' parts: {', '.join(p.department for p in made)}" if made else
+                   "; nothing in it is made by a manufacturer"))
+    return None
+
+
 def mark_shipped(s: OrderState, today: date, shipment: Shipment | None = None) -> str | None:
-    if (shipped := s.view.shipment) is not None:
+    if (shipped := s.view.shipment) is not None and s.everything_shipped():
         return (f"Order {s.order_id} already shipped on {shipped.shipped_at:%Y-%m-%d} with {shipped.carrier} "
-                f"(tracking {shipped.tracking_number})")
+                f"(tracking {shipped.tracking_number})" + ("" if len(s.view.shipments) == 1 else
+                                                          f"; all {len(s.view.shipments)} shipments have gone"))
     if (reason := _open_for_fulfillment(s, "ship")) or shipment is None:
         return reason
+    if isinstance(lines := allocate(shipment.lines, s.view.lines, s.view.shipments), str):
+        return lines
     return _delivery_date_problem(shipment.expected_delivery_date, today)
 
 
 def correct_shipment(s: OrderState, today: date, correction: ShipmentCorrection | None = None) -> str | None:
-    shipment = s.view.shipment
-    if shipment is None:
+    if not s.view.shipments:
         return (f"Order {s.order_id} has not shipped (it is {_state(s)}): there are no shipping details to "
                 "correct")
-    if s.view.delivered_at is not None or s.view.status is not OrderStatus.shipped:
-        return f"Order {s.order_id} is {_state(s)}: shipping details can only be corrected while it is on its way"
+    number = correction.shipment if correction is not None else None
+    shipment = s.view.shipment_numbered(number)
+    if shipment is None:
+        return f"Order {s.order_id} has no shipment {number}; its shipments: {_numbers(s)}"
+    if s.closed or (correction is None and all(x.delivered_at for x in s.view.shipments)) or (
+            correction is not None and shipment.delivered_at is not None):
+        return f"Order {s.order_id} is {_state(s)}: shipping details can only be corrected while it is on its way" + (
+            "" if len(s.view.shipments) == 1 else f" (shipment {shipment.number} was delivered)")
     if correction is None:
         return None
     changes = correction.changes_to(shipment)
@@ -98,12 +126,24 @@ def correct_shipment(s: OrderState, today: date, correction: ShipmentCorrection 
     return None
 
 
-def mark_delivered(s: OrderState, today: date, _none: None = None) -> str | None:
+def mark_delivered(s: OrderState, today: date, report: DeliveryReport | None = None) -> str | None:
     if s.view.delivered_at is not None:
         return f"Order {s.order_id} was already delivered on {s.view.delivered_at:%Y-%m-%d}"
-    if s.view.status is not OrderStatus.shipped:
+    on_the_way = [x for x in s.view.shipments if x.delivered_at is None]
+    if not on_the_way or s.closed:
         return (f"Order {s.order_id} cannot be marked delivered: it is {_state(s)}, and only a shipped order can "
                 "be delivered")
+    number = report.shipment if report is not None else None
+    if number is None:
+        if len(on_the_way) > 1:
+            return (f"Order {s.order_id} has {len(on_the_way)} shipments on their way "
+                    f"({', '.join(str(x.number) for x in on_the_way)}): say which one was delivered")
+        return None
+    shipment = s.view.shipment_numbered(number)
+    if shipment is None:
+        return f"Order {s.order_id} has no shipment {number}; its shipments: {_numbers(s)}"
+    if shipment.delivered_at is not None:
+        return f"Shipment {number} of order {s.order_id} was already delivered on {shipment.delivered_at:%Y-%m-%d}"
     return None
 
 
@@ -141,13 +181,15 @@ def cancel(s: OrderState, today: date, cancellation: Cancellation | None = None)
         return f"Order {s.order_id} is already cancelled"
     if reason := _not_closed(s, "cancel"):
         return reason
-    if s.view.shipment is not None or s.view.status in (OrderStatus.shipped, OrderStatus.delivered):
-        return f"Order {s.order_id} has already shipped and can no longer be cancelled; arrange a return instead"
+    if s.view.shipments or s.view.status in (OrderStatus.shipped, OrderStatus.delivered):
+        return (f"Order {s.order_id} has already shipped and can no longer be cancelled; arrange a return instead"
+                if s.everything_shipped() else f"Order {s.order_id} has already shipped in part and can no longer "
+                "be cancelled; what has not shipped can be changed by correcting the order")
     return None
 
 
 RULES: Mapping[str, Rule] = MappingProxyType({rule.__name__: rule for rule in (
-    complete_form, acknowledge, report_delay, mark_shipped, correct_shipment, mark_delivered, submit_feedback,
+    complete_form, acknowledge, report_delay, report_ready, mark_shipped, correct_shipment, mark_delivered, submit_feedback,
     record_call_outcome, cancel)})  # keyed by the name of the workflow update each one guards
 
 
@@ -175,9 +217,13 @@ def _open_for_fulfillment(s: OrderState, action: str) -> str | None:
         detail = ("its form is incomplete; it must be completed and confirmed first"
                   if s.view.status is OrderStatus.incomplete else "it has not been confirmed yet")
         return f"Cannot {action} order {s.order_id}: {detail}"
-    if not s.view.status.is_open_for_fulfillment:
+    if not s.view.status.is_open_for_fulfillment or s.everything_shipped():
         return f"Cannot {action} order {s.order_id}: it is {s.view.status.value}"
     return None
+
+
+def _numbers(s: OrderState) -> str:
+    return ", ".join(str(x.number) for x in s.view.shipments)
 
 
 def _delivery_date_problem(day: date, today: date) -> str | None:

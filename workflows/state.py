@@ -14,9 +14,12 @@ from typing import Any
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
+    from models.calendar import business_days_before
     from models.catalog import ACCOUNTS_RECEIVABLE, WAREHOUSE
-    from models.order import (FieldProblem, FormCheck, OrderForm, OrderStart, OrderStatus, OrderView,
+    from models.order import (FieldProblem, FormCheck, OrderForm, OrderStart, OrderStatus, OrderView, Shipment,
                               ShipmentCorrection, TimelineEvent, described_changes)
+    from models.parts import LineRef, Part, PartStatus, line_indexes, part_unshipped, unshipped
+    from models.policy import Policy
 
 NOT_YET_CONFIRMED = (OrderStatus.received, OrderStatus.incomplete)
 CLOSED = (OrderStatus.cancelled, OrderStatus.expired, OrderStatus.completed)
@@ -31,10 +34,8 @@ class OrderState:
     intake_answered: bool = False          # what `intake` waits for: accepted, or told what is missing
     intake_calls: int = 0
     cancel_requested: bool = False
-    date_changed: bool = False             # a delay moved the date: the lateness timer starts again
-    late_for: date | None = None           # the date the customer was last told is missed
-    late_alerts: int = 0
-    last_late_alert_at: datetime | None = None
+    date_changed: bool = False             # a delay moved a date: the deadline timer starts again
+    shipments_told: int = 0                # shipments whose shipping notice has gone out
     work_orders_sent_at: datetime | None = None
     work_orders_on_the_way: list[str] = field(default_factory=list)  # sent with the confirmation, not yet told
 
@@ -65,27 +66,112 @@ class OrderState:
         self.view.problems = check.problems
         self.check = check
 
-    def accept(self) -> None:
-        """Take the complete form's checked lines and promised date into the order."""
+    def accept(self, in_parts: bool, policy: Policy, holidays: frozenset[date]) -> None:
+        """Take the complete form's checked lines and promised dates into the order: one part per fulfiller, each
+        with its own date (`in_parts`), or, for orders started before parts, one part of everything."""
         check = self.check
-        self.view.problems = []
-        self.view.lines = check.lines
-        self.view.currency = check.currency
-        self.view.expected_fulfillment_date = check.expected_fulfillment_date
-        self.view.original_fulfillment_date = check.expected_fulfillment_date
+        view = self.view
+        view.problems = []
+        view.lines = check.lines
+        view.currency = check.currency
+        everything = [LineRef(sku=line.sku, quantity=line.quantity, line=i) for i, line in enumerate(view.lines)]
+        if not in_parts:
+            view.parts = [Part(department=WAREHOUSE, lines=everything, expected_fulfillment_date=
+                               check.expected_fulfillment_date, original_fulfillment_date=check.expected_fulfillment_date)]
+        else:
+            view.parts = []
+            for department in dict.fromkeys(sorted((li.fulfiller for li in view.lines), key=lambda d: d != WAREHOUSE)):
+                due = check.part_dates.get(department, check.expected_fulfillment_date)
+                handover = (None if department == WAREHOUSE else
+                            business_days_before(due, policy.warehouse_handling_days, holidays))
+                view.parts.append(Part(department=department, expected_fulfillment_date=due,
+                                       original_fulfillment_date=due, handover_date=handover,
+                                       lines=[everything[i] for i in line_indexes(view.lines, department)]))
+        view.original_fulfillment_date = check.expected_fulfillment_date
+        self.refresh()
         self.accepted = True
 
-    def correct_shipment(self, correction: ShipmentCorrection) -> tuple[int, list[dict[str, str]]] | None:
+    def refresh(self) -> None:
+        """Each part's status and the order's dates, from what has happened to its lines."""
+        view = self.view
+        for part in view.parts:
+            part.status = self.part_status(part)
+        view.expected_fulfillment_date = max(p.expected_fulfillment_date for p in view.parts)
+        open_dates = [p.expected_fulfillment_date for p in self.unshipped_parts()]
+        view.next_fulfillment_date = min(open_dates) if open_dates else None
+
+    def part_status(self, part: Part) -> PartStatus:
+        view = self.view
+        left = part_unshipped(part, view.lines, view.shipments)
+        if not left:
+            mine = {ref.line for ref in part.lines}
+            carrying = [s for s in view.shipments if any(ref.line in mine for ref in s.lines or [])]
+            return (PartStatus.delivered if all(s.delivered_at for s in carrying) else PartStatus.shipped)
+        if sum(r.quantity for r in left) < sum(r.quantity for r in part.lines):
+            return PartStatus.partially_shipped
+        if part.late_for == part.expected_fulfillment_date:
+            return PartStatus.late
+        if part.expected_fulfillment_date > part.original_fulfillment_date:
+            return PartStatus.delayed
+        if part.ready_at is not None:
+            return PartStatus.ready
+        if part.department in view.acknowledged or (self.in_one_part and WAREHOUSE in view.acknowledged):
+            return PartStatus.in_progress
+        return PartStatus.awaiting_acknowledgement
+
+    @property
+    def in_one_part(self) -> bool:
+        return len(self.view.parts) == 1
+
+    def part_label(self, part: Part) -> str:
+        """The part in words, for staff: its lines (`2 x Dining chair`)."""
+        return ", ".join(f"{ref.quantity} x {self.view.lines[ref.line].name}" for ref in part.lines)
+
+    def parts_label(self, parts: list[Part]) -> str:
+        return "; ".join(self.part_label(p) for p in parts)
+
+    def unshipped_parts(self) -> list[Part]:
+        return [p for p in self.view.parts if part_unshipped(p, self.view.lines, self.view.shipments)]
+
+    def parts_named(self, department: str | None) -> list[Part]:
+        """The parts a staff action names (its department), or every part not yet shipped."""
+        if department is None:
+            return self.unshipped_parts()
+        return [p for p in self.unshipped_parts() if p.department == department]
+
+    def record_shipment(self, shipment: Shipment, lines: list[LineRef]) -> Shipment:
+        shipment = shipment.model_copy(update={"lines": lines, "number": len(self.view.shipments) + 1,
+                                               "shipped_at": workflow.now()})
+        self.view.shipments.append(shipment)
+        self.refresh()
+        return shipment
+
+    def fulfilment_status(self) -> OrderStatus:
+        """Shipped, delivered, or part of either: the order's status once something has shipped."""
+        view = self.view
+        everything_shipped = not unshipped(view.lines, view.shipments)
+        delivered = [s for s in view.shipments if s.delivered_at is not None]
+        if delivered:
+            return (OrderStatus.delivered if everything_shipped and len(delivered) == len(view.shipments)
+                    else OrderStatus.partially_delivered)
+        return OrderStatus.shipped if everything_shipped else OrderStatus.partially_shipped
+
+    def correct_shipment(self, correction: ShipmentCorrection) -> tuple[str, list[dict[str, str]]] | None:
         """Apply a shipment correction: the notice revision it is told as and each change as the customer reads it
         (now, was); None when nothing differs."""
-        changes = correction.changes_to(self.view.shipment)
+        shipment = self.view.shipment_numbered(correction.shipment)
+        changes = correction.changes_to(shipment)
         if not changes:
             return None
-        self.view.shipment = self.view.shipment.model_copy(update={name: now for name, (_, now) in changes.items()})
-        revision = 2 + sum(e.kind == "shipment_corrected" for e in self.view.timeline)
+        corrected = shipment.model_copy(update={name: now for name, (_, now) in changes.items()})
+        self.view.shipments[shipment.number - 1] = corrected
+        number = shipment.number
+        done = sum(e.kind == "shipment_corrected" and e.data.get("shipment", 1) == number for e in self.view.timeline)
+        revision = str(2 + done) if number == 1 else f"shipment-{number}.{2 + done}"
         described = described_changes(changes)
-        self.record("shipment_corrected", "Shipping details corrected: " + "; ".join(
-            f"{c['label']} {c['now']} (was {c['was']})" for c in described), revision=revision)
+        which = "" if len(self.view.shipments) == 1 else f" of shipment {number}"
+        self.record("shipment_corrected", f"Shipping details{which} corrected: " + "; ".join(
+            f"{c['label']} {c['now']} (was {c['was']})" for c in described), revision=revision, shipment=number)
         return revision, described
 
     # ---- what the steps and the rules ask ----
@@ -111,10 +197,13 @@ class OrderState:
         return not self.pending_acknowledgements or not self.view.status.is_open_for_fulfillment
 
     def shipped_or_new_date(self) -> bool:
-        return self.view.shipment is not None or self.date_changed
+        return len(self.view.shipments) > self.shipments_told or self.date_changed
+
+    def everything_shipped(self) -> bool:
+        return not unshipped(self.view.lines, self.view.shipments)
 
     def delivered(self) -> bool:
-        return self.view.delivered_at is not None
+        return self.everything_shipped() and all(s.delivered_at is not None for s in self.view.shipments)
 
     def has_feedback(self) -> bool:
         return self.view.feedback is not None

@@ -36,6 +36,14 @@ class StatusBoard:
         if new_date and not self.shape.lean:
             workflow.upsert_search_attributes([self.expected_date()])
 
+    def set_unless_shipped(self, status: OrderStatus, text: str, new_date: bool = False) -> None:
+        """Nothing shipped yet: the order is `status`; once part of it has shipped it stays partly shipped, and only
+        the timeline says what happened to the rest."""
+        if self.state.view.shipments:
+            self.state.record(status.value, text)
+        else:
+            self.set(status, text, new_date=new_date)
+
     def promise_date(self) -> None:
         """The order was accepted with its expected fulfillment date: published now (v1-v3), or with `confirmed`."""
         if not self.shape.lean:

@@ -13,6 +13,9 @@ and finish on the new code (tests/histories/ holds one history of each shape; te
 - v6 `one-trip-per-step`: the confirmation and the work orders go out in one activity (`send_notices`), each still
   at most once per key; read-model saves asked for in the same workflow task are made as one. New orders record
   this marker only; it implies everything v5 did.
+- v7 `parts-and-shipments`: the order is accepted in parts, one per fulfiller, each with its own date (orders
+  before it are one part of everything, with the order's date); staff are alerted when a part is at risk before
+  its date. Shipping in several parcels needs no marker: it only happens when staff ask for it. It implies v6.
 
 Retiring a shape (the patch lifecycle: `patched` -> `deprecate_patch` -> removed) waits until no open order has
 it: see the README, "Deploying a change to the workflow".
@@ -22,6 +25,7 @@ from __future__ import annotations
 
 from temporalio import workflow
 
+PARTS_AND_SHIPMENTS = "parts-and-shipments"
 ONE_TRIP_PER_STEP = "one-trip-per-step"
 SETTLED_INTAKE = "settled-intake"
 LEAN_HISTORY = "lean-history"
@@ -33,9 +37,15 @@ class HistoryShape:
     """Asked first thing in `run`, so the order's own marker lands in its first workflow task."""
 
     def __init__(self) -> None:
-        self.one_trip = workflow.patched(ONE_TRIP_PER_STEP)
+        self.in_parts = workflow.patched(PARTS_AND_SHIPMENTS)
+        self.one_trip = self.in_parts or workflow.patched(ONE_TRIP_PER_STEP)
         self.settled_intake = self.one_trip or workflow.patched(SETTLED_INTAKE)
         self.lean = self.settled_intake or workflow.patched(LEAN_HISTORY)
+
+    # v7
+    @property
+    def ships_in_parts(self) -> bool:
+        return self.in_parts
 
     # v6
     @property
