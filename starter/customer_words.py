@@ -6,7 +6,9 @@ each event by its kind instead, in customer words through the message catalogs, 
 
 from __future__ import annotations
 
-from models.i18n import N_, translate
+import re
+
+from models.i18n import N_, long_date, translate
 from models.order import TimelineEvent
 
 STATUS_WORDS = (N_("received"), N_("incomplete"), N_("expired"), N_("confirmed"), N_("delayed"), N_("shipped"),
@@ -30,8 +32,26 @@ TIMELINE = {
 }
 
 
+# A `delayed` event is either a delay staff reported (with its reason and new date) or the lateness timer noticing
+# the promised date passed. The workflow records both as the same kind with the details only in its English text
+# (`workflows/order.py` `report_delay`, `workflows/lateness.py`), so the page reads them from that text; a text of
+# another shape falls back to the kind's words above.
+DELAYED = re.compile(r"Delayed to (?P<date>\d{4}-\d{2}-\d{2}) \(was (?P<was>\d{4}-\d{2}-\d{2})\): (?P<reason>.*)",
+                     re.DOTALL)
+LATE = re.compile(r"Late: expected by (?P<date>\d{4}-\d{2}-\d{2}) and not shipped")
+DELAYED_WORDS = N_("Your order is delayed to %(date)s (it was expected by %(was)s). The reason: %(reason)s")
+LATE_WORDS = N_("Your order is running late: it was expected by %(date)s and has not shipped yet. We are sorry for "
+                "the wait.")
+
+
 def timeline_text(event: TimelineEvent, language: str) -> str:
     """The event as the customer reads it: the catalog's customer words for its kind, in the page's language."""
+    if event.kind == "status:delayed":
+        if m := DELAYED.fullmatch(event.text):
+            return translate(language, DELAYED_WORDS, date=long_date(m["date"], language),
+                             was=long_date(m["was"], language), reason=m["reason"].strip())
+        if m := LATE.fullmatch(event.text):
+            return translate(language, LATE_WORDS, date=long_date(m["date"], language))
     message = TIMELINE.get(event.kind)
     if message is None:
         return event.text

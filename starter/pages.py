@@ -13,11 +13,12 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from jinja2 import pass_context
 from starlette.datastructures import FormData
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from models import i18n
 from models.i18n import LANGUAGE_NAMES, LANGUAGES, N_
@@ -41,13 +42,23 @@ SECURITY_HEADERS = {
 
 
 class Refusal(Exception):
-    """Ends a page handler with a page that says what went wrong."""
+    """Ends a page handler with a page that says what went wrong.
+
+    `heading` and `message` are catalog messages (`N_`), the message with `%(name)s` placeholders filled from
+    `values`; they are shown in the page's language (`language`: the order's, when the handler knows it). A text
+    that is not in the catalogs (a staff console refusal in the workflow's words) is shown as written."""
 
     def __init__(self, status: int, heading: str, message: str, link: str = "", link_text: str = "",
-                 headers: dict[str, str] | None = None) -> None:
+                 headers: dict[str, str] | None = None, language: str | None = None,
+                 values: dict[str, object] | None = None) -> None:
         super().__init__(message)
         self.status, self.heading, self.message = status, heading, message
         self.link, self.link_text, self.headers = link, link_text, headers or {}
+        self.language, self.values = language, values or {}
+
+    def words(self, language: str) -> tuple[str, str]:
+        """The heading and the message in `language`."""
+        return i18n.translate(language, self.heading), i18n.translate(language, self.message, **self.values)
 
 
 @pass_context
@@ -98,11 +109,20 @@ def csrf_token(request: Request) -> str:
     return token
 
 
+def is_staff_page(request: Request, values: dict[str, Any] | None = None) -> bool:
+    return bool((values or {}).get("staff")) or request.url.path.startswith("/staff")
+
+
+def shown_language(request: Request, preferred: str | None = None, staff: bool = False) -> str:
+    """The language a page is rendered in: the staff console's the company's, a customer page's `page_language`."""
+    return (i18n.language_of(request.app.state.settings.company_language) if staff
+            else page_language(request, preferred))
+
+
 def render(request: Request, template: str, status: int = 200, **values: Any) -> HTMLResponse:
     settings = request.app.state.settings
-    staff = bool(values.get("staff")) or request.url.path.startswith("/staff")
-    language = (i18n.language_of(settings.company_language) if staff
-                else page_language(request, values.pop("language", None)))
+    staff = is_staff_page(request, values)
+    language = shown_language(request, values.pop("language", None), staff)
     context = {"company": settings.company_name, "contact": f"{settings.company_email} · {settings.company_phone}",
                "csrf": csrf_token(request), "language": language,
                "languages": [] if staff else language_switch(request, language), **values}
@@ -157,7 +177,49 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(Refusal)
     async def _refusal(request: Request, e: Refusal) -> HTMLResponse:
-        response = render(request, "refused.html", e.status, heading=e.heading, message=e.message, link=e.link,
-                          link_text=e.link_text)
+        heading, message = e.words(shown_language(request, e.language, is_staff_page(request)))
+        response = render(request, "refused.html", e.status, heading=heading, message=message, link=e.link,
+                          link_text=e.link_text, language=e.language)
         response.headers.update(e.headers)
         return response
+
+    api_http_error = app.exception_handlers.get(StarletteHTTPException)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, e: StarletteHTTPException):  # noqa: ANN202
+        """A browser asking for a page that is not there (or not so) gets a page in its language; the API its JSON."""
+        if not wants_page(request) and api_http_error is not None:
+            return await api_http_error(request, e)
+        heading, message = HTTP_ERRORS.get(e.status_code, HTTP_ERRORS[400])
+        staff = is_staff_page(request)
+        return await _refusal(request, Refusal(e.status_code, heading, message, link="/staff" if staff else "/",
+                                               link_text=N_("Orders") if staff else N_("Go to the shop"),
+                                               headers=dict(e.headers or {})))
+
+    @app.exception_handler(Exception)
+    async def _server_error(request: Request, e: Exception):  # noqa: ANN202
+        """A bug: the browser gets a page in its language (the error is still logged); anything else the plain 500."""
+        if not wants_page(request):
+            return PlainTextResponse("Internal Server Error", status_code=500)
+        response = await _refusal(request, Refusal(500, N_("Something went wrong on our side"), N_(
+            "We could not show this page just now. Please try again in a moment; if it happens again, contact us.")))
+        for name, value in SECURITY_HEADERS.items():  # (outside the middleware that adds them to other pages)
+            response.headers.setdefault(name, value)
+        return response
+
+
+HTTP_ERRORS = {
+    404: (N_("Page not found"), N_("There is no page at this address. Check the link in your email, or go to the "
+                                  "shop.")),
+    405: (N_("Page not found"), N_("There is no page at this address. Check the link in your email, or go to the "
+                                  "shop.")),
+    400: (N_("That could not be done"), N_("The request could not be read. Go back, reload the page and try "
+                                          "again.")),
+}
+
+
+def wants_page(request: Request) -> bool:
+    """A browser asking for a page (not the API, its explorers or the health endpoints)."""
+    path = request.url.path
+    return ("text/html" in request.headers.get("accept", "") and not path.startswith(("/api", "/static"))
+            and path not in DOCS_PATHS)

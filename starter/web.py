@@ -13,7 +13,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
-from models.i18n import N_, translate
+from models.i18n import LANGUAGES, N_, translate
 from models.links import LinkError, sign, verify
 from models.work_queues import survey_sent
 from models.order import ActionResult, Channel, FeedbackEntry, FormCompletion, OrderForm, OrderStatus, OrderView
@@ -22,7 +22,8 @@ from . import orders
 from .order_form import blank_page, page_for, read_post
 from .orders import OrderError
 from .pages import CSRF_COOKIE, Refusal, page_language, posted_form, redirect, render
-from .post_limits import post_limits
+from .post_limits import (ANSWERS_FOR_EMAIL, ANSWERS_FROM_ADDRESS, FORMS_FOR_EMAIL, FORMS_FROM_ADDRESS,
+                          ORDERS_FOR_EMAIL, ORDERS_FROM_ADDRESS, post_limits)
 
 CUSTOMER_EVENTS = ("received", "status:", "accepted", "form_completed", "shipment_corrected", "feedback")
 
@@ -49,13 +50,26 @@ async def load(request: Request, order_id: str) -> OrderView:
         raise as_refusal(e) from e
 
 
-def as_refusal(e: OrderError) -> Refusal:
+def as_refusal(e: OrderError, language: str | None = None) -> Refusal:
+    """The page for an order that cannot be read or acted on. A refusal comes in the workflow's words for staff
+    (`workflows/rules.py`): the staff console shows it as it is; customer pages say why in the customer's language
+    instead (`customer_refusal`)."""
     if e.kind == "not_found":
-        return Refusal(404, N_("Order not found"), N_("We could not find this order."))
+        return Refusal(404, N_("Order not found"), N_("We could not find this order."), language=language)
     if e.kind == "unavailable":
         return Refusal(503, N_("Please try again in a moment"),
-                       N_("Our order system is busy right now; nothing was lost."))
-    return Refusal(409, N_("That could not be done"), e.message)
+                       N_("Our order system is busy right now; nothing was lost."), language=language)
+    return Refusal(409, N_("That could not be done"), e.message, language=language)
+
+
+def customer_refusal(e: OrderError, message: str, language: str | None, link: str = "",
+                     **values: object) -> Refusal:
+    """`as_refusal` for a customer page: a refused or invalid action is told by `message` (a catalog message, its
+    placeholders from `values`), never in the workflow's English words."""
+    if e.kind in ("not_found", "unavailable"):
+        return as_refusal(e, language)
+    return Refusal(409, N_("That could not be done"), message, link=link,
+                   link_text=N_("See your order") if link else "", language=language, values=values)
 
 
 def web_order_id(request: Request, form: OrderForm) -> str | None:
@@ -68,13 +82,16 @@ def web_order_id(request: Request, form: OrderForm) -> str | None:
     return "W-" + hashlib.sha256(f"{cookie}:{content}".encode()).hexdigest()[:12].upper()
 
 
-async def place(request: Request, form: OrderForm) -> ActionResult:
-    """Start the order a web form describes (the shop's or the console's phone order); it answers settled."""
+async def place(request: Request, form: OrderForm, customer: bool = False) -> ActionResult:
+    """Start the order a web form describes (the shop's, `customer`, or the console's phone order); it answers
+    settled."""
     form.order_id = web_order_id(request, form)
     try:
         result = await orders.submit_order(request.app.state.client, request.app.state.settings, form)
     except OrderError as e:
-        raise as_refusal(e) from e
+        raise (customer_refusal(e, N_("Your order could not be placed as it is, and nothing was ordered. Please "
+                                      "check the form and try again, or contact us."), form.language)
+               if customer else as_refusal(e)) from e
     return result
 
 
@@ -93,13 +110,13 @@ def router() -> APIRouter:
     @pages.post("/", response_class=HTMLResponse)
     async def place_order(request: Request) -> Response:
         data = await posted_form(request)
-        await post_limits(request).by_address(request, "order", "orders from your network")
+        await post_limits(request).by_address(request, "order", ORDERS_FROM_ADDRESS, posted_language(data))
         form, page = read_post(data, request.app.state.catalog, Channel.web, request.app.state.settings)
         if form is None:
             return order_form(request, page, 422, heading=N_("Place an order"), action="/",
                               submit_label=N_("Place order"), language=page.values.get("language"))
-        await post_limits(request).by_email(form.customer.email, "order", f"orders for {form.customer.email}")
-        result = await place(request, form)
+        await post_limits(request).by_email(form.customer.email, "order", ORDERS_FOR_EMAIL, form.language)
+        result = await place(request, form, customer=True)
         return redirect(request, link(request, result.order_id, "status")
                         + ("&again=1" if result.duplicate else "&placed=1"))
 
@@ -126,8 +143,14 @@ def router() -> APIRouter:
     async def completion_page(request: Request, order_id: str, t: str, page=None, status: int = 200):  # noqa: ANN001, ANN202
         view = await load(request, order_id)
         lang = page_language(request, page.values.get("language") if page else view.language)
+        if view.status is OrderStatus.received:  # (the workflow is still checking the form it started with)
+            return render(request, "message.html", 409, heading=N_("Please try again in a moment"), language=lang,
+                          message=translate(lang, "We are still checking order %(id)s. Please try again in a "
+                                            "moment.", id=order_id),
+                          link=link(request, order_id, "status"), link_text=N_("See your order"))
         if view.status is not OrderStatus.incomplete:
-            return render(request, "message.html", heading=N_("Nothing is missing"), language=lang,
+            return render(request, "message.html", 200 if status == 200 else 409, heading=N_("Nothing is missing"),
+                          language=lang,
                           message=translate(lang, "Order %(id)s is %(status)s: its form is complete or closed.",
                                           id=order_id, status=translate(lang, view.status.value)),
                           link=link(request, order_id, "status"), link_text=N_("See your order"))
@@ -148,16 +171,24 @@ def router() -> APIRouter:
     async def complete_form(order_id: str, request: Request, t: str = "") -> Response:
         check_link(request, order_id, t, "form")
         data = await posted_form(request)
-        await post_limits(request).by_address(request, "form", "forms from your network")
+        await post_limits(request).by_address(request, "form", FORMS_FROM_ADDRESS, posted_language(data))
         view = await load(request, order_id)
         form, page = read_post(data, request.app.state.catalog, view.channel, request.app.state.settings)
         if form is None:
             return await completion_page(request, order_id, t, page, 422)
-        await post_limits(request).by_email(form.customer.email, "form", f"forms for {form.customer.email}")
+        await post_limits(request).by_email(form.customer.email, "form", FORMS_FOR_EMAIL, form.language)
         try:  # answered once the order is settled: accepted, or still incomplete
             await orders.act(request.app.state.client, order_id, "complete_form", FormCompletion(form=form))
         except OrderError as e:
-            raise as_refusal(e) from e
+            if e.kind in ("not_found", "unavailable"):
+                raise as_refusal(e, form.language) from e
+            view = await load(request, order_id)  # why, from the order as it is now, in the customer's words
+            if view.status is not OrderStatus.incomplete:
+                return await completion_page(request, order_id, t, page, 409)
+            raise customer_refusal(e, N_("Order %(id)s could not take these details just now, and nothing was "
+                                         "changed. See your order for where it stands, or contact us."),
+                                   page_language(request, form.language), link(request, order_id, "status"),
+                                   id=order_id) from e
         return redirect(request, link(request, order_id, "status") + "&placed=1")
 
     def survey(request: Request, view: OrderView, t: str, status: int = 200, **values) -> HTMLResponse:  # noqa: ANN003
@@ -189,7 +220,7 @@ def router() -> APIRouter:
     async def send_survey(order_id: str, request: Request, t: str = "") -> HTMLResponse:
         check_link(request, order_id, t, "survey")
         data = await posted_form(request)
-        await post_limits(request).by_address(request, "survey", "answers from your network")
+        await post_limits(request).by_address(request, "survey", ANSWERS_FROM_ADDRESS, posted_language(data))
         values = {k: str(v) for k, v in data.items() if k in ("rating", "comment")}
         view = await load(request, order_id)
         if view.feedback is None and not survey_sent(view):
@@ -201,13 +232,16 @@ def router() -> APIRouter:
             problems = {str(err["loc"][0]): err["msg"] for err in e.errors()}
             lang = page_language(request, view.language)
             error = (translate(lang, "Choose a rating from 1 to 5.") if "rating" in problems
-                     else f"The comment {problems['comment']}." if "control" in problems["comment"]
+                     else translate(lang, "The comment contains control characters (such as escapes); please "
+                                    "remove them. Line breaks are fine.") if "control" in problems["comment"]
                      else translate(lang, "Please keep the comment under 2000 characters."))
             return survey(request, view, t, 422, values=values, error=error)
-        await post_limits(request).by_email(view.customer.email, "survey", "answers for this order's email")
+        await post_limits(request).by_email(view.customer.email, "survey", ANSWERS_FOR_EMAIL, view.language)
         try:
             await orders.act(request.app.state.client, order_id, "feedback", entry)
         except OrderError as e:
+            if e.kind in ("not_found", "unavailable"):  # not a closed survey: nothing was recorded, try again
+                raise as_refusal(e, view.language) from e
             view = await load(request, order_id)
             if view.feedback is not None:  # answered before (another tab, or Back and Send again)
                 return survey(request, view, t)
@@ -220,3 +254,9 @@ def router() -> APIRouter:
                       link=link(request, order_id, "status"), link_text=N_("See your order"), language=view.language)
 
     return pages
+
+
+def posted_language(data) -> str | None:  # noqa: ANN001
+    """The language a posted page was in (its hidden `language` field), for a page that answers before reading it."""
+    value = data.get("language")
+    return value if isinstance(value, str) and value in LANGUAGES else None

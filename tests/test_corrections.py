@@ -90,3 +90,30 @@ async def test_a_new_date_after_the_confirmation_is_told_with_the_date_it_replac
     assert set(notices) == {f"FIX-4/delay_notice/customer/{first}", f"FIX-4/delay_notice/customer/{second}"}
     assert f"New expected fulfillment date: {long(second)}" in notices[f"FIX-4/delay_notice/customer/{second}"].text
     assert long(first) in notices[f"FIX-4/delay_notice/customer/{second}"].text  # the date it replaces
+
+
+async def test_a_correction_writes_its_dates_in_the_customers_language(client, settings, engine):
+    """A `fil` order's shipping update writes the new and the old delivery date as Filipino writes a date."""
+    from tests.test_languages import fil_date
+
+    await orders.submit_order(client, settings, sofa_form(order_id="FIX-FIL", language="fil"))
+    view = await wait_for(client, "FIX-FIL", lambda v: v.status is OrderStatus.confirmed and bool(v.work_orders))
+    first_delivery = view.expected_fulfillment_date + timedelta(days=2)
+    later = first_delivery + timedelta(days=3)
+    await orders.act(client, "FIX-FIL", "ship", Shipment(carrier="LBC", tracking_number="LBC 1",
+                                                         expected_delivery_date=first_delivery))
+    await orders.act(client, "FIX-FIL", "correct_shipment", ShipmentCorrection(
+        expected_delivery_date=later, reason="Naantala ang truck"))
+    await wait_for(client, "FIX-FIL", lambda v: sum(e.data.get("message_kind") == "shipping_notice"
+                                                    for e in v.timeline) == 2)
+    update = {m.key: m for m in messages_of(engine, "FIX-FIL", "shipping_notice")}["FIX-FIL/shipping_notice/customer/2"]
+    html_text = update.html.replace("<strong>", "").replace("</strong>", "")
+    for text in (update.text, html_text):
+        assert f"{fil_date(later)} (dati: {fil_date(first_delivery)})" in text, text
+        for english in ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday",
+                        "January", "February", "March", "April", "June", "July", "August", "September", "October",
+                        "November", "December", "(was "):
+            assert english not in text, f"{english!r} slipped into:\n{text}"
+    # staff read the company's language: the timeline keeps the English words
+    view = await orders.order_status(client, "FIX-FIL")
+    assert f"(was {long(first_delivery)})" in [e.text for e in view.timeline if e.kind == "shipment_corrected"][0]

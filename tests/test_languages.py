@@ -231,3 +231,162 @@ async def test_the_shop_says_every_problem_in_filipino_next_to_its_field(web):
         assert "Pakitingnan po ang 1 naka-highlight na field sa ibaba." in fixed.text
         english = await http.get("/?lang=en")
         assert 'lang="en"' in english.text and "Place an order" in english.text
+
+
+# ---- the pages a customer reaches when something cannot be done: in the order's language too ----
+
+async def incomplete_fil_order(client, settings, order_id: str):
+    form = sofa_form(order_id=order_id, language="fil",
+                     lines=[{"sku": "SOFA-3S", "quantity": 1, "options": {"color": "olive"}}])
+    assert (await orders.submit_order(client, settings, form)).status is OrderStatus.incomplete
+    return form
+
+
+def completion_fields(page: str) -> dict[str, str]:
+    return {"csrf": hidden(page, "csrf"), "language": hidden(page, "language"), "line-0-sku": "SOFA-3S",
+            "line-0-quantity": "1", "line-0-color": "olive", "line-0-fabric": "linen",
+            "customer.name": "Ada Lovelace", "customer.email": "ada@example.com",
+            "shipping_address.line1": "12 Analytical Row", "shipping_address.city": "Springfield",
+            "shipping_address.postal_code": "62704", "shipping_address.country": "US"}
+
+
+async def test_a_form_no_longer_open_is_refused_in_the_customers_language(client, settings, engine, web):
+    """The form completed from another tab (or by phone) first: the workflow refuses the second in English for
+    staff; the customer's page says why in Filipino."""
+    from models.order import FormCompletion
+    form = await incomplete_fil_order(client, settings, "LANG-FORM-TWICE")
+    [incomplete] = messages_of(engine, "LANG-FORM-TWICE", "form_incomplete")
+    async with httpx.AsyncClient(base_url=web, follow_redirects=False, timeout=30) as http:
+        form_path = link_in(incomplete.text, "/orders/LANG-FORM-TWICE/form")
+        page = await http.get(form_path)
+        fixed = form.model_copy(update={"lines": [form.lines[0].model_copy(
+            update={"options": {"color": "olive", "fabric": "velvet"}})]})
+        await orders.act(client, "LANG-FORM-TWICE", "complete_form", FormCompletion(form=fixed))  # the other tab
+        await wait_for(client, "LANG-FORM-TWICE", lambda v: v.status is OrderStatus.confirmed)
+        again = await http.post(form_path, data=completion_fields(page.text))
+    assert again.status_code == 409 and 'lang="fil"' in again.text, again.text
+    assert "Walang kulang" in again.text
+    assert "Ang order LANG-FORM-TWICE ay kumpirmado: kumpleto na o sarado na ang form nito." in again.text
+    body = again.text.split("</header>")[1]
+    for english in ("no longer open", "That could not be done", "is confirmed", "See your order"):
+        assert english not in body, f"{english!r} slipped into:\n{body}"
+
+
+async def test_a_form_of_a_cancelled_order_is_refused_in_the_customers_language(client, settings, engine, web):
+    from models.order import Cancellation
+    await incomplete_fil_order(client, settings, "LANG-FORM-CANCELLED")
+    [incomplete] = messages_of(engine, "LANG-FORM-CANCELLED", "form_incomplete")
+    async with httpx.AsyncClient(base_url=web, follow_redirects=False, timeout=30) as http:
+        form_path = link_in(incomplete.text, "/orders/LANG-FORM-CANCELLED/form")
+        page = await http.get(form_path)
+        await orders.act(client, "LANG-FORM-CANCELLED", "cancel", Cancellation(reason="Customer called"))
+        await wait_for(client, "LANG-FORM-CANCELLED", lambda v: v.status is OrderStatus.cancelled)
+        again = await http.post(form_path, data=completion_fields(page.text))
+    assert again.status_code == 409 and 'lang="fil"' in again.text, again.text
+    assert "Ang order LANG-FORM-CANCELLED ay kinansela: kumpleto na o sarado na ang form nito." in again.text
+    assert "no longer open" not in again.text and "Cannot" not in again.text
+
+
+async def delivered_fil_order(client, settings, engine, order_id: str) -> str:
+    """A delivered `fil` order; the survey link of its feedback request."""
+    await orders.submit_order(client, settings, sofa_form(order_id=order_id, language="fil"))
+    view = await distributed(client, engine, order_id)
+    await orders.act(client, order_id, "ship", Shipment(carrier="LBC", tracking_number="LBC 9",
+                                                        expected_delivery_date=view.received_at.date()
+                                                        + timedelta(days=30)))
+    await orders.act(client, order_id, "deliver")
+    await wait_for(client, order_id, lambda v: bool(messages_of(engine, order_id, "feedback_request")))
+    return link_in(messages_of(engine, order_id, "feedback_request")[0].text, f"/orders/{order_id}/survey")
+
+
+async def test_the_survey_says_each_refusal_in_the_customers_language(client, settings, engine, web):
+    survey_path = await delivered_fil_order(client, settings, engine, "LANG-SURVEY")
+    async with httpx.AsyncClient(base_url=web, follow_redirects=False, timeout=30) as http:
+        page = await http.get(survey_path)
+        fields = {"csrf": hidden(page.text, "csrf"), "language": hidden(page.text, "language")}
+        assert fields["language"] == "fil"
+        control = await http.post(survey_path, data={**fields, "rating": "4", "comment": "Maganda\x1b[31m po"})
+        assert control.status_code == 422 and 'lang="fil"' in control.text
+        error = re.search(r'id="survey-error">([^<]*)<', control.text).group(1)
+        assert error == "May control characters po ang comment (gaya ng escape); pakitanggal po ang mga ito. " \
+                        "Puwede po ang line break.", error
+        from models.order import FeedbackEntry
+        await orders.act(client, "LANG-SURVEY", "feedback", FeedbackEntry(rating=5))  # by phone, or another tab
+        twice = await http.post(survey_path, data={**fields, "rating": "1", "comment": "Ulit"})
+    assert twice.status_code == 200 and 'lang="fil"' in twice.text
+    body = twice.text.split("</header>")[1]
+    assert "Salamat po" in body or "Salamat" in body
+    for english in ("already received", "Thank you", "survey takes one answer", "Feedback for order"):
+        assert english not in body, f"{english!r} slipped into:\n{body}"
+
+
+@pytest.mark.parametrize("language", ["fil", "en"])
+async def test_the_status_page_timeline_gives_the_delay_reason(language, client, settings, engine, web):
+    order_id = f"LANG-DELAY-{language.upper()}"
+    await orders.submit_order(client, settings, sofa_form(order_id=order_id, language=language))
+    view = await distributed(client, engine, order_id)
+    due, new_date = view.expected_fulfillment_date, view.expected_fulfillment_date + timedelta(days=9)
+    await orders.act(client, order_id, "delay", DelayReport(new_date=new_date, reason="The velvet arrives late"))
+    [confirmation] = messages_of(engine, order_id, "order_confirmation")
+    async with httpx.AsyncClient(base_url=web, timeout=30) as http:
+        page = await http.get(link_in(confirmation.text, f"/orders/{order_id}"))
+    timeline = page.text.split('id="timeline">')[1]
+    expected = {"fil": f"Naantala po ang inyong order; ang bagong petsa ay {fil_date(new_date)} "
+                       f"(dati: {fil_date(due)}). Ang dahilan: The velvet arrives late",
+                "en": f"Your order is delayed to {en_date(new_date)} (it was expected by {en_date(due)}). "
+                      "The reason: The velvet arrives late"}[language]
+    assert expected in timeline, timeline
+    assert "Delayed to" not in timeline, "the staff's words stay on the staff's pages"
+
+
+def test_the_timeline_tells_lateness_and_falls_back_for_a_text_it_does_not_know():
+    from datetime import datetime, timezone
+
+    from models.order import TimelineEvent
+    from starter.customer_words import timeline_text
+
+    def event(text: str) -> TimelineEvent:
+        return TimelineEvent(seq=1, at=datetime.now(timezone.utc), kind="status:delayed", text=text)
+
+    late = event("Late: expected by 2026-12-14 and not shipped")
+    assert timeline_text(late, "fil") == ("Nahuhuli po ang inyong order: inaasahan itong handa sa "
+                                          f"{fil_date(date(2026, 12, 14))} pero hindi pa ito naipapadala. "
+                                          "Paumanhin po sa paghihintay.")
+    assert timeline_text(late, "en").startswith(f"Your order is running late: it was expected by "
+                                                f"{en_date(date(2026, 12, 14))}")
+    assert timeline_text(event("Delayed to 2026-12-23 (was 2026-12-14): 50% of the wood: late"), "en") == (
+        f"Your order is delayed to {en_date(date(2026, 12, 23))} (it was expected by {en_date(date(2026, 12, 14))})."
+        " The reason: 50% of the wood: late")
+    assert timeline_text(event("Something else happened"), "fil") == (
+        "Naantala ang inyong order: nasa itaas ang bagong petsa")
+
+
+async def test_a_page_that_is_not_there_says_so_in_the_browsers_language(web):
+    async with httpx.AsyncClient(base_url=web, timeout=30, headers={"Accept": "text/html"}) as http:
+        missing = await http.get("/orders/W-1/nothing-here?lang=fil")
+        assert missing.status_code == 404 and 'lang="fil"' in missing.text, missing.text
+        assert "Hindi po makita ang page" in missing.text and "Not Found" not in missing.text
+        assert missing.headers["content-security-policy"]
+        english = await http.get("/nothing-here?lang=en")
+        assert english.status_code == 404 and "Page not found" in english.text
+        api = await http.get("/api/nothing-here")
+        assert api.status_code == 404 and api.json()["error"]["kind"] == "not_found", "the API answers JSON"
+    async with httpx.AsyncClient(base_url=web, timeout=30) as script:
+        assert (await script.get("/nothing-here")).json()["error"]["kind"] == "not_found"
+
+
+async def test_a_server_error_on_a_customer_page_is_a_page_in_the_customers_language(settings):
+    from starter.web_app import create_app
+    app = create_app(settings, client=None)
+
+    @app.get("/orders/{order_id}/boom")
+    async def boom(order_id: str) -> None:
+        raise RuntimeError("a bug")
+
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://shop") as http:
+        page = await http.get("/orders/X/boom?lang=fil", headers={"Accept": "text/html"})
+        assert page.status_code == 500 and 'lang="fil"' in page.text
+        assert "May nagkaproblema po sa aming panig" in page.text and page.headers["x-frame-options"] == "DENY"
+        plain = await http.get("/orders/X/boom")
+        assert plain.status_code == 500 and plain.text == "Internal Server Error"

@@ -127,3 +127,38 @@ def test_limits_are_checked_settings():
     with pytest.raises(ValueError):
         Settings(_env_file=None, public_posts_per_email="lots")
     assert Settings(_env_file=None, public_posts_per_email="").public_posts_per_email == ""
+
+
+async def test_the_429_page_is_in_the_language_of_the_page_posted(web, client, settings, engine):
+    """A Filipino shop page, and a Filipino order's survey, are refused in Filipino; the wait in Filipino too."""
+    async with httpx.AsyncClient(base_url=web, timeout=30) as shop:
+        page = (await shop.get("/?lang=fil")).text
+        answers = [await shop.post("/", data={**order_post(page, n), "language": "fil"})
+                   for n in range(PER_ADDRESS + 1)]
+    refused = answers[-1]
+    assert refused.status_code == 429 and 'lang="fil"' in refused.text and refused.headers["Retry-After"]
+    body = refused.text.split("</header>")[1]
+    assert "Masyado pong maraming request" in body
+    assert "Masyado pong maraming order mula sa inyong network ang natanggap namin" in body
+    assert "Pakisubukan po ulit pagkalipas ng 1 minuto." in body
+    for english in ("Too many", "We have received", "minute", "from your network"):
+        assert english not in body, f"{english!r} slipped into:\n{body}"
+
+    await orders.submit_order(client, settings, sofa_form(order_id="LIMIT-FIL", language="fil"))
+    path = f"/orders/LIMIT-FIL/survey?t={sign(settings.secret_key.get_secret_value(), 'LIMIT-FIL', 'survey')}"
+    async with httpx.AsyncClient(base_url=web, timeout=30) as shop:
+        fields = {"csrf": hidden((await shop.get("/")).text, "csrf"), "language": "fil", "rating": "5"}
+        answers = [await shop.post(path, data=fields) for _ in range(PER_ADDRESS + 1)]
+    assert answers[-1].status_code == 429 and 'lang="fil"' in answers[-1].text
+    assert "sagot mula sa inyong network" in answers[-1].text
+
+
+async def test_the_429_page_for_one_email_names_it_in_the_forms_language(web, client, settings):
+    answers = []
+    for n in range(PER_EMAIL + 1):  # one email across browsers
+        async with httpx.AsyncClient(base_url=web, timeout=30) as shop:
+            page = (await shop.get("/")).text
+            answers.append(await shop.post("/", data={**order_post(page, n, email="juan@example.ph"),
+                                                      "language": "fil"}))
+    assert [a.status_code for a in answers] == [303] * PER_EMAIL + [429]
+    assert 'lang="fil"' in answers[-1].text and "order para sa juan@example.ph" in answers[-1].text
