@@ -4,9 +4,10 @@ and the same roles for the bare baseline workflow, recording when each step star
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sqlite3
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -15,9 +16,11 @@ from pathlib import Path
 import httpx
 from temporalio.client import Client, WithStartWorkflowOperation
 from temporalio.common import SearchAttributePair, TypedSearchAttributes, WorkflowIDConflictPolicy
+from temporalio.service import RPCError
 
 from models.catalog import ACCOUNTS_RECEIVABLE, WAREHOUSE
-from models.order import Acknowledgement, FeedbackEntry, OrderForm, OrderStart, Shipment, workflow_id_for
+from models.order import (Acknowledgement, FeedbackEntry, OrderForm, OrderStart, OrderView, Shipment,
+                          workflow_id_for)
 from models.settings import PolicySettings, Settings
 from starter import orders
 from workflows.order import OrderWorkflow
@@ -54,6 +57,65 @@ class Recorder:
         result = await action
         self.steps.append((name, order_id, start, time.time()))
         return result
+
+
+class ApiError(RuntimeError):
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def error_name(e: BaseException) -> str:
+    """What went wrong, in a word or two, for counting retries by cause."""
+    if isinstance(e, RPCError):
+        return f"RPCError {e.status.name if e.status is not None else '?'}"
+    if isinstance(e, orders.OrderError):
+        return f"OrderError {e.kind}"
+    if isinstance(e, ApiError):
+        return f"HTTP {e.status}"
+    return type(e).__name__
+
+
+class Retrier:
+    """Client calls that ride out a worker being restarted or the Temporal server being away for a while (the chaos
+    bench): a failed call is tried again after a bounded backoff (`first` seconds, doubling to `most`) for at most
+    `patience` seconds, then its error is raised. Every retry is counted, by step and by cause.
+
+    An action whose answer was lost may have taken effect all the same (the update was accepted, then the server
+    went away), and sending it again would be refused ("already shipped"): so before each retry of an action,
+    `applied()` looks at the order, and a retry is only sent for what has not happened."""
+
+    def __init__(self, patience: float = 300, first: float = 0.5, most: float = 5) -> None:
+        self.patience, self.first, self.most = patience, first, most
+        self.by_step: Counter = Counter()
+        self.by_cause: Counter = Counter()
+        self.found_applied: Counter = Counter()  # retries not sent: the action had taken effect
+
+    async def __call__(self, step: str, attempt: Callable[[], Awaitable],
+                       applied: Callable[[], Awaitable[bool]] | None = None):
+        deadline = time.monotonic() + self.patience
+        delay = self.first
+        while True:
+            try:
+                return await attempt()
+            except Exception as e:
+                if time.monotonic() + delay > deadline:
+                    raise
+                self.by_step[step] += 1
+                self.by_cause[error_name(e)] += 1
+            await asyncio.sleep(delay)
+            delay = min(self.most, delay * 2)
+            if applied is not None:
+                with contextlib.suppress(Exception):  # cannot tell yet (no worker to answer): try the action again
+                    if await applied():
+                        self.found_applied[step] += 1
+                        return None
+
+    def figures(self) -> dict:
+        return {"retries": sum(self.by_step.values()), "by_step": dict(sorted(self.by_step.items())),
+                "by_cause": dict(sorted(self.by_cause.items())),
+                "found_applied_instead_of_resent": dict(sorted(self.found_applied.items())),
+                "backoff": {"first_s": self.first, "most_s": self.most, "patience_s": self.patience}}
 
 
 class MessageWatch:
@@ -147,25 +209,40 @@ class OrderDriver:
     """Drives Orderly orders through the HTTP API (`api`) or the Temporal client (`client`), as the roles would."""
 
     def __init__(self, client: Client, settings: Settings, http: httpx.AsyncClient, tokens: dict[str, str],
-                 watch: MessageWatch, recorder: Recorder) -> None:
+                 watch: MessageWatch, recorder: Recorder, retry: Retrier | None = None,
+                 wait_timeout: float = 120) -> None:
         self.client, self.settings, self.http, self.tokens = client, settings, http, tokens
         self.watch, self.rec = watch, recorder
+        self.retry, self.wait_timeout = retry, wait_timeout  # with a Retrier, every call rides out faults
+
+    async def _try(self, step: str, order_id: str, attempt: Callable[[], Awaitable],
+                   applied: Callable[[OrderView], bool] | None = None):
+        """`attempt()`, and with a Retrier, again while it fails; `applied(view)` tells an action already taken."""
+        if self.retry is None:
+            return await attempt()
+        check = None if applied is None else (lambda: self._view_shows(order_id, applied))
+        return await self.retry(step, attempt, check)
+
+    async def _view_shows(self, order_id: str, applied: Callable[[OrderView], bool]) -> bool:
+        return applied(await orders.order_status(self.client, order_id))
 
     async def call(self, role: str, path: str, body: dict | None = None, **headers: str) -> dict:
         response = await self.http.post(path, json=body, headers={"Authorization": f"Bearer {self.tokens[role]}",
                                                                    **headers})
         if response.status_code >= 300:
-            raise RuntimeError(f"POST {path} answered {response.status_code}: {response.text[:300]}")
+            raise ApiError(response.status_code, f"POST {path} answered {response.status_code}: {response.text[:300]}")
         return response.json()
 
     async def submit(self, order_id: str, via: str) -> None:
+        # a submission sent again is answered as a duplicate of the first (same order id, same form): safe to retry
         if via == "api":
             form = sofa_form(order_id, "api").model_dump(mode="json", exclude_none=True)
-            answer = await self.rec.timed("submit:api", order_id, self.call("service", "/api/orders", form))
+            answer = await self.rec.timed("submit:api", order_id, self._try(
+                "submit:api", order_id, lambda: self.call("service", "/api/orders", form)))
             problems = answer.get("problems")
         else:
-            result = await self.rec.timed("submit:client", order_id,
-                                          orders.submit_order(self.client, self.settings, sofa_form(order_id)))
+            result = await self.rec.timed("submit:client", order_id, self._try(
+                "submit:client", order_id, lambda: orders.submit_order(self.client, self.settings, sofa_form(order_id))))
             problems = result.problems
         if problems:
             raise RuntimeError(f"order {order_id} was not accepted: {problems}")
@@ -180,34 +257,41 @@ class OrderDriver:
             static_summary=orders.summary_of(start)))
 
     async def act(self, name: str, order_id: str, via: str, role: str, path: str, body: dict | None,
-                  through_client: Callable[[], Awaitable]) -> None:
-        """One staff or customer action: a POST to the API with the role's token, or the update through the client."""
+                  through_client: Callable[[], Awaitable], applied: Callable[[OrderView], bool]) -> None:
+        """One staff or customer action: a POST to the API with the role's token, or the update through the client.
+        `applied(view)` says whether the order shows it taken (looked up before a retry, see `Retrier`)."""
         if via == "api":
-            await self.rec.timed(name, order_id, self.call(role, f"/api/orders/{order_id}{path}", body))
+            attempt = lambda: self.call(role, f"/api/orders/{order_id}{path}", body)  # noqa: E731
         else:
-            await self.rec.timed(name, order_id, through_client())
+            attempt = through_client
+        await self.rec.timed(name, order_id, self._try(name, order_id, attempt, applied))
 
     async def lifecycle(self, order_id: str, via: str) -> None:
         c = self.client
         start = time.time()
         await self.submit(order_id, via)
-        await self.watch.wait(order_id, "work_order", len(DEPARTMENTS))  # the departments get their work orders
+        # the departments get their work orders
+        await self.watch.wait(order_id, "work_order", len(DEPARTMENTS), timeout=self.wait_timeout)
         for dept in DEPARTMENTS:
             ack = Acknowledgement(department=dept, by="bench")
             await self.act(f"update:acknowledge {dept}", order_id, via, ROLE_FOR[dept], "/acknowledgements",
-                           ack.model_dump(), lambda: orders.act(c, order_id, "acknowledge", ack))
+                           ack.model_dump(), lambda: orders.act(c, order_id, "acknowledge", ack),
+                           lambda view, dept=dept: dept in view.acknowledged)
         today = date.today()
         shipment = Shipment(carrier="UPS", tracking_number=f"1Z{order_id}", expected_delivery_date=today
                             + timedelta(days=3))
         await self.act("update:ship", order_id, via, "warehouse", "/shipments",
-                       shipment.model_dump(mode="json", exclude_none=True), lambda: orders.act(c, order_id, "ship", shipment))
+                       shipment.model_dump(mode="json", exclude_none=True), lambda: orders.act(c, order_id, "ship", shipment),
+                       lambda view: view.shipment is not None)
         await self.act("update:deliver", order_id, via, "warehouse", "/delivery", None,
-                       lambda: orders.act(c, order_id, "deliver"))
-        await self.watch.wait(order_id, "feedback_request")  # the customer gets the survey link
+                       lambda: orders.act(c, order_id, "deliver"), lambda view: view.delivered_at is not None)
+        # the customer gets the survey link
+        await self.watch.wait(order_id, "feedback_request", timeout=self.wait_timeout)
         entry = FeedbackEntry(rating=5, comment="bench")
         await self.act("update:feedback", order_id, via, "customer-service", "/feedback",
-                       entry.model_dump(exclude_none=True), lambda: orders.act(c, order_id, "feedback", entry))
-        view = await orders.handle_for(c, order_id).result()
+                       entry.model_dump(exclude_none=True), lambda: orders.act(c, order_id, "feedback", entry),
+                       lambda view: view.feedback is not None)
+        view = await self._try("result", order_id, lambda: orders.handle_for(c, order_id).result())
         if view.status.value != "completed":
             raise RuntimeError(f"order {order_id} ended {view.status.value}, not completed")
         self.rec.steps.append((f"lifecycle:{via}", order_id, start, time.time()))

@@ -46,13 +46,19 @@ def messages_of(db_path: Path, order_ids: set[str], sends_log: Path) -> dict[str
     for _key, order_id, kind, *_ in rows:
         per_order[order_id][kind] += 1
     unexpected = {o: dict(c) for o, c in per_order.items() if dict(c) != EXPECTED_MESSAGES}
-    sends = Counter(line.strip() for line in sends_log.read_text().splitlines()
-                    if line.strip().split("/", 1)[0] in order_ids) if sends_log.exists() else Counter()
+    sends = Counter(key for key in sent_keys(sends_log) if key.split("/", 1)[0] in order_ids)
     return {"sent": len(rows), "by_kind": dict(sorted(by_kind.items())),
             "expected_per_order": EXPECTED_MESSAGES, "orders_not_as_expected": len(unexpected),
             "examples_not_as_expected": dict(list(unexpected.items())[:5]),
             "provider_sends": sum(sends.values()), "duplicates": sum(n - 1 for n in sends.values()),
             "retried_activities": sum(1 for r in rows if (r[3] or 1) > 1)}
+
+
+def sent_keys(sends_log: Path) -> list[str]:
+    """The key of every provider send in the bench worker's `sends.log` (lines `key<TAB>time<TAB>pid`)."""
+    if not sends_log.exists():
+        return []
+    return [line.split("\t", 1)[0].strip() for line in sends_log.read_text().splitlines() if line.strip()]
 
 
 def confirmation_times(db_path: Path) -> dict[str, float]:

@@ -156,3 +156,35 @@ def print_summary(report: dict[str, Any], console: Console) -> None:
     for name, result in report["targets"].items():
         mark = {True: "[green]met[/green]", False: "[red]missed[/red]", None: "[yellow]n/a[/yellow]"}[result["met"]]
         console.print(f"  target {name}: {result['value']} {mark}")
+
+
+def print_chaos_summary(report: dict[str, Any], console: Console) -> None:
+    c = report["chaos"]
+    table = Table("figure", "value", title="orderly bench --chaos", title_justify="left")
+    table.add_row("orders", f"{c['orders']} at concurrency {report['options']['concurrency']}")
+    table.add_row("worker SIGKILLs (every ~{:g} s) / server restarts".format(c["kill_every_s"]),
+                  f"{c['kills']} / {c['server_restarts']}")
+    table.add_row("completed", f"{c['completed']} in {c['seconds']} s ({c['completed_per_s']} / s)")
+    table.add_row("lost (started, not completed)", f"{c['lost']}" + (f": {', '.join(c['lost_orders'])}"
+                                                                      if c["lost_orders"] else ""))
+    m = report["messages"]
+    table.add_row("messages logged / provider sends", f"{m['sent']} / {m['provider_sends']}")
+    table.add_row("orders without exactly their 5 messages", f"{c['orders_not_as_expected']}")
+    table.add_row("duplicate sends (keys)", f"{c['duplicates']} ({c['duplicate_keys']}): "
+                                            f"{c['duplicates_explained_by_the_window']} explained by the window, "
+                                            f"{c['duplicates_not_explained']} not")
+    d = c["driver"]
+    table.add_row("driver retries", f"{d['retries']} " + (f"({', '.join(f'{k}: {v}' for k, v in d['by_cause'].items())})"
+                                                           if d["by_cause"] else ""))
+    lat = report["latency"]["orderly"]
+    for name in ("lifecycle:api", "lifecycle:client"):
+        if name in lat and lat[name]["count"]:
+            table.add_row(f"{name} p50/p95/max ms", f"{lat[name]['p50_ms']} / {lat[name]['p95_ms']} / "
+                                                    f"{lat[name]['max_ms']}")
+    console.print(table)
+    for dup in m.get("duplicate_keys", []):
+        console.print(f"  duplicate {dup['key']} ×{dup['sends']}: {dup['why']}")
+    console.print(f"  {report['skipped']}")
+    for name, result in report["targets"].items():
+        mark = {True: "[green]met[/green]", False: "[red]missed[/red]", None: "[yellow]n/a[/yellow]"}[result["met"]]
+        console.print(f"  target {name}: {result['value']} {mark}")

@@ -11,9 +11,11 @@ cleanly on SIGTERM.
 from __future__ import annotations
 
 import asyncio
+import os
 import signal
 import sys
 import threading
+import time
 from pathlib import Path
 
 from channels.mailer import OutboxMailer
@@ -25,8 +27,9 @@ SENDS_LOG = "sends.log"
 
 
 class CountingMailer(OutboxMailer):
-    """The outbox mailer, also appending each provider send's key to `<var>/sends.log`: the bench counts duplicates
-    as sends beyond one per key (the outbox file of a resent key would be overwritten, so files alone cannot)."""
+    """The outbox mailer, also appending each provider send's key to `<var>/sends.log` (`key<TAB>time<TAB>pid`): the
+    bench counts duplicates as sends beyond one per key (the outbox file of a resent key would be overwritten, so
+    files alone cannot), and the chaos bench matches each repeat to the worker it killed (`bench/chaos.py`)."""
 
     def __init__(self, directory: Path, log: Path) -> None:
         super().__init__(directory)
@@ -36,7 +39,7 @@ class CountingMailer(OutboxMailer):
     def send(self, email: OutgoingEmail) -> str:
         provider_id = super().send(email)
         with self.lock:
-            self.log.write(email.key + "\n")
+            self.log.write(f"{email.key}\t{time.time():.6f}\t{os.getpid()}\n")
         return provider_id
 
 

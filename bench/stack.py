@@ -8,9 +8,11 @@ import json
 import os
 import secrets
 import shutil
+import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -125,6 +127,7 @@ class Stack:
     tokens: dict[str, str] = field(default_factory=dict)  # role -> token
     web_url: str = ""
     src: Path | None = None
+    ports: tuple[int, int] | None = None  # the embedded server's gRPC and UI ports, kept for a restart
 
     @classmethod
     async def start(cls, workdir: Path, policy_env: dict[str, str], address: str | None,
@@ -164,7 +167,8 @@ class Stack:
         src = snapshot_source(workdir / "src", code)
         env["PYTHONPATH"] = os.pathsep.join([str(src), *filter(None, [os.environ.get("PYTHONPATH")])])
         return cls(workdir, settings, env, client, server,
-                   tokens={role: token for token, role in api_tokens.items()}, src=src)
+                   tokens={role: token for token, role in api_tokens.items()}, src=src,
+                   ports=(port, ui_port) if address is None else None)
 
     @property
     def baseline_queue(self) -> str:
@@ -186,6 +190,9 @@ class Stack:
         if line.strip() != b"ready":
             raise SystemExit(f"error: the bench's {name} process did not start (exit {popen.poll()}); "
                              f"see {self.workdir / (name + '.log')}")
+        # what it prints afterwards (the SDK core logs to stdout, e.g. its retries while the server is away) goes to
+        # its log: a pipe nobody reads would fill up and block the process
+        threading.Thread(target=_copy, args=(popen.stdout, log), daemon=True).start()
         return measured
 
     async def start_worker(self) -> Measured:
@@ -201,6 +208,28 @@ class Stack:
         self.web_url = f"http://127.0.0.1:{port}"
         return web
 
+    async def kill(self, measured: Measured) -> None:
+        """SIGKILL a process the bench started (no shutdown of any kind: a crash) and reap it."""
+        measured.popen.send_signal(signal.SIGKILL)
+        await asyncio.to_thread(measured.popen.wait)
+
+    async def restart_server(self, away: float = 2.0) -> float:
+        """Stop the embedded dev server (SIGTERM, as an operator or a deploy would), leave it down `away` seconds,
+        then start it again on the same ports and the same SQLite file (its state persists) and wait until it
+        answers. Returns the seconds it was unreachable."""
+        if self.server is None or self.ports is None:
+            raise RuntimeError("only the bench's own dev server can be restarted, not the one at TEMPORAL_ADDRESS")
+        stopped = time.time()
+        await asyncio.to_thread(_stop, self.server)
+        await asyncio.sleep(away)
+        log = self.workdir / "temporal.log"
+        with open(log, "ab") as log_file:
+            popen = subprocess.Popen(server_command(self.settings, *self.ports), stdout=log_file,
+                                     stderr=subprocess.STDOUT, start_new_session=True, preexec_fn=die_with_parent)
+        self.server = Measured("server", psutil.Process(popen.pid), popen)
+        await wait_for_server(self.settings, popen, log)  # a client of its own, only to know the server answers
+        return time.time() - stopped
+
     def server_db_bytes(self) -> int | None:
         if self.server is None:
             return None
@@ -212,6 +241,12 @@ class Stack:
             _stop(measured)
         if self.server is not None:
             _stop(self.server)
+
+
+def _copy(source, sink) -> None:
+    for line in iter(source.readline, b""):
+        sink.write(line)
+        sink.flush()
 
 
 def _stop(measured: Measured, timeout: float = 20) -> None:

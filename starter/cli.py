@@ -56,13 +56,18 @@ def bench(n: int = typer.Option(200, "--orders", "-n", help="complete order life
           keep: bool = typer.Option(False, help="keep the bench's temporary server and outbox"),
           code: str = typer.Option("worktree", help="what the worker and web app run: a copy of the working tree, "
                                                     "or of the last commit (head)"),
+          chaos: bool = typer.Option(False, "--chaos", help="instead: the lifecycles under faults — the worker "
+                                     "SIGKILLed every --kill-every s and restarted, the Temporal server restarted "
+                                     "once; reports completed, lost and duplicate messages (no baselines)"),
+          kill_every: float = typer.Option(5.0, "--kill-every", help="with --chaos: seconds of each worker's life "
+                                                                     "before it is SIGKILLed"),
           as_json: bool = JSON) -> None:
     """Benchmark: complete orders per second against a bare baseline workflow on the same server (docs/benchmarks.md).
 
     Starts its own Temporal dev server, worker and web app (or uses TEMPORAL_ADDRESS when set)."""
     from bench.command import BenchFailed, BenchUsageError, main as run_bench
     try:
-        run_bench(n, concurrency, rate, intake, via, open_orders, out, keep, as_json, code)
+        run_bench(n, concurrency, rate, intake, via, open_orders, out, keep, as_json, code, chaos, kill_every)
     except BenchUsageError as e:
         fail(str(e), as_json, "invalid")
     except BenchFailed as e:

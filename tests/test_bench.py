@@ -94,10 +94,33 @@ def test_open_orders_mode_reports_memory_and_database_size_per_step(tmp_path):
     assert report["worker_rss_growth"]["ratio"] == 1.0
 
 
+def test_chaos_bench_loses_no_order_and_sends_no_message_twice_through_kills_and_a_server_restart(tmp_path):
+    """`--chaos`: the worker SIGKILLed every 3 s of its life and started again, the dev server restarted once on its
+    SQLite file, while 20 orders go through at concurrency 5; the driver rides the faults out with its retries."""
+    done = bench(tmp_path, "--chaos", "--orders", "20", "--concurrency", "5", "--kill-every", "3", timeout=900)
+    assert done.returncode == 0, done.stderr[-3000:]
+    report = json.loads(done.stdout)
+    c = report["chaos"]
+    assert c["orders"] == 20 and c["completed"] == 20 and c["lost"] == 0, (c["final_statuses"], c["driver_failures"])
+    assert c["kills"] >= 1 and c["server_restarts"] == 1, (c["kill_log"], c["server_restart_log"])
+    assert c["duplicates"] == 0 and c["duplicates_not_explained"] == 0, report["messages"]["duplicate_keys"]
+    m = report["messages"]
+    assert m["sent"] == 20 * sum(EXPECTED_PER_ORDER.values()) and m["orders_not_as_expected"] == 0
+    assert m["provider_sends"] == m["sent"]
+    assert all(k["new_worker_ready_after_s"] > 0 for k in c["kill_log"])
+    assert c["driver"]["retries"] == sum(c["driver"]["by_step"].values())
+    assert "not run in chaos mode" in report["skipped"] and "throughput" not in report
+    assert report["targets"]["orders lost == 0"]["met"] is True
+    assert Path(report["files"]["json"]).is_file()
+    assert not list(tmp_path.glob("orderly-bench-*")), "the bench's temporary server and outbox are removed"
+
+
 @pytest.mark.parametrize("args, message", [
     (("--via", "pigeon"), "--via must be one of mixed, api, client"),
     (("--orders", "1"), "--orders must be at least 2"),
     (("--concurrency", "0"), "must be positive"),
+    (("--chaos", "--kill-every", "0"), "--kill-every must be positive"),
+    (("--chaos", "--open-orders", "3"), "separate modes"),
 ])
 def test_bad_options_are_refused_before_anything_starts(tmp_path, args, message):
     done = bench(tmp_path, *args, timeout=60)
