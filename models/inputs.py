@@ -23,7 +23,7 @@ import re
 from datetime import date
 from typing import Annotated, Any, Optional
 
-from pydantic import BeforeValidator, Strict
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Strict
 from pydantic_core import PydanticCustomError
 
 CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
@@ -81,3 +81,9 @@ Text = Annotated[str, BeforeValidator(free_text)]
 WholeNumber = Annotated[int, Strict()]
 CalendarDate = Annotated[date, BeforeValidator(not_a_number)]
 OptionalDate = Annotated[Optional[date], BeforeValidator(not_a_number)]
+
+
+class Input(BaseModel):
+    """What callers send: an unknown key is refused (a misspelt `note` must not silently lose the notes)."""
+
+    model_config = ConfigDict(extra="forbid")

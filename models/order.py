@@ -7,22 +7,17 @@ from decimal import Decimal
 from enum import Enum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import BaseModel, BeforeValidator, Field, StringConstraints, model_validator
 
-from .i18n import N_, Language
+from .i18n import Language
 from .feedback_call import CallOutcome, FeedbackCall  # noqa: F401  (CallOutcome: an action input, as below)
-from .inputs import (CalendarDate, OptionalDate, OptionalLine, RequiredLine, SingleLine, Text,
+from .inputs import (CalendarDate, Input, OptionalLine, RequiredLine, SingleLine, Text,
                      WholeNumber)
-from .parts import LineRefs, Part
+from .parts import Part
+from .shipments import SHIPMENT_LABELS, Shipment, ShipmentCorrection, described_changes  # noqa: F401  (inputs too)
 from .policy import Policy
 
 ORDER_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
-
-
-class Input(BaseModel):
-    """What callers send: an unknown key is refused (a misspelt `note` must not silently lose the notes)."""
-
-    model_config = ConfigDict(extra="forbid")
 
 
 def workflow_id_for(order_id: str) -> str:
@@ -206,58 +201,6 @@ class Readiness(Input):
 class DeliveryReport(Input):
     shipment: int | None = Field(default=None, ge=1, title="Shipment number", description=(
         "the shipment delivered (numbered from 1); none: the one shipment on its way"))
-
-
-class Shipment(Input):
-    carrier: RequiredLine = Field(min_length=1, max_length=100, title="Carrier")
-    tracking_number: RequiredLine = Field(min_length=1, max_length=100, title="Tracking number",
-                                          description="tracking number")
-    tracking_url: OptionalLine = Field(default=None, max_length=500, pattern=r"^https?://\S+$", title="Tracking link")
-    expected_delivery_date: CalendarDate = Field(title="Expected delivery date",
-                                                 description="expected delivery date, YYYY-MM-DD")
-    lines: LineRefs = Field(default=None, max_length=100, title="Lines in this parcel", description=(
-        "SKU[:QTY], comma-separated in a form; none: everything not yet shipped"))
-    number: int | None = Field(default=None, description="set by the workflow: shipments are numbered from 1")
-    shipped_at: datetime | None = Field(default=None, description="set by the workflow when the shipment is recorded")
-    delivered_at: datetime | None = Field(default=None, description="set by the workflow when it is delivered")
-
-
-SHIPMENT_LABELS = {"carrier": N_("Carrier"), "tracking_number": N_("Tracking number"),
-                   "tracking_url": N_("Tracking link"), "expected_delivery_date": N_("Expected delivery date")}
-
-
-class ShipmentCorrection(Input):
-    """Shipping details that changed after the shipping notice went out: only the fields given change."""
-
-    carrier: OptionalLine = Field(default=None, min_length=1, max_length=100, title="Carrier")
-    tracking_number: OptionalLine = Field(default=None, min_length=1, max_length=100, title="Tracking number",
-                                          description="the new tracking number")
-    tracking_url: OptionalLine = Field(default=None, max_length=500, pattern=r"^https?://\S+$", title="Tracking link")
-    expected_delivery_date: OptionalDate = Field(default=None, title="Expected delivery date",
-                                                 description="new expected delivery date, YYYY-MM-DD")
-    reason: SingleLine = Field(default="", max_length=500, title="Reason the customer will read",
-                        description="why, in words the customer will read")
-    shipment: int | None = Field(default=None, ge=1, title="Shipment number", description=(
-        "the shipment to correct (numbered from 1); none: the latest one"))
-
-    def changes_to(self, shipment: Shipment) -> dict[str, tuple[Any, Any]]:
-        """field -> (was, now) for every given field that differs from the shipment."""
-        return {name: (getattr(shipment, name), value) for name in SHIPMENT_LABELS
-                if (value := getattr(self, name)) is not None and value != getattr(shipment, name)}
-
-
-def described_changes(changes: dict[str, tuple[Any, Any]]) -> list[dict[str, str]]:
-    """Shipping changes as the customer reads them: label, was, now (dates in words, a missing link as "none")."""
-    return [{"label": SHIPMENT_LABELS[name], "was": _shown(was), "now": _shown(now)}
-            for name, (was, now) in changes.items()]
-
-
-def _shown(value: Any) -> str:
-    if value is None:
-        return "none"
-    if hasattr(value, "strftime"):
-        return f"{value:%A}, {value.day} {value:%B %Y}"
-    return str(value)
 
 
 class Cancellation(Input):

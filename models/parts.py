@@ -13,17 +13,15 @@ from datetime import date, datetime
 from enum import Enum
 from typing import Annotated, Any, Optional
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, Field
 
-from .inputs import RequiredLine, WholeNumber
+from .inputs import Input, RequiredLine, WholeNumber
 
 LINE_REF = re.compile(r"^\s*([^:\s,]+)\s*(?::\s*(\S+))?\s*$")
 
 
-class LineRef(BaseModel):
+class LineRef(Input):
     """A quantity of one order line: `sku` as ordered. `line` is its place in the order, set by the workflow."""
-
-    model_config = ConfigDict(extra="forbid")
 
     sku: RequiredLine = Field(max_length=64)
     quantity: WholeNumber = Field(default=1, ge=1, le=10_000)

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from .calendar import is_business_day
 from .feedback_call import NO_ANSWER
 from .order import OrderStatus, OrderView
+from .parts import LineRef, Part, part_unshipped, unshipped
 
 CLOSED = (OrderStatus.completed, OrderStatus.cancelled, OrderStatus.expired, OrderStatus.terminated)
 LATE, AT_RISK = "late", "at_risk"
@@ -48,12 +49,27 @@ def next_business_day(day: date, holidays_country: str) -> date:
 
 
 def lateness(view: OrderView, today: date, at_risk_days: int) -> str | None:
-    due = view.expected_fulfillment_date
-    if due is None or view.shipment is not None or not view.status.is_open_for_fulfillment:
+    """By the earliest date of a part not yet shipped (the order's date, for an order stored before parts)."""
+    due = view.next_fulfillment_date or (view.expected_fulfillment_date if not view.shipments else None)
+    if due is None or not view.status.is_open_for_fulfillment:
         return None
     if due < today:
         return LATE
     return AT_RISK if due <= today + timedelta(days=at_risk_days) else None
+
+
+def ready_to_ship(view: OrderView) -> list[LineRef]:
+    """What the warehouse can ship now: its own lines, and the manufacturers' parts handed over to it, not yet
+    shipped (an order in one part: everything not yet shipped)."""
+    if view.status in CLOSED or not view.status.is_open_for_fulfillment:
+        return []
+    ready = {ref.line for p in view.parts if p.handover_date is None or p.ready_at is not None for ref in p.lines}
+    return [ref for ref in unshipped(view.lines, view.shipments) if ref.line in ready or not view.parts]
+
+
+def arrived(view: OrderView) -> list[Part]:
+    """The manufacturers' parts handed over to the warehouse and not yet shipped in full."""
+    return [p for p in view.parts if p.ready_at is not None and part_unshipped(p, view.lines, view.shipments)]
 
 
 def survey_sent(view: OrderView) -> bool:

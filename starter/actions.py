@@ -19,7 +19,7 @@ from models.catalog import ACCOUNTS_RECEIVABLE, WAREHOUSE
 from models.feedback_call import ANSWERED, NO_ANSWER, CallOutcome
 from models.order import (Acknowledgement, Cancellation, DelayReport, DeliveryReport, FeedbackEntry, FormCompletion,
                           OrderForm, OrderView, Readiness, Shipment, ShipmentCorrection)
-from models.parts import unshipped
+from models.work_queues import ready_to_ship
 from workflows.order import OrderWorkflow
 
 from .auth import Caller
@@ -61,11 +61,9 @@ def parts_to_hand_over(view: OrderView, caller: Caller) -> list[str]:
             and readiness_refusal(caller, Readiness(department=p.department)) is None]
 
 
-def ready_to_ship(view: OrderView) -> str:
-    """The console's ship form, filled in with what can go now: the warehouse's own lines and the manufacturers'
-    parts at the warehouse, not yet shipped (`SKU:QTY, ...`)."""
-    ready = {ref.line for p in view.parts if p.handover_date is None or p.ready_at is not None for ref in p.lines}
-    return ", ".join(f"{ref.sku}:{ref.quantity}" for ref in unshipped(view.lines, view.shipments) if ref.line in ready)
+def lines_ready_to_ship(view: OrderView) -> str:
+    """The console's ship form, filled in with what can go now (`models.work_queues.ready_to_ship`): `SKU:QTY, ...`."""
+    return ", ".join(f"{ref.sku}:{ref.quantity}" for ref in ready_to_ship(view))
 
 
 @dataclass(frozen=True)
@@ -125,7 +123,7 @@ ACTIONS: dict[str, Action] = {a.name: a for a in (
            "shipments", cli="ship", flags={"tracking_number": "--tracking", "expected_delivery_date": "--delivery-date",
                                            "lines": "--line"},
            fields=("carrier", "tracking_number", "tracking_url", "expected_delivery_date", "lines"),
-           prefill={"lines": ready_to_ship},
+           prefill={"lines": lines_ready_to_ship},
            note="Lines: what is in this parcel, SKU:QTY separated by commas (filled in with what is ready)."),
     Action("correct_shipment", OrderWorkflow.correct_shipment, ShipmentCorrection, ("warehouse", "admin"),
            "Correct the shipment", "Correct a shipped order's tracking or delivery date; the customer is told what "

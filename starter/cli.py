@@ -153,10 +153,17 @@ def status(order: str, as_json: bool = JSON) -> None:
     if view.work_orders:
         acks = ", ".join(f"{d}{' ✓' if d in view.acknowledged else ' (not acknowledged)'}" for d in view.work_orders)
         out.print(f"  work orders: {acks}", highlight=False)
-    if view.shipment:
-        s = view.shipment
-        out.print(f"  shipped: {s.carrier} {s.tracking_number}, delivery expected {s.expected_delivery_date}",
-                  highlight=False)
+    if len(view.parts) > 1:
+        for p in view.parts:
+            lines = ", ".join(f"{r.quantity} x {r.sku}" for r in p.lines)
+            handover = f", at the warehouse by {p.handover_date}" if p.handover_date else ""
+            out.print(f"  part {p.department}: {lines}; expected {p.expected_fulfillment_date}{handover}; "
+                      f"{p.status.value.replace('_', ' ')}", highlight=False)
+    for s in view.shipments:
+        lines = ", ".join(f"{r.quantity} x {r.sku}" for r in s.lines or [])
+        delivered = f"; delivered {s.delivered_at:%Y-%m-%d}" if s.delivered_at else ""
+        out.print(f"  shipment {s.number}: {s.carrier} {s.tracking_number}, delivery expected "
+                  f"{s.expected_delivery_date} ({lines}){delivered}", highlight=False)
     if view.feedback:
         out.print(f"  feedback: {view.feedback.rating}/5 {view.feedback.comment}", highlight=False)
     table = Table("when (UTC)", "what", title="timeline", title_justify="left")

@@ -25,6 +25,7 @@ from pydantic import ValidationError
 from channels import resend as staff_resend
 from channels.resend import ResendRefused
 from store import message_log, read_model, search
+from models.parts import unshipped
 from models.order import Channel, OrderStatus
 
 from . import orders
@@ -129,6 +130,7 @@ async def detail(request: Request, caller: Caller, order_id: str, status: int = 
                 if message_visible(caller, m.key)]
     return render(request, "staff_order.html", status, staff=caller, order=shown(caller, view), forms=forms,
                   makers=makers, work_order_only=restricted(caller), today=today(request), messages=messages,
+                  to_ship=unshipped(view.lines, view.shipments),
                   may_resend=may(caller.role, "resend"), ok=notes.get("ok"), error=notes.get("error"))
 
 

@@ -7,6 +7,7 @@ acknowledge for) is a select. `action_input` reads a posted form back into the a
 
 from __future__ import annotations
 
+import typing
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -59,9 +60,10 @@ def offered_forms(view: OrderView, available: list[str], caller: Caller, failed:
 
 def form_field(action: Action, name: str, info: FieldInfo, choices: list[str] | None, value: str) -> FormField:
     kinds = {info.annotation, *getattr(info.annotation, "__args__", ())}
+    is_list = any(typing.get_origin(k) is list for k in kinds)  # typed as text: `SKU:QTY, SKU:QTY`
     attributes: dict[str, Any] = {}
     for limit in info.metadata:
-        if isinstance(limit, annotated_types.MaxLen):
+        if isinstance(limit, annotated_types.MaxLen) and not is_list:  # (a list's limit counts items, not letters)
             attributes["maxlength"] = limit.max_length
         elif isinstance(limit, annotated_types.Ge):
             attributes["min"] = limit.ge

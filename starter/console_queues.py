@@ -20,16 +20,17 @@ from sqlalchemy.engine import Engine
 from models.catalog import ACCOUNTS_RECEIVABLE, WAREHOUSE
 from models.order import OrderStatus, OrderView
 from models.settings import Settings
-from models.work_queues import LATE, call_due, lateness, unacknowledged
+from models.work_queues import LATE, arrived, call_due, lateness, unacknowledged
 from store import read_model
 
 from .auth import Caller
 from .read_scopes import restricted, row_visible
 
-ACTIVE = (OrderStatus.confirmed, OrderStatus.delayed, OrderStatus.shipped, OrderStatus.delivered)
+ACTIVE = (OrderStatus.confirmed, OrderStatus.delayed, OrderStatus.partially_shipped, OrderStatus.shipped,
+          OrderStatus.partially_delivered, OrderStatus.delivered)
 ROLE_QUEUES = {  # which queues each role works from; "wo" is the role's own departments' work orders
-    "admin": ("wo", "calls", "late"),
-    "warehouse": ("wo", "late"),
+    "admin": ("wo", "arrived", "calls", "late"),
+    "warehouse": ("wo", "arrived", "late"),
     "accounts": ("wo",),
     "manufacturer": ("wo", "late"),
     "customer-service": ("calls", "late"),
@@ -84,6 +85,8 @@ def queues_for(engine: Engine, settings: Settings, caller: Caller, today: date,
             found += work_order_queues(views, caller, size)
         elif kind == "calls":
             found.append(calls_queue(views, settings, size))
+        elif kind == "arrived":
+            found.append(arrived_queue(views, size))
         else:
             found.append(late_queue(views, today, settings.at_risk_days, size))
     for queue in found:
@@ -114,6 +117,15 @@ def calls_queue(views: list[OrderView], settings: Settings, size: int) -> Queue:
                if (due := call_due(v, settings.company_timezone, settings.company_holidays_country)) is not None]
     entries.sort(key=lambda e: (e.due, e.view.order_id))
     return Queue("calls", "Feedback calls to make", entries, size=size, empty="No feedback calls to make.")
+
+
+def arrived_queue(views: list[OrderView], size: int) -> Queue:
+    """Manufacturers' parts handed over to the warehouse and not yet shipped: what can go out."""
+    entries = [Entry(v, p.expected_fulfillment_date, f"from {p.department}: " + ", ".join(
+        f"{r.quantity} x {r.sku}" for r in p.lines) + " arrived") for v in views for p in arrived(v)]
+    entries.sort(key=lambda e: (e.due, e.view.order_id))
+    return Queue("arrived", "Arrived from manufacturers, ready to ship", entries, size=size,
+                 empty="Nothing from a manufacturer is waiting to ship.")
 
 
 def late_queue(views: list[OrderView], today: date, at_risk_days: int, size: int) -> Queue:

@@ -12,7 +12,7 @@ from models.i18n import N_, long_date, translate
 from models.order import TimelineEvent
 
 STATUS_WORDS = (N_("received"), N_("incomplete"), N_("expired"), N_("confirmed"), N_("delayed"), N_("shipped"),
-                N_("delivered"), N_("completed"), N_("cancelled"), N_("terminated"))
+                N_("delivered"), N_("partially shipped"), N_("partially delivered"), N_("completed"), N_("cancelled"), N_("terminated"))
 
 TIMELINE = {
     "received": N_("We received your order"),
@@ -24,7 +24,9 @@ TIMELINE = {
     "status:incomplete": N_("Some details of the order form are missing"),
     "status:confirmed": N_("Your order is confirmed"),
     "status:delayed": N_("Your order is delayed: the new date is above"),
+    "status:partially_shipped": N_("Part of your order has shipped"),
     "status:shipped": N_("Your order has shipped"),
+    "status:partially_delivered": N_("Part of your order was delivered"),
     "status:delivered": N_("Your order was delivered"),
     "status:completed": N_("Your order is complete. Thank you!"),
     "status:cancelled": N_("Your order was cancelled"),

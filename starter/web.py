@@ -132,11 +132,12 @@ def router() -> APIRouter:
         catalog = request.app.state.catalog
         timeline = [e for e in view.timeline if e.kind.startswith(CUSTOMER_EVENTS)]
         survey_open = view.status is OrderStatus.delivered and view.feedback is None and survey_sent(view)
+        lines = [catalog.localized_line(line, page_language(request, view.language)) for line in view.lines]
+        tracking = request.app.state.settings.tracking_link
         return render(request, "status.html", order=view, timeline=timeline, placed=bool(placed), again=bool(again),
-                      language=view.language, lines=[catalog.localized_line(line, page_language(request, view.language))
-                                                     for line in view.lines],
-                      tracking_url=(view.shipment.tracking_url or request.app.state.settings.tracking_link(
-                          view.shipment.carrier, view.shipment.tracking_number)) if view.shipment else "",
+                      language=view.language, lines=lines, line_names={i: line.name for i, line in enumerate(lines)},
+                      tracking_urls={s.number: s.tracking_url or tracking(s.carrier, s.tracking_number)
+                                     for s in view.shipments},
                       form_url=link(request, order_id, "form") if view.status is OrderStatus.incomplete else None,
                       survey_url=link(request, order_id, "survey") if survey_open else None)
 

@@ -25,7 +25,7 @@ def save_order(engine: Engine, view: OrderView, events: list[TimelineEvent]) -> 
     order = {"order_id": view.order_id, "received_at": view.received_at, "status": view.status.value,
              "channel": view.channel.value, "customer_name": view.customer.name,
              "customer_email": view.customer.email, "total": str(view.total), "currency": view.currency,
-             "expected_fulfillment_date": view.expected_fulfillment_date, "shipped": view.shipment is not None,
+             "expected_fulfillment_date": view.expected_fulfillment_date, "shipped": bool(view.shipments),
              "feedback_rating": view.feedback.rating if view.feedback else None,
              "view": view.model_dump(mode="json", exclude={"timeline"}), "updated_at": utcnow()}
     with engine.begin() as conn:

@@ -19,8 +19,9 @@ import pytest
 from temporalio.client import WorkflowFailureError, WorkflowHistory
 from temporalio.worker import Replayer
 
-from models.order import (Acknowledgement, Cancellation, DelayReport, FeedbackEntry, FormCompletion, OrderStatus, Shipment,
-                          ShipmentCorrection)
+from models.feedback_call import CallOutcome
+from models.order import (Acknowledgement, Cancellation, DelayReport, DeliveryReport, FeedbackEntry, FormCompletion,
+                          OrderStatus, Readiness, Shipment, ShipmentCorrection)
 from models.settings import Settings
 from starter import orders
 from plumbing.payload_encryption import data_converter_for
@@ -76,14 +77,37 @@ async def run_scenarios(client, settings, monkeypatch) -> list[str]:
     await wait_for(client, "HIST-TEMPORAL-CANCELLED", lambda v: bool(v.work_orders))
     await orders.handle_for(client, "HIST-TEMPORAL-CANCELLED").cancel()  # from the Web UI or CLI, not Orderly
 
+    await parts_scenario(client, settings)
+
     monkeypatch.setenv("ORDERLY_COMPLETION_REMINDER", "1")
     monkeypatch.setenv("ORDERLY_COMPLETION_EXPIRY", "2")
     await orders.submit_order(client, settings, sofa_form(order_id="HIST-EXPIRED", lines=[{"sku": "CUSHION"}]))
-    ids = ["HIST-COMPLETED", "HIST-CANCELLED", "HIST-TEMPORAL-CANCELLED", "HIST-EXPIRED"]
+    ids = ["HIST-COMPLETED", "HIST-CANCELLED", "HIST-TEMPORAL-CANCELLED", "HIST-PARTS", "HIST-EXPIRED"]
     for order_id in ids:
         with contextlib.suppress(WorkflowFailureError):  # the Temporal-cancelled one closes as cancelled
             await orders.handle_for(client, order_id).result()
     return ids
+
+
+async def parts_scenario(client, settings) -> None:
+    """A sofa and a made-to-measure bookcase: two parts, a delay of one, two parcels, two deliveries, one call."""
+    bookcase = {"sku": "BOOKCASE-MTM", "quantity": 1, "options": {"wood": "oak", "height_cm": 200, "width_cm": 90}}
+    sofa = sofa_form().lines[0].model_dump()
+    await orders.submit_order(client, settings, sofa_form(order_id="HIST-PARTS", lines=[sofa, bookcase]))
+    view = await wait_for(client, "HIST-PARTS", lambda v: v.status is OrderStatus.confirmed and bool(v.work_orders))
+    due = view.expected_fulfillment_date
+    parcel = dict(carrier="UPS", expected_delivery_date=due + timedelta(days=5))
+    await orders.act(client, "HIST-PARTS", "ship", Shipment(tracking_number="1ZS", lines=["SOFA-3S"], **parcel))
+    await orders.act(client, "HIST-PARTS", "delay", DelayReport(new_date=due + timedelta(days=3), reason="wood",
+                                                                department="nordwood"))
+    await orders.act(client, "HIST-PARTS", "ready", Readiness(department="nordwood"))
+    await orders.act(client, "HIST-PARTS", "ship", Shipment(tracking_number="1ZB", **parcel))
+    await wait_for(client, "HIST-PARTS", lambda v: sum(e.data.get("message_kind") == "shipping_notice"
+                                                       for e in v.timeline) == 2)
+    await orders.act(client, "HIST-PARTS", "deliver", DeliveryReport(shipment=2))
+    await orders.act(client, "HIST-PARTS", "deliver", DeliveryReport(shipment=1))
+    await wait_for(client, "HIST-PARTS", lambda v: v.feedback_call is not None)
+    await orders.act(client, "HIST-PARTS", "call_outcome", CallOutcome(outcome="answered", rating=5))
 
 
 @pytest.mark.usefixtures("worker")

@@ -9,7 +9,7 @@ import pytest_asyncio
 from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
 from temporalio.testing import WorkflowEnvironment
 
-from models.order import DelayReport, OrderStatus, Shipment
+from models.order import Acknowledgement, DelayReport, OrderStatus, Shipment
 from models.settings import Settings
 from starter import orders
 from plumbing.payload_encryption import data_converter_for
@@ -133,3 +133,34 @@ async def test_unacknowledged_work_orders_remind_only_the_silent_departments(ski
         await wait_for(client, "ACK-REMIND", lambda v: bool(messages_of(engine, "ACK-REMIND", "work_order_reminder")))
         [reminder] = messages_of(engine, "ACK-REMIND", "work_order_reminder")
         assert reminder.recipient == "accounts@orderly.example" and "has not been acknowledged" in reminder.text
+
+
+async def test_a_part_at_risk_is_told_to_staff_before_its_date_and_never_after_it_ships(skipping_env, business_settings,
+                                                                                     engine):
+    """The sofa ships at once (nobody acknowledged it): never at risk. Nordwood acknowledges the bookcase but does not
+    hand it over by its hand-over date: staff are alerted once, naming the bookcase, before the customer's date."""
+    client = skipping_env.client
+    bookcase = {"sku": "BOOKCASE-MTM", "quantity": 1, "options": {"wood": "ash", "height_cm": 180, "width_cm": 80}}
+    async with running_worker(client, business_settings):
+        await orders.submit_order(client, business_settings, sofa_form(order_id="RISK-1", lines=[
+            sofa_form().lines[0].model_dump(), bookcase]))
+        view = await wait_for(client, "RISK-1", lambda v: v.status is OrderStatus.confirmed and v.work_orders)
+        sofa_part, bookcase_part = view.parts
+        await orders.act(client, "RISK-1", "ship", Shipment(
+            carrier="DHL", tracking_number="JD1", lines=[{"sku": "SOFA-3S"}],
+            expected_delivery_date=view.received_at.date() + timedelta(days=5)))
+        await orders.act(client, "RISK-1", "acknowledge", Acknowledgement(department="nordwood"))
+
+        await skipping_env.sleep(timedelta(days=(bookcase_part.handover_date - view.received_at.date()).days + 2))
+        view = await wait_for(client, "RISK-1", lambda v: any(e.kind == "at_risk" for e in v.timeline))
+        [alert] = messages_of(engine, "RISK-1", "at_risk_alert")
+        assert alert.recipient == "operations@orderly.example"
+        assert alert.key == f"RISK-1/at_risk_alert/staff/nordwood.{bookcase_part.expected_fulfillment_date}"
+        assert "Made-to-measure bookcase" in alert.text and "Three-seat sofa" not in alert.text
+        assert "is not reported ready" in alert.text and "not been acknowledged" not in alert.text
+        [event] = [e for e in view.timeline if e.kind == "at_risk"]
+        assert event.at.date() < bookcase_part.expected_fulfillment_date  # before the customer is let down
+        assert not messages_of(engine, "RISK-1", "late_notice")
+
+        await skipping_env.sleep(timedelta(days=1))  # once per part and date
+        assert len(messages_of(engine, "RISK-1", "at_risk_alert")) == 1
