@@ -101,3 +101,36 @@ async def test_a_resend_that_fails_again_is_shown_and_the_message_stays_failed(c
     [row] = messages_of(engine, "RESEND-FAILS", "order_confirmation")
     assert row.status == "failed" and row.attempts == 2
     assert not [r for r in sink.messages if r.message["X-Orderly-Key"] == failed.key], "nothing reached the mailbox"
+
+
+async def test_the_console_shows_the_parts_and_ships_what_is_ready(web, client, settings, engine):
+    """A sofa and Nordwood's bookcase: the order page lists both parts with their dates; the ship form offers the
+    sofa (the bookcase is not at the warehouse yet); Nordwood reports it ready from the console; the warehouse's queue
+    shows it arrived, and the ship form then offers it."""
+    bookcase = {"sku": "BOOKCASE-MTM", "quantity": 1, "options": {"wood": "oak", "height_cm": 200, "width_cm": 90}}
+    await orders.submit_order(client, settings, sofa_form(order_id="CON-PARTS", lines=[
+        sofa_form().lines[0].model_dump(), bookcase]))
+    view = await wait_for(client, "CON-PARTS", lambda v: v.status is OrderStatus.confirmed and bool(v.work_orders))
+    sofa_part, bookcase_part = view.parts
+    warehouse = await staff_session(web, "token-warehouse")
+    page = unescape((await warehouse.get("/staff/orders/CON-PARTS")).text)
+    assert '<table id="parts">' in page and '<tr data-department="nordwood"><td>Nordwood Joinery</td>' in page
+    assert str(bookcase_part.handover_date) in page and str(sofa_part.expected_fulfillment_date) in page
+    assert 'value="SOFA-3S:1"' in page  # what can go now
+    shipped = await staff_post(warehouse, "/staff/orders/CON-PARTS/ship", carrier="UPS", tracking_number="1ZC",
+                               expected_delivery_date=str(date.today() + timedelta(days=4)), lines="SOFA-3S:1")
+    assert "Shipment 1 recorded (1 x SOFA-3S)" in unescape(shipped.text), shipped.text
+
+    maker = await staff_session(web, "token-manufacturer")
+    ready = await staff_post(maker, "/staff/orders/CON-PARTS/ready", department="nordwood", by="Jo")
+    assert "nordwood's part is at the warehouse and can ship" in unescape(ready.text), ready.text
+    home = unescape((await warehouse.get("/staff")).text)
+    assert 'id="queue-arrived" data-count="1"' in home and "from nordwood: 1 x BOOKCASE-MTM arrived" in home
+    page = unescape((await warehouse.get("/staff/orders/CON-PARTS")).text)
+    assert 'value="BOOKCASE-MTM:1"' in page and 'id="status">partially_shipped<' in page
+    assert 'class="part-status">shipped' in page and 'class="part-status">ready' in page
+    refused = await staff_post(warehouse, "/staff/orders/CON-PARTS/ship", carrier="UPS", tracking_number="1ZD",
+                               expected_delivery_date=str(date.today() + timedelta(days=4)), lines="SOFA-3S:1")
+    assert "SOFA-3S has already shipped in full" in unescape(refused.text)
+    await warehouse.aclose()
+    await maker.aclose()

@@ -3,10 +3,12 @@ and a made-to-measure bookcase from Nordwood Joinery, each with its own date, wo
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
 
+from models.catalog import DEFAULT_CATALOG
 from models.calendar import business_days_before, holidays_between
 from models.feedback_call import CallOutcome
 from models.i18n import long_date
@@ -14,7 +16,7 @@ from models.order import (Acknowledgement, Cancellation, DelayReport, DeliveryRe
                           Shipment, ShipmentCorrection)
 from starter import orders
 from starter.orders import OrderError
-from tests.conftest import distributed, messages_of, sofa_form, wait_for
+from tests.conftest import distributed, messages_of, running_worker, sofa_form, wait_for
 
 pytestmark = pytest.mark.usefixtures("worker")
 
@@ -165,3 +167,31 @@ async def test_an_order_shipped_whole_reads_as_it_always_did(client, settings, e
     assert "Still to come" not in notice.text and "In this parcel" not in notice.text
     await orders.act(client, "PARTS-3", "deliver", DeliveryReport())
     assert (await wait_for(client, "PARTS-3", lambda v: v.delivered_at is not None)).status is OrderStatus.delivered
+
+
+async def test_ten_parts_and_twenty_shipments_stay_well_inside_temporals_limits(client, settings, engine, tmp_path):
+    """Cushions from the warehouse and from nine makers (a catalog of this test's own): ten parts, each shipped in two
+    parcels. The history grows by what each parcel adds, far from Temporal's limits (50,000 events, 50 MB)."""
+    catalog = json.loads(DEFAULT_CATALOG.read_text())
+    makers = [f"maker{n}" for n in range(1, 10)]
+    catalog["manufacturers"] += [{"id": m, "name": f"Maker {m[-1]}", "email": f"{m}@example.com"} for m in makers]
+    catalog["products"] += [{"sku": f"CUSHION-{m}", "name": f"Cushion by {m}", "product_type": "cushion",
+                             "unit_price": "45.00", "lead_time_days": 5, "made_by": m} for m in makers]
+    path = tmp_path / "catalog.json"
+    path.write_text(json.dumps(catalog))
+    mine = settings.model_copy(update={"catalog_path": path, "task_queue": settings.task_queue + "-parts"})
+    skus = ["CUSHION", *(f"CUSHION-{m}" for m in makers)]
+    async with running_worker(client, mine):
+        await orders.submit_order(client, mine, sofa_form(order_id="PARTS-10", lines=[
+            {"sku": sku, "quantity": 2, "options": {"color": "sand"}} for sku in skus]))
+        view = await wait_for(client, "PARTS-10", lambda v: v.status is OrderStatus.confirmed and bool(v.work_orders))
+        assert len(view.parts) == 10 and len(view.work_orders) == 11  # ten fulfillers and accounts receivable
+        for sku in skus:
+            for _ in range(2):
+                await orders.act(client, "PARTS-10", "ship", parcel(f"1Z{sku}", 5, view, [f"{sku}:1"]))
+        view = await wait_for(client, "PARTS-10", lambda v: len(messages_of(engine, "PARTS-10", "shipping_notice")) == 20)
+        assert view.status is OrderStatus.shipped and len(view.shipments) == 20
+        history = await orders.handle_for(client, "PARTS-10").fetch_history()
+        size = len(history.to_json())
+        print(f"10 parts, 20 shipments: {len(history.events)} history events, {size / 1024:.0f} KiB")
+        assert len(history.events) < 1_000 and size < 5_000_000
