@@ -122,3 +122,41 @@ async def test_a_customer_orders_a_sofa_and_the_warehouse_ships_it(chromium, web
     assert "We have your feedback" in await customer.locator("#message").inner_text(), "the survey is taken once"
     view = await wait_for(client, order_id, lambda v: v.feedback is not None)
     assert view.feedback.rating == 5 and view.feedback.comment == "Lovely sofa"
+
+
+async def test_the_warehouse_ships_the_sofa_first_and_the_customer_sees_both_parcels(chromium, web, client, settings,
+                                                                                      engine):
+    """A sofa and Nordwood's bookcase in Chromium: the console's parts table, the ship form filled in with the sofa
+    (the bookcase is not at the warehouse), then the customer's status page with the parcel and what is to come."""
+    from models.order import Readiness
+    from starter import orders
+    from .conftest import sofa_form
+
+    bookcase = {"sku": "BOOKCASE-MTM", "quantity": 1, "options": {"wood": "oak", "height_cm": 200, "width_cm": 90}}
+    await orders.submit_order(client, settings, sofa_form(order_id="SHOT-PARTS", lines=[
+        sofa_form().lines[0].model_dump(), bookcase]))
+    await wait_for(client, "SHOT-PARTS", lambda v: v.status is OrderStatus.confirmed and bool(v.work_orders))
+    staff = await chromium.new_page(viewport={"width": 1100, "height": 900})
+    await staff.goto(web + "/staff")
+    await staff.fill("#token", "token-warehouse")
+    await staff.click("#sign-in")
+    await staff.goto(web + "/staff/orders/SHOT-PARTS")
+    assert await staff.locator("#parts tr").count() == 3  # the heading, the sofa, the bookcase
+    assert await staff.input_value("#ship-lines") == "SOFA-3S:1"
+    await staff.fill("#ship-carrier", "UPS")
+    await staff.fill("#ship-tracking_number", "1Z999AA10123456784")
+    await staff.fill("#ship-expected_delivery_date", SOON)
+    await staff.click("#action-ship button")
+    assert "Shipment 1 recorded (1 x SOFA-3S)" in await staff.locator("#action-ok").inner_text()
+    await orders.act(client, "SHOT-PARTS", "ready", Readiness(department="nordwood"))
+    await staff.goto(web + "/staff/orders/SHOT-PARTS")
+    assert await staff.input_value("#ship-lines") == "BOOKCASE-MTM:1"
+    await shot(staff, "console-parts")
+
+    await wait_for(client, "SHOT-PARTS", lambda v: bool(messages_of(engine, "SHOT-PARTS", "shipping_notice")))
+    [notice] = messages_of(engine, "SHOT-PARTS", "shipping_notice")
+    customer = await chromium.new_page(viewport={"width": 900, "height": 900})
+    await customer.goto(web + link_in(notice.text, "/orders/SHOT-PARTS"))
+    assert "partially shipped" in await customer.locator("#status").inner_text()
+    assert "Shipped with UPS" in await customer.locator("#shipment").inner_text()
+    await shot(customer, "status-page-parts")
