@@ -96,7 +96,7 @@ class Fulfilment:
         state.date_changed = True
         change = dict(date=delay.new_date.isoformat(), previous_date=previous.isoformat(), reason=delay.reason)
         text = f"Delayed to {delay.new_date} (was {previous}): {delay.reason}"
-        if state.in_one_part:  # the order as a whole, as it always was
+        if state.in_one_part or (delay.department is None and not view.shipments):  # the whole order, as always
             told = view.work_orders
             self.status.set_unless_shipped(OrderStatus.delayed, text, new_date=True)
             revision = delay.new_date.isoformat()
