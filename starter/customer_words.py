@@ -35,9 +35,9 @@ TIMELINE = {
 
 
 # A `delayed` event is either a delay staff reported (with its reason and new date) or the lateness timer noticing
-# the promised date passed. The workflow records both as the same kind with the details only in its English text
-# (`workflows/order.py` `report_delay`, `workflows/lateness.py`), so the page reads them from that text; a text of
-# another shape falls back to the kind's words above.
+# the promised date passed. A delay recorded since orders ship in parts carries its dates and reason as data
+# (`workflows/fulfilment.py`); before, the details were only in its English text, so the page reads them from that
+# text; a text of another shape falls back to the kind's words above.
 DELAYED = re.compile(r"Delayed to (?P<date>\d{4}-\d{2}-\d{2}) \(was (?P<was>\d{4}-\d{2}-\d{2})\): (?P<reason>.*)",
                      re.DOTALL)
 LATE = re.compile(r"Late: expected by (?P<date>\d{4}-\d{2}-\d{2}) and not shipped")
@@ -49,6 +49,9 @@ LATE_WORDS = N_("Your order is running late: it was expected by %(date)s and has
 def timeline_text(event: TimelineEvent, language: str) -> str:
     """The event as the customer reads it: the catalog's customer words for its kind, in the page's language."""
     if event.kind == "status:delayed":
+        if {"date", "previous_date", "reason"} <= event.data.keys():  # recorded as data (orders in parts on)
+            return translate(language, DELAYED_WORDS, date=long_date(event.data["date"], language),
+                             was=long_date(event.data["previous_date"], language), reason=event.data["reason"])
         if m := DELAYED.fullmatch(event.text):
             return translate(language, DELAYED_WORDS, date=long_date(m["date"], language),
                              was=long_date(m["was"], language), reason=m["reason"].strip())

@@ -98,12 +98,13 @@ class Fulfilment:
         text = f"Delayed to {delay.new_date} (was {previous}): {delay.reason}"
         if state.in_one_part or (delay.department is None and not view.shipments):  # the whole order, as always
             told = view.work_orders
-            self.status.set_unless_shipped(OrderStatus.delayed, text, new_date=True)
+            self.status.set_unless_shipped(OrderStatus.delayed, text, new_date=True, **change)
             revision = delay.new_date.isoformat()
         else:
             departments = [p.department for p in moved]
             told = [d for d in view.work_orders if d in departments or d == WAREHOUSE]
-            self.status.set_unless_shipped(OrderStatus.delayed, f"{text} ({state.parts_label(moved)})", new_date=True)
+            self.status.set_unless_shipped(OrderStatus.delayed, f"{text} ({state.parts_label(moved)})", new_date=True,
+                                           **change)
             revision = f"{'+'.join(departments)}.{delay.new_date.isoformat()}"
             change["departments"] = departments
         await self.notifier.tell(CUSTOMER, MessageKind.delay_notice, revision=revision, **change)

@@ -8,6 +8,7 @@ with a status where the history shape allows (v4 on): promised at acceptance, it
 from __future__ import annotations
 
 from datetime import datetime, time
+from typing import Any
 
 from temporalio import workflow
 from temporalio.common import SearchAttributeUpdate
@@ -25,10 +26,11 @@ class StatusBoard:
     def __init__(self, state: OrderState, shape: HistoryShape, clock: Clock) -> None:
         self.state, self.shape, self.clock = state, shape, clock
 
-    def set(self, status: OrderStatus, text: str, new_date: bool = False) -> None:
-        """The order is now `status` (`text` says why, in the timeline); with `new_date`, its expected date moved."""
+    def set(self, status: OrderStatus, text: str, new_date: bool = False, **data: Any) -> None:
+        """The order is now `status` (`text` says why, in the timeline, `data` as data); with `new_date`, its expected
+        date moved."""
         self.state.view.status = status
-        self.state.record(f"status:{status.value}", text)
+        self.state.record(f"status:{status.value}", text, **data)
         together = new_date and self.shape.lean
         workflow.upsert_search_attributes([ORDER_STATUS.value_set(status.value),
                                            *([self.expected_date()] if together else [])])
@@ -36,13 +38,13 @@ class StatusBoard:
         if new_date and not self.shape.lean:
             workflow.upsert_search_attributes([self.expected_date()])
 
-    def set_unless_shipped(self, status: OrderStatus, text: str, new_date: bool = False) -> None:
+    def set_unless_shipped(self, status: OrderStatus, text: str, new_date: bool = False, **data: Any) -> None:
         """Nothing shipped yet: the order is `status`; once part of it has shipped it stays partly shipped, and only
         the timeline says what happened to the rest."""
         if self.state.view.shipments:
-            self.state.record(status.value, text)
+            self.state.record(status.value, text, **data)
         else:
-            self.set(status, text, new_date=new_date)
+            self.set(status, text, new_date=new_date, **data)
 
     def promise_date(self) -> None:
         """The order was accepted with its expected fulfillment date: published now (v1-v3), or with `confirmed`."""
