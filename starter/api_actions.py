@@ -48,7 +48,7 @@ def endpoint_for(action: Action):  # noqa: ANN201
                           annotation=Annotated[Caller, Depends(require(*action.roles))]),
     ]
     if body_model is not None:
-        optional = not any(f.is_required() for f in body_model.model_fields.values())
+        optional = action.body is None and not any(f.is_required() for f in body_model.model_fields.values())
         parameters.append(inspect.Parameter("body", inspect.Parameter.POSITIONAL_OR_KEYWORD,
                                             annotation=Optional[body_model] if optional else body_model,
                                             default=None if optional else inspect.Parameter.empty))
