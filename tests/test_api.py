@@ -176,3 +176,35 @@ async def test_a_manufacturer_cannot_acknowledge_for_another_manufacturer(http):
     assert_error(await http.post("/api/orders/NOPE/acknowledgements", json={"department": "nordwood"},
                                  headers=auth("other-maker")), 403, "forbidden",
                  "A manufacturer token cannot acknowledge for nordwood (it acknowledges for elsewhere only)")
+
+
+async def test_shipments_in_parts_through_the_api(http, client, engine):
+    """`lines` on a shipment, numbered shipments, delivery and corrections by number, the refusals as 409s."""
+    cushions = {"sku": "CUSHION", "quantity": 4, "options": {"color": "sand"}}
+    await http.post("/api/orders", json=form(order_id="API-PARTS", lines=[form()["lines"][0], cushions]),
+                    headers=auth("service"))
+    await wait_for(client, "API-PARTS", lambda v: v.status is OrderStatus.confirmed and bool(v.work_orders))
+    parcel = {"carrier": "UPS", "tracking_number": "1Z1", "expected_delivery_date": str(date.today() + timedelta(days=3))}
+    first = await http.post("/api/orders/API-PARTS/shipments", headers=auth("warehouse"),
+                            json={**parcel, "lines": [{"sku": "CUSHION", "quantity": 2}]})
+    assert first.status_code == 200 and first.json()["status"] == "partially_shipped", first.text
+    assert_error(await http.post("/api/orders/API-PARTS/shipments", headers=auth("warehouse"),
+                                 json={**parcel, "lines": [{"sku": "CUSHION", "quantity": 3}]}),
+                 409, "refused", "Cannot ship 3 x CUSHION: 4 ordered, 2 not yet shipped")
+    assert_error(await http.post("/api/orders/API-PARTS/shipments", headers=auth("warehouse"),
+                                 json={**parcel, "lines": [{"sku": "CUSHION", "quantity": 0}]}),
+                 422, "invalid")
+    rest = await http.post("/api/orders/API-PARTS/shipments", headers=auth("warehouse"),
+                           json={**parcel, "tracking_number": "1Z2"})
+    assert rest.status_code == 200 and rest.json()["status"] == "shipped", rest.text
+    await wait_for(client, "API-PARTS", lambda v: len(messages_of(engine, "API-PARTS", "shipping_notice")) == 2)
+    fixed = await http.post("/api/orders/API-PARTS/shipment-corrections", headers=auth("warehouse"),
+                            json={"shipment": 1, "tracking_number": "1Z1-NEW"})
+    assert fixed.status_code == 200, fixed.text
+    assert_error(await http.post("/api/orders/API-PARTS/delivery", headers=auth("warehouse")), 409, "refused",
+                 "2 shipments on their way")
+    delivered = await http.post("/api/orders/API-PARTS/delivery", json={"shipment": 2}, headers=auth("warehouse"))
+    assert delivered.json()["status"] == "partially_delivered", delivered.text
+    view = (await http.get("/api/orders/API-PARTS", headers=auth("warehouse"))).json()
+    assert [(s["number"], s["tracking_number"], s["lines"][0]["sku"]) for s in view["shipments"]] == [
+        (1, "1Z1-NEW", "CUSHION"), (2, "1Z2", "SOFA-3S")]

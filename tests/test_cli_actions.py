@@ -75,3 +75,41 @@ async def test_cli_list_pages_through_the_orders_newest_first(client, settings, 
     assert code != 0 and "limit" in (out + err).lower()
     code, out, err = await cli(client, settings, "list", "--limit", "5")
     assert code == 0 and all(order_id in out for order_id in ids), "the table lists them too"
+
+
+async def test_cli_ships_in_parts_reports_ready_and_delivers_by_shipment(client, settings, engine):
+    """`orderly ship --line`, `orderly ready`, `orderly delay --department`, `orderly deliver --shipment` and the
+    `parts` and `shipments` of `orderly status --json`."""
+    bookcase = {"sku": "BOOKCASE-MTM", "quantity": 1, "options": {"wood": "oak", "height_cm": 200, "width_cm": 90}}
+    await orders.submit_order(client, settings, sofa_form(order_id="CLI-PARTS", lines=[
+        sofa_form().lines[0].model_dump(), bookcase]))
+    view = await wait_for(client, "CLI-PARTS", lambda v: v.status is OrderStatus.confirmed and bool(v.work_orders))
+    soon = str(date.today() + timedelta(days=4))
+    code, out, err = await cli(client, settings, "ship", "CLI-PARTS", "--carrier", "UPS", "--tracking", "1ZS",
+                               "--delivery-date", soon, "--line", "SOFA-3S:1", "--json")
+    assert code == 0, err
+    assert json.loads(out)["status"] == "partially_shipped"
+    code, out, err = await cli(client, settings, "ship", "CLI-PARTS", "--carrier", "UPS", "--tracking", "1ZX",
+                               "--delivery-date", soon, "--line", "SOFA-3S:1")
+    assert code == 1 and "SOFA-3S has already shipped in full (1 ordered)" in err
+    later = str(view.parts[1].expected_fulfillment_date + timedelta(days=5))
+    code, out, err = await cli(client, settings, "delay", "CLI-PARTS", "--until", later, "--reason", "Oak",
+                               "--department", "nordwood")
+    assert code == 0, err
+    code, out, err = await cli(client, settings, "ready", "CLI-PARTS", "--department", "nordwood")
+    assert code == 0 and "can ship" in out, err
+    code, out, err = await cli(client, settings, "ship", "CLI-PARTS", "--carrier", "UPS", "--tracking", "1ZB",
+                               "--delivery-date", soon)
+    assert code == 0, err
+    await wait_for(client, "CLI-PARTS", lambda v: len(messages_of(engine, "CLI-PARTS", "shipping_notice")) == 2)
+    code, out, err = await cli(client, settings, "deliver", "CLI-PARTS")
+    assert code == 1 and "say which one was delivered" in err
+    code, out, err = await cli(client, settings, "deliver", "CLI-PARTS", "--shipment", "2")
+    assert code == 0 and "shipment 2" in out, err
+    code, out, err = await cli(client, settings, "status", "CLI-PARTS", "--json")
+    status = json.loads(out)
+    assert [(p["department"], p["expected_fulfillment_date"], p["status"]) for p in status["parts"]] == [
+        ("warehouse", str(view.parts[0].expected_fulfillment_date), "shipped"), ("nordwood", later, "delivered")]
+    assert [(s["number"], [r["sku"] for r in s["lines"]], s["tracking_number"], s["delivered_at"] is not None)
+            for s in status["shipments"]] == [(1, ["SOFA-3S"], "1ZS", False), (2, ["BOOKCASE-MTM"], "1ZB", True)]
+    assert status["status"] == "partially_delivered"

@@ -10,10 +10,9 @@ import pytest
 
 from models.catalog import DEFAULT_CATALOG
 from models.calendar import business_days_before, holidays_between
-from models.feedback_call import CallOutcome
 from models.i18n import long_date
-from models.order import (Acknowledgement, Cancellation, DelayReport, DeliveryReport, OrderStatus, Readiness,
-                          Shipment, ShipmentCorrection)
+from models.order import (Acknowledgement, Cancellation, DelayReport, DeliveryReport, FeedbackEntry, OrderStatus,
+                          Readiness, Shipment, ShipmentCorrection)
 from starter import orders
 from starter.orders import OrderError
 from tests.conftest import distributed, messages_of, running_worker, sofa_form, wait_for
@@ -36,7 +35,9 @@ async def refused(client, order_id: str, action: str, arg) -> str:
     return e.value.message
 
 
-async def test_sofa_and_bookcase_have_their_own_dates_parcels_delay_and_one_feedback_request(client, settings, engine):
+async def test_sofa_and_bookcase_have_their_own_dates_parcels_delay_and_one_feedback_request(client, settings, engine,
+                                                                                              monkeypatch):
+    monkeypatch.setenv("ORDERLY_FEEDBACK_CALL_THRESHOLD", "100000")  # the online survey, not a call
     await orders.submit_order(client, settings, sofa_form(order_id="PARTS-1", lines=[SOFA, BOOKCASE]))
     view = await distributed(client, engine, "PARTS-1")
     sofa, bookcase = view.parts
@@ -109,17 +110,15 @@ async def test_sofa_and_bookcase_have_their_own_dates_parcels_delay_and_one_feed
     assert "say which one" in await refused(client, "PARTS-1", "deliver", DeliveryReport())
     result = await orders.act(client, "PARTS-1", "deliver", DeliveryReport(shipment=1))
     assert result.status is OrderStatus.partially_delivered
-    assert not messages_of(engine, "PARTS-1", "feedback_call")
+    assert not messages_of(engine, "PARTS-1", "feedback_request")
     assert "already delivered" in await refused(client, "PARTS-1", "deliver", DeliveryReport(shipment=1))
     result = await orders.act(client, "PARTS-1", "deliver", DeliveryReport())  # the one still on its way
     assert result.status is OrderStatus.delivered
-    # worth more than the call threshold: customer service calls, once the last parcel has arrived
-    view = await wait_for(client, "PARTS-1", lambda v: bool(messages_of(engine, "PARTS-1", "feedback_call")))
+    view = await wait_for(client, "PARTS-1", lambda v: bool(messages_of(engine, "PARTS-1", "feedback_request")))
     assert [p.status.value for p in view.parts] == ["delivered", "delivered"]
-    await orders.act(client, "PARTS-1", "call_outcome", CallOutcome(outcome="answered", rating=5))
+    await orders.act(client, "PARTS-1", "feedback", FeedbackEntry(rating=5, comment="Both lovely"))
     await orders.handle_for(client, "PARTS-1").result()
-    assert len(messages_of(engine, "PARTS-1", "feedback_call")) == 1  # one per order, after the last delivery
-    assert not messages_of(engine, "PARTS-1", "feedback_request")
+    assert len(messages_of(engine, "PARTS-1", "feedback_request")) == 1  # one per order, after the last delivery
 
 
 async def test_four_cushions_ship_two_and_two_and_bad_parcels_are_refused(client, settings, engine):
