@@ -29,6 +29,7 @@ SUBJECTS: dict[MessageKind, str] = {
     MessageKind.late_notice: N_("Order {id} is running late"),
     MessageKind.late_alert: N_("LATE: order {id} was due {date} and has not shipped"),
     MessageKind.at_risk_alert: N_("AT RISK: part of order {id} is due {date}"),
+    MessageKind.customer_request: N_("Order {id}: the customer tells us something is wrong"),
     MessageKind.shipping_notice: N_("Order {id} has shipped"),
     MessageKind.feedback_request: N_("How did we do with order {id}?"),
     MessageKind.feedback_reminder: N_("A last word about order {id}?"),

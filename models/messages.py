@@ -29,6 +29,7 @@ class MessageKind(str, Enum):
     late_notice = "late_notice"
     late_alert = "late_alert"
     at_risk_alert = "at_risk_alert"
+    customer_request = "customer_request"
     shipping_notice = "shipping_notice"
     feedback_request = "feedback_request"
     feedback_reminder = "feedback_reminder"

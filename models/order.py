@@ -13,6 +13,7 @@ from .i18n import Language
 from .feedback_call import CallOutcome, FeedbackCall  # noqa: F401  (CallOutcome: an action input, as below)
 from .inputs import (CalendarDate, Input, OptionalLine, RequiredLine, SingleLine, Text,
                      WholeNumber)
+from .customer_requests import CustomerRequest, RequestRecord, RequestResolution  # noqa: F401  (inputs too)
 from .parts import Part
 from .shipments import SHIPMENT_LABELS, Shipment, ShipmentCorrection, described_changes  # noqa: F401  (inputs too)
 from .policy import Policy
@@ -260,6 +261,7 @@ class OrderView(BaseModel):
     feedback_call: FeedbackCall | None = Field(default=None, description="customer service's call task, for an order "
                                                "that gets a call instead of the online survey")
     cancel_reason: str | None = None
+    requests: list[RequestRecord] = Field(default_factory=list, description="what the customer told us (Tell us)")
     timeline: list[TimelineEvent] = Field(default_factory=list)
 
     @model_validator(mode="before")

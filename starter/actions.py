@@ -17,8 +17,9 @@ from pydantic import BaseModel
 
 from models.catalog import ACCOUNTS_RECEIVABLE, WAREHOUSE
 from models.feedback_call import ANSWERED, NO_ANSWER, CallOutcome
-from models.order import (Acknowledgement, Cancellation, DelayReport, DeliveryReport, FeedbackEntry, FormCompletion,
-                          OrderForm, OrderView, Readiness, Shipment, ShipmentCorrection)
+from models.order import (Acknowledgement, Cancellation, CustomerRequest, DelayReport, DeliveryReport, FeedbackEntry,
+                          FormCompletion, OrderForm, OrderView, Readiness, RequestResolution, Shipment,
+                          ShipmentCorrection)
 from models.work_queues import ready_to_ship
 from workflows.order import OrderWorkflow
 
@@ -134,6 +135,14 @@ ACTIONS: dict[str, Action] = {a.name: a for a in (
            "Mark a shipment delivered (--shipment N; none: the one on its way); feedback is requested after the "
            "policy's delay once every shipment has arrived.", "delivery", cli="deliver",
            note="The customer has the parcel."),
+    Action("request", OrderWorkflow.customer_request, CustomerRequest, ("customer-service", "admin"),
+           "Record what the customer says", "Record what the customer says is wrong (the status page's \"Tell us\" "
+           "sends it too): a task for customer service, in the timeline.", "requests", cli="request", console=False),
+    Action("resolve_request", OrderWorkflow.resolve_request, RequestResolution, ("customer-service", "admin"),
+           "Resolve the customer's request", "Resolve a customer's request, saying what was done (after correcting "
+           "the order or replying).", "request-resolutions", cli="resolve-request",
+           choices={"number": lambda view, caller: [str(r.number) for r in view.requests if r.resolved_at is None]},
+           note="Say what was done; the request leaves customer service's queue."),
     Action("cancel", OrderWorkflow.cancel, Cancellation, ("customer-service", "admin"), "Cancel the order",
            "Cancel an order before it ships; the customer and every department are told.", "cancellation",
            cli="cancel"),

@@ -29,11 +29,11 @@ from .read_scopes import restricted, row_visible
 ACTIVE = (OrderStatus.confirmed, OrderStatus.delayed, OrderStatus.partially_shipped, OrderStatus.shipped,
           OrderStatus.partially_delivered, OrderStatus.delivered)
 ROLE_QUEUES = {  # which queues each role works from; "wo" is the role's own departments' work orders
-    "admin": ("wo", "arrived", "calls", "late"),
+    "admin": ("wo", "arrived", "requests", "calls", "late"),
     "warehouse": ("wo", "arrived", "late"),
     "accounts": ("wo",),
     "manufacturer": ("wo", "late"),
-    "customer-service": ("calls", "late"),
+    "customer-service": ("requests", "calls", "late"),
 }
 OWN_DEPARTMENTS = {"warehouse": (WAREHOUSE,), "accounts": (ACCOUNTS_RECEIVABLE,)}
 
@@ -87,6 +87,8 @@ def queues_for(engine: Engine, settings: Settings, caller: Caller, today: date,
             found.append(calls_queue(views, settings, size))
         elif kind == "arrived":
             found.append(arrived_queue(views, size))
+        elif kind == "requests":
+            found.append(requests_queue(views, size))
         else:
             found.append(late_queue(views, today, settings.at_risk_days, size))
     for queue in found:
@@ -126,6 +128,15 @@ def arrived_queue(views: list[OrderView], size: int) -> Queue:
     entries.sort(key=lambda e: (e.due, e.view.order_id))
     return Queue("arrived", "Arrived from manufacturers, ready to ship", entries, size=size,
                  empty="Nothing from a manufacturer is waiting to ship.")
+
+
+def requests_queue(views: list[OrderView], size: int) -> Queue:
+    """What customers told us ("Tell us" on the status page), oldest first, until customer service resolves it."""
+    entries = [Entry(v, r.received_at.date(), f"request {r.number}: {r.message[:120]}") for v in views
+               for r in v.requests if r.resolved_at is None]
+    entries.sort(key=lambda e: (e.due, e.view.order_id))
+    return Queue("requests", "Customers' requests to answer", entries, size=size,
+                 empty="No customer is waiting for an answer.")
 
 
 def late_queue(views: list[OrderView], today: date, at_risk_days: int, size: int) -> Queue:

@@ -31,6 +31,8 @@ TIMELINE = {
     "status:completed": N_("Your order is complete. Thank you!"),
     "status:cancelled": N_("Your order was cancelled"),
     "status:expired": N_("The order was closed: the missing details did not arrive in time"),
+    "customer_request": N_("You wrote to us; customer service will reply"),
+    "request_resolved": N_("Customer service answered your message"),
 }
 
 

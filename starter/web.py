@@ -16,7 +16,8 @@ from pydantic import ValidationError
 from models.i18n import LANGUAGES, N_, translate
 from models.links import LinkError, sign, verify
 from models.work_queues import survey_sent
-from models.order import ActionResult, Channel, FeedbackEntry, FormCompletion, OrderForm, OrderStatus, OrderView
+from models.order import (ActionResult, Channel, CustomerRequest, FeedbackEntry, FormCompletion, OrderForm, OrderStatus,
+                          OrderView)
 
 from . import orders
 from .order_form import blank_page, page_for, read_post
@@ -25,7 +26,8 @@ from .pages import CSRF_COOKIE, Refusal, page_language, posted_form, redirect, r
 from .post_limits import (ANSWERS_FOR_EMAIL, ANSWERS_FROM_ADDRESS, FORMS_FOR_EMAIL, FORMS_FROM_ADDRESS,
                           ORDERS_FOR_EMAIL, ORDERS_FROM_ADDRESS, post_limits)
 
-CUSTOMER_EVENTS = ("received", "status:", "accepted", "form_completed", "shipment_corrected", "feedback")
+CUSTOMER_EVENTS = ("received", "status:", "accepted", "form_completed", "shipment_corrected", "feedback",
+                   "customer_request", "request_resolved")
 
 
 def check_link(request: Request, order_id: str, token: str, purpose: str) -> None:
@@ -139,7 +141,8 @@ def router() -> APIRouter:
                       tracking_urls={s.number: s.tracking_url or tracking(s.carrier, s.tracking_number)
                                      for s in view.shipments},
                       form_url=link(request, order_id, "form") if view.status is OrderStatus.incomplete else None,
-                      survey_url=link(request, order_id, "survey") if survey_open else None)
+                      survey_url=link(request, order_id, "survey") if survey_open else None,
+                      tell_us_url=None if view.status in CLOSED else f"/orders/{order_id}/requests?t={t}")
 
     async def completion_page(request: Request, order_id: str, t: str, page=None, status: int = 200):  # noqa: ANN001, ANN202
         view = await load(request, order_id)
@@ -254,7 +257,35 @@ def router() -> APIRouter:
                       message=N_("Your feedback is recorded. It helps us do better."),
                       link=link(request, order_id, "status"), link_text=N_("See your order"), language=view.language)
 
+    @pages.post("/orders/{order_id}/requests", response_class=HTMLResponse)
+    async def send_request(order_id: str, request: Request, t: str = "") -> HTMLResponse:
+        """"Something wrong? Tell us": the customer's words reach customer service as a task (and an email)."""
+        check_link(request, order_id, t, "status")
+        data = await posted_form(request)
+        await post_limits(request).by_address(request, "request", ANSWERS_FROM_ADDRESS, posted_language(data))
+        view = await load(request, order_id)
+        back = dict(link=link(request, order_id, "status"), link_text=N_("See your order"), language=view.language)
+        try:
+            entry = CustomerRequest.model_validate_strings({"message": str(data.get("message", ""))})
+        except ValidationError:
+            return render(request, "message.html", 422, heading=N_("Your message was not sent"),
+                          message=N_("Please tell us in a few words what is wrong: up to 2000 characters, without "
+                                     "control characters."), **back)
+        await post_limits(request).by_email(view.customer.email, "request", ANSWERS_FOR_EMAIL, view.language)
+        try:
+            await orders.act(request.app.state.client, order_id, "request", entry)
+        except OrderError as e:
+            if e.kind in ("not_found", "unavailable"):  # nothing was recorded: try again
+                raise as_refusal(e, view.language) from e
+            return render(request, "message.html", 409, heading=N_("Your message was not sent"),
+                          message=N_("This order cannot take messages now; please email or call us instead."), **back)
+        return render(request, "message.html", heading=N_("Thank you"),
+                      message=N_("Customer service has your message and will get back to you."), **back)
+
     return pages
+
+
+CLOSED = (OrderStatus.cancelled, OrderStatus.expired, OrderStatus.completed, OrderStatus.terminated)
 
 
 def posted_language(data) -> str | None:  # noqa: ANN001

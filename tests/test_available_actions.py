@@ -17,7 +17,7 @@ import pytest
 
 from models.feedback_call import CallOutcome
 from models.order import (Acknowledgement, Cancellation, DelayReport, FeedbackEntry, FormCompletion, OrderStatus,
-                          DeliveryReport, Readiness, Shipment, ShipmentCorrection)
+                          CustomerRequest, DeliveryReport, Readiness, RequestResolution, Shipment, ShipmentCorrection)
 from starter import orders
 from starter.actions import ACTIONS
 from starter.orders import OrderError
@@ -34,6 +34,8 @@ INPUTS = {  # an input for each action that is valid in itself: only the order's
     "correct_shipment": ShipmentCorrection(tracking_number="1Z-NEW"),
     "deliver": DeliveryReport(),
     "ready": Readiness(department="nordwood"),  # the sofa-only order has no manufacturer's part
+    "request": CustomerRequest(message="The colour is wrong"),
+    "resolve_request": RequestResolution(note="Answered"),
     "cancel": Cancellation(reason="Changed my mind"),
     "feedback": FeedbackEntry(rating=4),
     "call_outcome": CallOutcome(outcome="no_answer"),

@@ -160,3 +160,38 @@ async def test_the_warehouse_ships_the_sofa_first_and_the_customer_sees_both_par
     assert "partially shipped" in await customer.locator("#status").inner_text()
     assert "Shipped with UPS" in await customer.locator("#shipment").inner_text()
     await shot(customer, "status-page-parts")
+
+
+async def test_the_customer_tells_us_something_is_wrong_and_customer_service_resolves_it(chromium, web, client,
+                                                                                           settings, engine):
+    """"Something wrong? Tell us" on the status page: the customer's words reach customer service by email and in
+    the console's queue; resolved from the order page, they leave the queue."""
+    from starter import orders
+    from .conftest import sofa_form
+
+    await orders.submit_order(client, settings, sofa_form(order_id="TELL-1"))
+    await wait_for(client, "TELL-1", lambda v: bool(messages_of(engine, "TELL-1", "order_confirmation")))
+    [confirmation] = messages_of(engine, "TELL-1", "order_confirmation")
+    customer = await chromium.new_page(viewport={"width": 900, "height": 900})
+    await customer.goto(web + link_in(confirmation.text, "/orders/TELL-1"))
+    await customer.fill("#message", "The sofa should be linen, not velvet: I chose the wrong fabric")
+    await customer.click("#send-request")
+    assert "Customer service has your message" in await customer.locator("body").inner_text()
+    [email] = messages_of(engine, "TELL-1", "customer_request")
+    assert email.recipient == "customer-service@orderly.example"
+    assert "The sofa should be linen, not velvet" in email.text and "ada@example.com" in email.text
+
+    staff = await chromium.new_page(viewport={"width": 1100, "height": 900})
+    await staff.goto(web + "/staff")
+    await staff.fill("#token", "token-customer-service")
+    await staff.click("#sign-in")
+    queue = staff.locator("#queue-requests")
+    assert "request 1: The sofa should be linen" in await queue.inner_text()
+    await queue.locator("a:text('TELL-1')").click()
+    await staff.fill("#resolve_request-note", "Called Ada; the fabric will be corrected to linen")
+    await staff.click("#action-resolve_request button")
+    assert "Request 1 resolved" in await staff.locator("#action-ok").inner_text()
+    await staff.goto(web + "/staff")
+    assert "No customer is waiting for an answer." in await staff.locator("#queue-requests").inner_text()
+    view = await orders.order_status(client, "TELL-1")
+    assert [e.kind for e in view.timeline if "request" in e.kind] == ["customer_request", "request_resolved"]

@@ -32,13 +32,17 @@ API_ROUTES = {  # action -> (method, path, body): bodies that are malformed, so 
     "cancel": ("POST", "/api/orders/NOPE/cancellation", {}),
     "feedback": ("POST", "/api/orders/NOPE/feedback", {}),
     "call_outcome": ("POST", "/api/orders/NOPE/call-outcomes", {}),
+    "ready": ("POST", "/api/orders/NOPE/readiness", {}),
+    "request": ("POST", "/api/orders/NOPE/requests", {}),
+    "resolve_request": ("POST", "/api/orders/NOPE/request-resolutions", {}),
 }
 READ_ROUTES = {  # routes of the `read` permission besides API_ROUTES["read"], and what an allowed call answers
     "list": ("GET", "/api/orders", None, 200),
     "messages": ("GET", "/api/orders/NOPE/messages", None, 404),  # the order is looked up first
 }
 PUBLIC_ROUTES = {("GET", "/healthz"), ("GET", "/readyz"), ("GET", "/api/catalog")}  # no token needed
-CONSOLE_ACTIONS = ("acknowledge", "delay", "ship", "correct_shipment", "deliver", "cancel", "feedback", "call_outcome")
+CONSOLE_ACTIONS = ("acknowledge", "delay", "ready", "ship", "correct_shipment", "deliver", "cancel", "feedback",
+                   "call_outcome", "resolve_request")
 
 
 def matrix_routes() -> set[tuple[str, str]]:

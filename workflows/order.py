@@ -16,8 +16,8 @@ from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from models.messages import CUSTOMER, MessageKind
-    from models.order import (Acknowledgement, ActionResult, CallOutcome, Cancellation, DelayReport, DeliveryReport,
-                              FeedbackEntry, FormCompletion, OrderForm, OrderStart, OrderStatus, OrderView, Readiness,
+    from models.order import (Acknowledgement, ActionResult, CallOutcome, Cancellation, CustomerRequest, DelayReport,
+                              DeliveryReport, RequestResolution, FeedbackEntry, FormCompletion, OrderForm, OrderStart, OrderStatus, OrderView, Readiness,
                               Shipment, ShipmentCorrection)
 
 from . import rules
@@ -28,6 +28,7 @@ from .distribution import Distribution
 from .feedback import FeedbackRequest
 from .form_intake import FormIntake, check_form
 from .fulfilment import Fulfilment, shipping_revision
+from .requests import CustomerRequests
 from .lateness import LatenessWatch
 from .notifier import Notifier
 from .read_model_saver import ReadModelSaver
@@ -76,6 +77,7 @@ class OrderWorkflow:
         self.status_board = StatusBoard(self.state, shape, self.clock)
         self.lateness = LatenessWatch(self.state, shape, self.policy, self.clock, self.holidays,
                                       self.notifier, self.status_board, self.saver)
+        self.requests = CustomerRequests(self.state, self.notifier, self.saver)
         self.fulfilment = Fulfilment(self.state, self.waiter, self.notifier, self.status_board, self.saver,
                                      self.lateness)
         self.form = FormIntake(self.state, shape, self.policy, self.clock, self.waiter, self.notifier,
@@ -273,6 +275,24 @@ class OrderWorkflow:
     @record_call_outcome.validator
     def _check_record_call_outcome(self, outcome: CallOutcome) -> None:
         self.refuse_if(rules.record_call_outcome, outcome)
+
+    # ---- the customer tells us something is wrong; customer service resolves it ----
+
+    @workflow.update
+    async def customer_request(self, request: CustomerRequest) -> ActionResult:
+        return self.result(await self.requests.received(request))  # requests.py: a task and an email for them
+
+    @customer_request.validator
+    def _check_customer_request(self, request: CustomerRequest) -> None:
+        self.refuse_if(rules.customer_request, request)
+
+    @workflow.update
+    async def resolve_request(self, resolution: RequestResolution) -> ActionResult:
+        return self.result(await self.requests.resolved(resolution))
+
+    @resolve_request.validator
+    def _check_resolve_request(self, resolution: RequestResolution) -> None:
+        self.refuse_if(rules.resolve_request, resolution)
 
     # ---- any time before shipping ----
 

@@ -16,6 +16,7 @@ from typing import Any
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
+    from models.customer_requests import MAX_OPEN_REQUESTS, CustomerRequest, RequestResolution
     from models.feedback_call import ANSWERED, TRIES, CallOutcome
     from models.order import (Acknowledgement, Cancellation, DelayReport, DeliveryReport, FeedbackEntry,
                               FormCompletion, OrderStatus, Readiness, Shipment, ShipmentCorrection)
@@ -188,9 +189,29 @@ def cancel(s: OrderState, today: date, cancellation: Cancellation | None = None)
     return None
 
 
+def customer_request(s: OrderState, today: date, request: CustomerRequest | None = None) -> str | None:
+    """The customer tells us something is wrong ("Tell us"): while the order is open, a few at a time."""
+    if reason := _not_closed(s, "send a request about"):
+        return reason
+    if len([r for r in s.view.requests if r.resolved_at is None]) >= MAX_OPEN_REQUESTS:
+        return (f"Order {s.order_id} already has {MAX_OPEN_REQUESTS} requests waiting for customer service; they "
+                "will answer those first")
+    return None
+
+
+def resolve_request(s: OrderState, today: date, resolution: RequestResolution | None = None) -> str | None:
+    waiting = [r.number for r in s.view.requests if r.resolved_at is None]
+    if not waiting:
+        return f"Order {s.order_id} has no customer request waiting"
+    if resolution is not None and resolution.number is not None and resolution.number not in waiting:
+        return (f"Request {resolution.number} of order {s.order_id} is not waiting; waiting: "
+                f"{', '.join(map(str, waiting))}")
+    return None
+
+
 RULES: Mapping[str, Rule] = MappingProxyType({rule.__name__: rule for rule in (
     complete_form, acknowledge, report_delay, report_ready, mark_shipped, correct_shipment, mark_delivered, submit_feedback,
-    record_call_outcome, cancel)})  # keyed by the name of the workflow update each one guards
+    record_call_outcome, customer_request, resolve_request, cancel)})  # keyed by the name of the workflow update each one guards
 
 
 def available(s: OrderState, today: date) -> list[str]:
