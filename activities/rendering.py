@@ -29,6 +29,7 @@ SUBJECTS: dict[MessageKind, str] = {
     MessageKind.late_notice: N_("Order {id} is running late"),
     MessageKind.late_alert: N_("LATE: order {id} was due {date} and has not shipped"),
     MessageKind.at_risk_alert: N_("AT RISK: part of order {id} is due {date}"),
+    MessageKind.order_updated: N_("Order {id} updated: your corrected order"),
     MessageKind.customer_request: N_("Order {id}: the customer tells us something is wrong"),
     MessageKind.shipping_notice: N_("Order {id} has shipped"),
     MessageKind.feedback_request: N_("How did we do with order {id}?"),
@@ -42,6 +43,7 @@ SUBJECTS: dict[MessageKind, str] = {
 # A later revision of a notice that says what changed (`extra["changes"]`) has its own subject.
 CORRECTION_SUBJECTS: dict[MessageKind, str] = {
     MessageKind.shipping_notice: N_("Order {id}: your shipping details have changed"),
+    MessageKind.work_order_change: N_("Work order {id} corrected"),
 }
 
 # A shipment that carries part of the order.

@@ -30,6 +30,7 @@ class MessageKind(str, Enum):
     late_alert = "late_alert"
     at_risk_alert = "at_risk_alert"
     customer_request = "customer_request"
+    order_updated = "order_updated"
     shipping_notice = "shipping_notice"
     feedback_request = "feedback_request"
     feedback_reminder = "feedback_reminder"

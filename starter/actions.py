@@ -17,6 +17,7 @@ from pydantic import BaseModel
 
 from models.catalog import ACCOUNTS_RECEIVABLE, WAREHOUSE
 from models.feedback_call import ANSWERED, NO_ANSWER, CallOutcome
+from models.amendments import Amendment
 from models.order import (Acknowledgement, Cancellation, CustomerRequest, DelayReport, DeliveryReport, FeedbackEntry,
                           FormCompletion, OrderForm, OrderView, Readiness, RequestResolution, Shipment,
                           ShipmentCorrection)
@@ -135,6 +136,9 @@ ACTIONS: dict[str, Action] = {a.name: a for a in (
            "Mark a shipment delivered (--shipment N; none: the one on its way); feedback is requested after the "
            "policy's delay once every shipment has arrived.", "delivery", cli="deliver",
            note="The customer has the parcel."),
+    Action("amend", OrderWorkflow.amend_order, Amendment, ("customer-service", "admin"), "Correct this order",
+           "Correct a confirmed order with the whole corrected form and a reason: what has not shipped changes, the "
+           "customer and every affected department are told exactly what changed.", "amendments", console=False),
     Action("request", OrderWorkflow.customer_request, CustomerRequest, ("customer-service", "admin"),
            "Record what the customer says", "Record what the customer says is wrong (the status page's \"Tell us\" "
            "sends it too): a task for customer service, in the timeline.", "requests", cli="request", console=False),

@@ -14,13 +14,14 @@ from typing import Optional
 import typer
 from rich.table import Table
 
+from models.amendments import Amendment
 from models.order import FormCompletion, OrderStatus, OrderView
 from models.settings import Settings
 
 from . import db as db_commands
 from . import orders
 from .cli_actions import add_action_commands
-from .cli_common import JSON, act, exit_without_finalizing, fail, out, read_form, show_result, with_client
+from .cli_common import JSON, act, build, exit_without_finalizing, fail, out, read_form, show_result, with_client
 
 app = typer.Typer(help="Orderly: order processing as durable Temporal workflows.", no_args_is_help=True,
                   add_completion=False, pretty_exceptions_enable=False)
@@ -130,6 +131,15 @@ def complete(order: str, file: str = typer.Argument(..., help="the whole correct
              as_json: bool = JSON) -> None:
     """Send the completed form for an incomplete order."""
     act(as_json, order, "complete_form", FormCompletion(form=read_form(file, as_json)))
+
+
+@app.command()
+def amend(order: str, file: str = typer.Argument(..., help="the whole corrected form (JSON), or -"),
+          reason: str = typer.Option("", "--reason", help="why, in words the customer will read"),
+          by: str = typer.Option("", "--by", help="who corrects it"), as_json: bool = JSON) -> None:
+    """Correct a confirmed order (the customer called): what has not shipped changes, and everyone affected is told
+    exactly what changed."""
+    act(as_json, order, "amend", build(Amendment, as_json, form=read_form(file, as_json), reason=reason, by=by))
 
 
 @app.command()

@@ -97,7 +97,7 @@ def show_result(result: ActionResult, as_json: bool) -> None:
 def act(as_json: bool, order: str, name: str, arg: Any = None) -> None:
     """Take the action `name` (a row of the actions table) on the order and show the workflow's answer."""
     show_result(with_client(lambda client, settings: orders.act(
-        client, order, name, arg, load_catalog(settings.catalog_path)), as_json), as_json)
+        client, order, name, arg, load_catalog(settings.catalog_path), settings), as_json), as_json)
 
 
 def parse_date(value: str, option: str, as_json: bool) -> date:

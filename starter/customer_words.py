@@ -32,6 +32,7 @@ TIMELINE = {
     "status:cancelled": N_("Your order was cancelled"),
     "status:expired": N_("The order was closed: the missing details did not arrive in time"),
     "customer_request": N_("You wrote to us; customer service will reply"),
+    "amended": N_("Your order was corrected: the email we sent says what changed"),
     "request_resolved": N_("Customer service answered your message"),
 }
 

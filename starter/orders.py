@@ -22,6 +22,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from models.order import ActionResult, FieldProblem, FormCompletion, OrderForm, OrderStart, OrderView, workflow_id_for
 from models.catalog import Catalog, load_catalog
 from models.settings import PolicySettings, Settings
+from models.amendments import Amendment
 from models.calendar import holidays_between
 from models.form_check import check_form
 from models.validation import invalid_values
@@ -202,6 +203,13 @@ async def act(client: Client, order_id: str, name: str, arg: Any = None, catalog
     With the catalog, a completed form with values that cannot be accepted is refused before it is sent; with the
     settings too, by the whole check (date options within their bounds as well)."""
     action = ACTIONS[name]
+    if isinstance(arg, Amendment) and catalog is not None and settings is not None:
+        problems = check_form(arg.form, catalog, datetime.now(timezone.utc), settings.company_timezone,
+                              settings.company_holidays_country).problems
+        if problems:  # a correction is taken whole or not at all: a missing option is refused too
+            raise OrderError("invalid", "The correction cannot be taken as it is; nothing changed: " + "; ".join(
+                f"{p.field}: {p.message}" for p in problems), [p.model_dump(include={"field", "message"})
+                                                               for p in problems])
     if isinstance(arg, FormCompletion) and catalog is not None:
         refuse_invalid_values(invalid_values(arg.form, catalog) if settings is None else check_form(
             arg.form, catalog, datetime.now(timezone.utc), settings.company_timezone,

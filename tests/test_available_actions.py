@@ -16,6 +16,7 @@ from datetime import date, timedelta
 import pytest
 
 from models.feedback_call import CallOutcome
+from models.amendments import Amendment
 from models.order import (Acknowledgement, Cancellation, DelayReport, FeedbackEntry, FormCompletion, OrderStatus,
                           CustomerRequest, DeliveryReport, Readiness, RequestResolution, Shipment, ShipmentCorrection)
 from starter import orders
@@ -35,6 +36,8 @@ INPUTS = {  # an input for each action that is valid in itself: only the order's
     "deliver": DeliveryReport(),
     "ready": Readiness(department="nordwood"),  # the sofa-only order has no manufacturer's part
     "request": CustomerRequest(message="The colour is wrong"),
+    "amend": Amendment(form=sofa_form(lines=[{"sku": "SOFA-3S", "quantity": 2,
+                                               "options": {"fabric": "linen", "color": "olive"}}])),
     "resolve_request": RequestResolution(note="Answered"),
     "cancel": Cancellation(reason="Changed my mind"),
     "feedback": FeedbackEntry(rating=4),

@@ -33,6 +33,7 @@ API_ROUTES = {  # action -> (method, path, body): bodies that are malformed, so 
     "feedback": ("POST", "/api/orders/NOPE/feedback", {}),
     "call_outcome": ("POST", "/api/orders/NOPE/call-outcomes", {}),
     "ready": ("POST", "/api/orders/NOPE/readiness", {}),
+    "amend": ("POST", "/api/orders/NOPE/amendments", {}),
     "request": ("POST", "/api/orders/NOPE/requests", {}),
     "resolve_request": ("POST", "/api/orders/NOPE/request-resolutions", {}),
 }

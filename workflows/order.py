@@ -15,12 +15,14 @@ from temporalio import workflow
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
+    from models.amendments import Amendment
     from models.messages import CUSTOMER, MessageKind
     from models.order import (Acknowledgement, ActionResult, CallOutcome, Cancellation, CustomerRequest, DelayReport,
                               DeliveryReport, RequestResolution, FeedbackEntry, FormCompletion, OrderForm, OrderStart, OrderStatus, OrderView, Readiness,
                               Shipment, ShipmentCorrection)
 
 from . import rules
+from .amending import Amending
 from .background import Background
 from .cancellation import TemporalCancel
 from .clock import Clock
@@ -77,6 +79,7 @@ class OrderWorkflow:
         self.status_board = StatusBoard(self.state, shape, self.clock)
         self.lateness = LatenessWatch(self.state, shape, self.policy, self.clock, self.holidays,
                                       self.notifier, self.status_board, self.saver)
+        self.amending = Amending(self.state, self.policy, self.holidays, self.notifier, self.status_board, self.saver)
         self.requests = CustomerRequests(self.state, self.notifier, self.saver)
         self.fulfilment = Fulfilment(self.state, self.waiter, self.notifier, self.status_board, self.saver,
                                      self.lateness)
@@ -275,6 +278,16 @@ class OrderWorkflow:
     @record_call_outcome.validator
     def _check_record_call_outcome(self, outcome: CallOutcome) -> None:
         self.refuse_if(rules.record_call_outcome, outcome)
+
+    # ---- the customer called: staff correct the order ----
+
+    @workflow.update
+    async def amend_order(self, amendment: Amendment) -> ActionResult:
+        return self.result(await self.amending.amend(amendment))  # amending.py: applied, and who is told what
+
+    @amend_order.validator
+    def _check_amend_order(self, amendment: Amendment) -> None:
+        self.refuse_if(rules.amend_order, amendment)
 
     # ---- the customer tells us something is wrong; customer service resolves it ----
 

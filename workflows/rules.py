@@ -16,6 +16,7 @@ from typing import Any
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
+    from models.amendments import Amendment
     from models.customer_requests import MAX_OPEN_REQUESTS, CustomerRequest, RequestResolution
     from models.feedback_call import ANSWERED, TRIES, CallOutcome
     from models.order import (Acknowledgement, Cancellation, DelayReport, DeliveryReport, FeedbackEntry,
@@ -209,9 +210,27 @@ def resolve_request(s: OrderState, today: date, resolution: RequestResolution | 
     return None
 
 
+def amend_order(s: OrderState, today: date, amendment: Amendment | None = None) -> str | None:
+    """A confirmed order corrected (the customer called): what has not shipped can change."""
+    if reason := _not_closed(s, "correct"):
+        return reason
+    if s.view.status in NOT_YET_CONFIRMED:
+        return (f"Order {s.order_id} is {s.view.status.value}: complete its form instead" if s.view.status is
+                OrderStatus.incomplete else f"Order {s.order_id} has not been confirmed yet")
+    if s.view.delivered_at is not None:
+        return f"Order {s.order_id} was delivered on {s.view.delivered_at:%Y-%m-%d}: arrange a return instead"
+    if amendment is None:
+        return None
+    if not amendment.form.lines:
+        return "A correction that leaves no lines is a cancellation: cancel the order instead"
+    if amendment.form.order_id not in (None, s.order_id):
+        return f"This form is for order {amendment.form.order_id}, not {s.order_id}"
+    return None
+
+
 RULES: Mapping[str, Rule] = MappingProxyType({rule.__name__: rule for rule in (
     complete_form, acknowledge, report_delay, report_ready, mark_shipped, correct_shipment, mark_delivered, submit_feedback,
-    record_call_outcome, customer_request, resolve_request, cancel)})  # keyed by the name of the workflow update each one guards
+    record_call_outcome, customer_request, resolve_request, amend_order, cancel)})  # keyed by the name of the workflow update each one guards
 
 
 def available(s: OrderState, today: date) -> list[str]:

@@ -51,6 +51,10 @@ class StatusBoard:
         if not self.shape.lean:
             workflow.upsert_search_attributes([self.expected_date()])
 
+    def publish_date(self) -> None:
+        """The expected date moved without a change of status (a corrected order)."""
+        workflow.upsert_search_attributes([self.expected_date()])
+
     def confirmed(self, text: str) -> None:
         self.set(OrderStatus.confirmed, text, new_date=self.shape.lean)
 
