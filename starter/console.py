@@ -25,12 +25,13 @@ from pydantic import ValidationError
 from channels import resend as staff_resend
 from channels.resend import ResendRefused
 from store import message_log, read_model, search
+from models.amendments import Amendment
 from models.parts import unshipped
 from models.order import Channel, OrderStatus
 
 from . import orders
 from .auth import Caller, fingerprint, role_of
-from .order_form import blank_page, read_post
+from .order_form import blank_page, correction_page, read_post
 from .orders import OrderError
 from .read_scopes import may_see, message_visible, restricted, row_visible, shown
 from .pages import Refusal, is_https, posted_form, redirect, render
@@ -131,6 +132,7 @@ async def detail(request: Request, caller: Caller, order_id: str, status: int = 
     return render(request, "staff_order.html", status, staff=caller, order=shown(caller, view), forms=forms,
                   makers=makers, work_order_only=restricted(caller), today=today(request), messages=messages,
                   to_ship=unshipped(view.lines, view.shipments),
+                  may_amend="amend_order" in available and may(caller.role, "amend"),
                   may_resend=may(caller.role, "resend"), ok=notes.get("ok"), error=notes.get("error"))
 
 
@@ -204,6 +206,43 @@ def router() -> APIRouter:
         response = await detail(request, caller, order_id, ok=request.cookies.get(FLASH_COOKIE))
         response.delete_cookie(FLASH_COOKIE, path="/staff")
         return response
+
+    def correction_form(request: Request, caller: Caller, order_id: str, page, status: int = 200,  # noqa: ANN001, ANN202
+                        refused: str = ""):
+        return render(request, "order_form.html", status, staff=caller, form=page, catalog=request.app.state.catalog,
+                      heading=f"Correct order {order_id}", action=f"/staff/orders/{order_id}/correct",
+                      submit_label="Send the correction", reason_field=True, refused=refused)
+
+    @console.get("/orders/{order_id}/correct", response_class=HTMLResponse)
+    async def correct_page(order_id: str, request: Request) -> HTMLResponse:
+        """"Correct this order": the phone-order form, filled in with the order as it stands."""
+        caller = require_staff(request, "amend")
+        try:
+            form = await orders.submitted_form(request.app.state.client, order_id)
+        except OrderError as e:
+            raise as_refusal(e) from e
+        return correction_form(request, caller, order_id, correction_page(form, request.app.state.catalog))
+
+    @console.post("/orders/{order_id}/correct", response_class=HTMLResponse)
+    async def send_correction(order_id: str, request: Request) -> Response:
+        caller = require_staff(request, "amend")
+        data = await posted_form(request)
+        settings, catalog = request.app.state.settings, request.app.state.catalog
+        view = await orders.order_status(request.app.state.client, order_id)
+        form, page = read_post(data, catalog, view.channel, settings)
+        page.values["reason"] = str(data.get("reason", ""))
+        if form is None:
+            return correction_form(request, caller, order_id, page, 422)
+        try:
+            amendment = Amendment(form=form, reason=str(data.get("reason", "")), by=caller.party or caller.role)
+            result = await orders.act(request.app.state.client, order_id, "amend", amendment, catalog, settings)
+        except ValidationError as e:
+            return correction_form(request, caller, order_id, page, 422, refused=f"Not sent: {e.errors()[0]['msg']}")
+        except OrderError as e:
+            if e.kind == "not_found":
+                raise as_refusal(e) from e
+            return correction_form(request, caller, order_id, page, 409, refused=f"Refused: {e.message}")
+        return with_flash(redirect(request, f"/staff/orders/{order_id}"), result.message)
 
     @console.get("/orders/{order_id}/{action}", include_in_schema=False)
     async def action_url(order_id: str, action: str, request: Request) -> Response:

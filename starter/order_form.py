@@ -73,6 +73,20 @@ def blank_page(catalog: Catalog, country: str = "US") -> FormPage:
                     values={"shipping_address.country": country})
 
 
+def correction_page(form: OrderForm, catalog: Catalog) -> FormPage:
+    """A confirmed order to correct: every product of the catalog offered (a line can be added), the order's own
+    lines, customer and address filled in as they stand."""
+    page = blank_page(catalog)
+    filled = page_for(form, [], catalog)
+    page.values.update({k: v for k, v in filled.values.items() if not k.startswith("line-")})
+    slot_of = {slot.sku: slot.n for slot in page.slots}
+    for n, line in enumerate(form.lines):
+        if (slot := slot_of.get(line.sku)) is not None:
+            page.values.update({k.replace(f"line-{n}-", f"line-{slot}-", 1): v for k, v in filled.values.items()
+                                if k.startswith(f"line-{n}-")})
+    return page
+
+
 def page_for(form: OrderForm, problems: list[FieldProblem], catalog: Catalog) -> FormPage:
     """An order already submitted, pre-filled, with its problems next to the fields (the completion page)."""
     page = FormPage(slots=[slot_for(catalog, n, line.sku) for n, line in enumerate(form.lines)])

@@ -155,3 +155,39 @@ async def test_amend_from_the_cli_and_the_api(client, settings, engine, tmp_path
         again = await http.post("/api/orders/FIX-CLI/amendments", json=body, headers=auth("customer-service"))
         assert again.status_code == 409 and "Nothing to correct" in again.json()["error"]["message"]
     assert (await orders.order_status(client, "FIX-CLI")).lines[0].quantity == 3
+
+
+async def test_correct_this_order_in_the_console(client, settings, engine, web):
+    """The console's "Correct this order": the phone-order form filled in as the order stands; a missing option comes
+    back next to its field, the unchanged form is refused, the corrected one is sent with its reason."""
+    from html import unescape
+
+    from .test_web_pages import hidden, staff_session
+
+    await orders.submit_order(client, settings, sofa_form(order_id="FIX-CON", lines=[SOFA]))
+    await distributed(client, engine, "FIX-CON")
+    cs = await staff_session(web, "token-customer-service")
+    order_page = unescape((await cs.get("/staff/orders/FIX-CON")).text)
+    assert 'href="/staff/orders/FIX-CON/correct"' in order_page
+    page = (await cs.get("/staff/orders/FIX-CON/correct")).text
+    assert 'name="line-0-quantity"' in page and 'value="Ada Lovelace"' in page and "Send the correction" in page
+    assert '<option value="velvet" selected' in page
+    base = {"csrf": hidden(page, "csrf"), "customer.name": "Ada Lovelace", "customer.email": "ada@example.com",
+            "customer.phone": "+1 555 0199", "shipping_address.line1": "12 Analytical Row",
+            "shipping_address.city": "Springfield", "shipping_address.region": "IL",
+            "shipping_address.postal_code": "62704", "shipping_address.country": "US",
+            "notes": "Please call before delivery", "line-0-sku": "SOFA-3S", "line-0-quantity": "1",
+            "line-0-color": "olive"}
+    unchanged = await cs.post("/staff/orders/FIX-CON/correct", data={**base, "line-0-fabric": "velvet"})
+    assert unchanged.status_code == 409 and "Nothing to correct" in unescape(unchanged.text)
+    missing = await cs.post("/staff/orders/FIX-CON/correct", data=base)
+    assert missing.status_code == 422 and "Fabric" in unescape(missing.text)
+    sent = await cs.post("/staff/orders/FIX-CON/correct", data={**base, "line-0-fabric": "linen",
+                                                                 "reason": "Linen, as the customer asked"},
+                         follow_redirects=True)
+    assert "Order corrected (revision 2)" in unescape(sent.text), sent.text[-2000:]
+    [update] = messages_of(engine, "FIX-CON", "order_updated")
+    assert "Fabric: linen (was velvet)" in update.text and "Why: Linen, as the customer asked" in update.text
+    view = await orders.order_status(client, "FIX-CON")
+    assert "Order corrected by customer-service (revision 2)" in [e.text for e in view.timeline if e.kind == "amended"][0]
+    await cs.aclose()
