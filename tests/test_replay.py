@@ -19,6 +19,8 @@ import pytest
 from temporalio.client import WorkflowFailureError, WorkflowHistory
 from temporalio.worker import Replayer
 
+from models.amendments import Amendment
+from models.customer_requests import CustomerRequest, RequestResolution
 from models.feedback_call import CallOutcome
 from models.order import (Acknowledgement, Cancellation, DelayReport, DeliveryReport, FeedbackEntry, FormCompletion,
                           OrderStatus, Readiness, Shipment, ShipmentCorrection)
@@ -101,6 +103,10 @@ async def parts_scenario(client, settings) -> None:
     await orders.act(client, "HIST-PARTS", "delay", DelayReport(new_date=due + timedelta(days=3), reason="wood",
                                                                 department="nordwood"))
     await orders.act(client, "HIST-PARTS", "ready", Readiness(department="nordwood"))
+    await orders.act(client, "HIST-PARTS", "request", CustomerRequest(message="Two sofas, please"))
+    await orders.act(client, "HIST-PARTS", "amend", Amendment(form=sofa_form(lines=[
+        {**sofa, "quantity": 1}, {**bookcase, "options": {**bookcase["options"], "wood": "walnut"}}]), reason="Walnut"))
+    await orders.act(client, "HIST-PARTS", "resolve_request", RequestResolution(note="Corrected"))
     await orders.act(client, "HIST-PARTS", "ship", Shipment(tracking_number="1ZB", **parcel))
     await wait_for(client, "HIST-PARTS", lambda v: sum(e.data.get("message_kind") == "shipping_notice"
                                                        for e in v.timeline) == 2)

@@ -86,6 +86,8 @@ class Amending:
         view.work_orders = departments
         who = f" by {amendment.by}" if amendment.by else ""
         why = f"; reason: {amendment.reason}" if amendment.reason else ""
+        if view.total != old_total:
+            why = f"; total {view.total:.2f} {view.currency} (was {old_total:.2f}){why}"
         state.record("amended", f"Order corrected{who} (revision {revision}): {described(found)}{why}",
                      revision=revision, by=amendment.by)
         extra = dict(changes=found, reason=amendment.reason, previous_total=str(old_total))
