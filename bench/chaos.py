@@ -36,7 +36,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from models.order import workflow_id_for
 
 from .driver import MessageWatch, OrderDriver, Recorder, Retrier, run_pool
-from .lifecycles import BENCH_POLICY, Options, machine
+from .lifecycles import BENCH_POLICY, Options, channel_for, machine
 from .measures import _parse_utc, messages_of
 from .report import latency, print_chaos_summary, target, write_json
 from .serve import SENDS_LOG
@@ -166,9 +166,7 @@ async def run(options: Options, console: Console, kill_every: float) -> dict[str
                                 wait_timeout=900)
 
             def via(order_id: str) -> str:
-                if options.via != "mixed":
-                    return options.via
-                return "api" if int(order_id.rsplit("-", 1)[1]) % 2 == 0 else "client"
+                return channel_for(order_id, options.via)
 
             with Progress(TextColumn("{task.description:<22}"), BarColumn(), MofNCompleteColumn(),
                           TimeElapsedColumn(), console=console, transient=False) as progress:

@@ -136,9 +136,7 @@ async def run(options: Options, console: Console) -> dict[str, Any]:
             plain = StraightforwardDriver(stack.client, stack.baseline_queue, FEEDBACK_DELAY, rec)
 
             def via(order_id: str) -> str:
-                if options.via != "mixed":
-                    return options.via
-                return "api" if int(order_id.rsplit("-", 1)[1]) % 2 == 0 else "client"
+                return channel_for(order_id, options.via)
 
             with Progress(TextColumn("{task.description:<22}"), BarColumn(), MofNCompleteColumn(),
                           TimeElapsedColumn(), console=console, transient=False) as progress:
@@ -316,3 +314,9 @@ async def run(options: Options, console: Console) -> dict[str, Any]:
                                    for x in left_open), return_exceptions=True)
         await stack.close()
 
+
+def channel_for(order_id: str, via: str) -> str:
+    """How an order is started: as asked, or (`mixed`) every other one through the API, the rest by the client."""
+    if via != "mixed":
+        return via
+    return "api" if int(order_id.rsplit("-", 1)[1]) % 2 == 0 else "client"

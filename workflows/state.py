@@ -115,7 +115,7 @@ class OrderState:
             return PartStatus.delayed
         if part.ready_at is not None:
             return PartStatus.ready
-        if part.department in view.acknowledged or (self.in_one_part and WAREHOUSE in view.acknowledged):
+        if part.department in view.acknowledged:
             return PartStatus.in_progress
         return PartStatus.awaiting_acknowledgement
 
