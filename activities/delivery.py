@@ -11,8 +11,11 @@ Temporal hands to the next attempt, so a database outage alone never causes a re
 from __future__ import annotations
 
 import contextvars
+import heapq
+import itertools
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from sqlalchemy.engine import Engine
@@ -58,6 +61,47 @@ def remember_sent(key: str, provider_id: str) -> None:
     activity.heartbeat(sent)
 
 
+class Watchdog:
+    """One daemon thread for every send's "is the log write slow?" check in the process: a thread started per send
+    cost more than the send log's own write. `arm` schedules a call `after` seconds from now and returns what
+    disarms it (a call already made stays made)."""
+
+    def __init__(self) -> None:
+        self.due: list[tuple[float, int]] = []
+        self.calls: dict[int, Callable[[], None]] = {}
+        self.lock = threading.Condition()
+        self.count = itertools.count()
+        self.thread: threading.Thread | None = None
+
+    def arm(self, after: float, call: Callable[[], None]) -> Callable[[], None]:
+        n = next(self.count)
+        with self.lock:
+            self.calls[n] = call
+            heapq.heappush(self.due, (time.monotonic() + after, n))
+            if self.thread is None or not self.thread.is_alive():  # (first use, or after a fork)
+                self.thread = threading.Thread(target=self.serve, name="send-log-watchdog", daemon=True)
+                self.thread.start()
+            self.lock.notify()
+
+        def disarm() -> None:
+            with self.lock:
+                self.calls.pop(n, None)
+        return disarm
+
+    def serve(self) -> None:
+        while True:
+            with self.lock:
+                while not self.due or self.due[0][0] > time.monotonic():
+                    self.lock.wait(self.due[0][0] - time.monotonic() if self.due else None)
+                _, n = heapq.heappop(self.due)
+                call = self.calls.pop(n, None)
+            if call is not None:
+                call()  # outside the lock: a slow heartbeat must not hold up the sends arming their checks
+
+
+WATCHDOG = Watchdog()
+
+
 @contextmanager
 def remembered_if_slow(key: str, provider_id: str, after: float = REMEMBER_AFTER) -> Iterator[None]:
     """Around the log write after the provider accepted `key`: if the write fails, or has not finished within
@@ -74,15 +118,13 @@ def remembered_if_slow(key: str, provider_id: str, after: float = REMEMBER_AFTER
     def remember() -> None:
         context.run(remember_sent, key, provider_id)
         fired.set()
-    watchdog = threading.Timer(after, remember)
-    watchdog.daemon = True
-    watchdog.start()
+    disarm = WATCHDOG.arm(after, remember)
     try:
         yield
     except BaseException:
-        watchdog.cancel()
+        disarm()
         if not fired.is_set():  # (a heartbeat sent twice in a race carries the same details)
             remember_sent(key, provider_id)
         raise
     finally:
-        watchdog.cancel()
+        disarm()

@@ -16,7 +16,7 @@ from temporalio.exceptions import ApplicationError
 from channels.mailer import Mailer, TransientDeliveryError
 from channels.sending import Channels
 from models.catalog import Catalog
-from models.messages import Delivery, Notice, NoticeBatch, Outgoing, Receipt, delivery_failed_notice
+from models.messages import CUSTOMER, Delivery, Notice, NoticeBatch, Outgoing, Receipt, delivery_failed_notice
 from models.settings import Settings
 
 from .delivery import deliver_once
@@ -94,8 +94,9 @@ class NoticeSender:
                        error="; ".join(r.error for r in results if r.status == "failed"), deliveries=results)
 
     def compose(self, notice: Notice) -> list[Outgoing]:
-        """The notice's deliveries, its customer links signed now."""
-        return compose(notice, self.settings, self.catalog, customer_links(self.settings, notice.order.order_id))
+        """The notice's deliveries; the customer's links signed now (only the customer's messages carry them)."""
+        links = customer_links(self.settings, notice.order.order_id) if notice.to == CUSTOMER else {}
+        return compose(notice, self.settings, self.catalog, links)
 
     def alert_staff(self, notice: Notice, failed: Delivery) -> None:
         """For a notice with `alert_on_failure`: tell staff (by the same channels) that a delivery failed; never

@@ -103,9 +103,22 @@ def money(value: Decimal | float | str, currency: str = "USD", language: str = D
     """An amount in the company's currency: "1,890.00 USD" in English, "₱1,890.00" in Filipino."""
     from babel.numbers import format_currency
     amount = Decimal(str(value))
+    return format_currency(amount, currency, format=_money_pattern(language), locale=_locale(language_of(language)),
+                           currency_digits=False, format_type="standard")
+
+
+@lru_cache(maxsize=8)
+def _money_pattern(language: str):  # noqa: ANN202 (babel's NumberPattern, or None: the locale's own)
+    """Parsed once: babel parses a pattern given as text on every call (four times an order confirmation)."""
+    from babel.numbers import parse_pattern
     pattern = _MONEY.get(language, _MONEY["en"])
-    return format_currency(amount, currency, format=pattern, locale=language_of(language), currency_digits=False,
-                           format_type="standard")
+    return None if pattern is None else parse_pattern(pattern)
+
+
+@lru_cache(maxsize=8)
+def _locale(language: str):  # noqa: ANN202
+    from babel import Locale
+    return Locale.parse(language)
 
 
 def yes_no(value: bool, language: str = DEFAULT_LANGUAGE) -> str:

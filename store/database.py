@@ -36,7 +36,10 @@ def make_engine(url: str, migrate: bool = True) -> Engine:
     """An engine for `url`; with `migrate`, the database is upgraded to the newest revision first."""
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        # connections kept open for a worker's 16 activity threads (ORDERLY_WORKER_MAX_CONCURRENT_ACTIVITIES): past
+        # the default pool of 5, each write opened a new connection (and ran the pragmas below) and closed it again
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, pool_size=20,
+                               max_overflow=10)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(conn, _record):  # noqa: ANN001
