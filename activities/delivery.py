@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextvars
 import heapq
 import itertools
+import logging
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -26,6 +27,7 @@ from models.messages import Delivery, Outgoing
 from store.send_log import FINAL, as_delivery, find, record_patiently
 
 REMEMBER_AFTER = 1.0  # seconds a log write may take before the send is remembered in a heartbeat anyway
+KEEP_ALIVE_EVERY = 3.0  # seconds between a long send activity's heartbeats (its heartbeat timeout is 10 s)
 
 
 def deliver_once(engine: Engine, channels: Channels, out: Outgoing, *, last_try: bool = False) -> Delivery:
@@ -50,15 +52,47 @@ def sent_before(key: str) -> str | None:
     return sent.get(key)
 
 
+_SENT: contextvars.ContextVar[dict[str, str] | None] = contextvars.ContextVar("sent", default=None)
+
+
 def remember_sent(key: str, provider_id: str) -> None:
     """Record with the Temporal server that the provider accepted `key`: if the log write then fails for good (the
     database is down), the activity's retry finds it in its heartbeat details and does not send the message again."""
     if not activity.in_activity():
         return
+    sent = _sent()
+    sent[key] = provider_id
+    activity.heartbeat(dict(sent))
+
+
+def _sent() -> dict[str, str]:
+    """The sends this activity remembers: an earlier attempt's (its heartbeat details), and, inside `kept_alive`,
+    this attempt's since."""
+    if (sent := _SENT.get()) is not None:  # inside `kept_alive`: this attempt's, kept as they come
+        return sent
     details = activity.info().heartbeat_details
-    sent = dict(details[0]) if details and isinstance(details[0], dict) else {}
-    sent[key] = provider_id  # an earlier delivery of this attempt (email before webhook) is already logged
-    activity.heartbeat(sent)
+    return dict(details[0]) if details and isinstance(details[0], dict) else {}
+
+
+@contextmanager
+def kept_alive(every: float = KEEP_ALIVE_EVERY) -> Iterator[None]:
+    """Around a send activity: a heartbeat every `every` seconds while it runs, carrying what it remembers.
+
+    The send activities have a heartbeat timeout (`workflows/activity_options.py`), so a send whose worker died is
+    retried by Temporal within seconds instead of at the end of its 60 s start-to-close timeout. An activity that
+    finishes within `every` seconds — nearly all of them — sends no heartbeat: the common case costs the server
+    nothing."""
+    if not activity.in_activity():
+        yield
+        return
+    bound = _SENT.set(_sent())  # this attempt's remembered sends: the watchdog's copy of the context shares them
+    context = contextvars.copy_context()
+    disarm = WATCHDOG.arm(every, lambda: context.run(lambda: activity.heartbeat(dict(_sent()))), repeat=True)
+    try:
+        yield
+    finally:
+        disarm()
+        _SENT.reset(bound)
 
 
 class Watchdog:
@@ -69,14 +103,18 @@ class Watchdog:
     def __init__(self) -> None:
         self.due: list[tuple[float, int]] = []
         self.calls: dict[int, Callable[[], None]] = {}
+        self.every: dict[int, float] = {}  # the repeating ones, and their interval
         self.lock = threading.Condition()
         self.count = itertools.count()
         self.thread: threading.Thread | None = None
 
-    def arm(self, after: float, call: Callable[[], None]) -> Callable[[], None]:
+    def arm(self, after: float, call: Callable[[], None], repeat: bool = False) -> Callable[[], None]:
+        """`call` in `after` seconds (and, with `repeat`, every `after` seconds from then on until disarmed)."""
         n = next(self.count)
         with self.lock:
             self.calls[n] = call
+            if repeat:
+                self.every[n] = after
             heapq.heappush(self.due, (time.monotonic() + after, n))
             if self.thread is None or not self.thread.is_alive():  # (first use, or after a fork)
                 self.thread = threading.Thread(target=self.serve, name="send-log-watchdog", daemon=True)
@@ -86,6 +124,7 @@ class Watchdog:
         def disarm() -> None:
             with self.lock:
                 self.calls.pop(n, None)
+                self.every.pop(n, None)
         return disarm
 
     def serve(self) -> None:
@@ -94,9 +133,14 @@ class Watchdog:
                 while not self.due or self.due[0][0] > time.monotonic():
                     self.lock.wait(self.due[0][0] - time.monotonic() if self.due else None)
                 _, n = heapq.heappop(self.due)
-                call = self.calls.pop(n, None)
+                call = self.calls.get(n) if n in self.every else self.calls.pop(n, None)
+                if call is not None and n in self.every:
+                    heapq.heappush(self.due, (time.monotonic() + self.every[n], n))
             if call is not None:
-                call()  # outside the lock: a slow heartbeat must not hold up the sends arming their checks
+                try:
+                    call()  # outside the lock: a slow heartbeat must not hold up the sends arming their checks
+                except Exception:  # noqa: BLE001 (one failed call must not stop every later send's)
+                    logging.getLogger(__name__).exception("send watchdog call failed")
 
 
 WATCHDOG = Watchdog()

@@ -19,7 +19,7 @@ from models.catalog import Catalog
 from models.messages import CUSTOMER, Delivery, Notice, NoticeBatch, Outgoing, Receipt, delivery_failed_notice
 from models.settings import Settings
 
-from .delivery import deliver_once
+from .delivery import deliver_once, kept_alive
 from .metrics import count_message
 from .notices import compose, customer_links
 
@@ -41,7 +41,8 @@ class NoticeSender:
         has the activity alert staff here. A transient failure raises, for the retry policy.
         """
         try:
-            return self.deliver(notice, last_try=self.last_try())
+            with kept_alive():
+                return self.deliver(notice, last_try=self.last_try())
         except TransientDeliveryError as e:
             delay = timedelta(seconds=min(e.retry_after, 300)) if e.retry_after else None
             raise ApplicationError(str(e), type="TransientDeliveryError", next_retry_delay=delay) from e
@@ -53,11 +54,12 @@ class NoticeSender:
         the workflow sends it again alone with `send_notice` and its retry policy, so the others are never held
         up by it. Anything else raises and the whole batch is retried: the send log skips what went out."""
         receipts = []
-        for notice in batch.each():
-            try:
-                receipts.append(self.deliver(notice, last_try=False))
-            except TransientDeliveryError as e:
-                receipts.append(Receipt(key=notice.key, recipient=notice.to, status="retry", error=str(e)))
+        with kept_alive():
+            for notice in batch.each():
+                try:
+                    receipts.append(self.deliver(notice, last_try=False))
+                except TransientDeliveryError as e:
+                    receipts.append(Receipt(key=notice.key, recipient=notice.to, status="retry", error=str(e)))
         return receipts
 
     @staticmethod

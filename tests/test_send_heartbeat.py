@@ -10,7 +10,7 @@ import time
 import pytest
 from temporalio.testing import ActivityEnvironment
 
-from activities.delivery import remembered_if_slow, sent_before
+from activities.delivery import kept_alive, remember_sent, remembered_if_slow, sent_before
 
 
 def heartbeats_around(write, beat: threading.Event | None = None) -> tuple[list, BaseException | None]:  # noqa: ANN001
@@ -71,3 +71,37 @@ def test_outside_an_activity_nothing_is_remembered():
     with pytest.raises(ValueError):
         with remembered_if_slow("k", "p"):
             raise ValueError("passes through")
+
+
+def test_a_long_send_heartbeats_while_it_runs_carrying_what_it_remembers():
+    """The send activities have a heartbeat timeout, so a send whose worker died is retried in seconds; a send that
+    runs long beats meanwhile — with the sends an earlier attempt remembered, which the next attempt must still see."""
+    env, beats = ActivityEnvironment(), []
+    env.on_heartbeat = lambda *details: beats.append(details)
+    env.info = dataclasses.replace(env.info, heartbeat_details=[{"ORD-1/x/customer/1": "sg-9"}])
+
+    def long_send() -> None:
+        with kept_alive(every=0.05):
+            deadline = time.monotonic() + 10
+            while len(beats) < 2 and time.monotonic() < deadline:
+                time.sleep(0.01)
+            remember_sent("ORD-1/y/customer/1", "sg-10")
+            deadline = time.monotonic() + 10
+            while len(beats) < 4 and time.monotonic() < deadline:
+                time.sleep(0.01)
+    env.run(long_send)
+    assert len(beats) >= 4
+    assert beats[0] == beats[1] == ({"ORD-1/x/customer/1": "sg-9"},)
+    assert beats[-1] == ({"ORD-1/x/customer/1": "sg-9", "ORD-1/y/customer/1": "sg-10"},)
+
+
+def test_a_short_send_sends_no_heartbeat():
+    env, beats = ActivityEnvironment(), []
+    env.on_heartbeat = lambda *details: beats.append(details)
+
+    def short_send() -> None:
+        with kept_alive(every=0.2):
+            time.sleep(0.01)
+    env.run(short_send)
+    time.sleep(0.3)  # past when a beat would have come, had the send still run
+    assert beats == []

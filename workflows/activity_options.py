@@ -11,8 +11,10 @@ from temporalio.common import RetryPolicy
 CHECK_OPTIONS = MappingProxyType(dict(
     start_to_close_timeout=timedelta(seconds=30),
     retry_policy=RetryPolicy(maximum_interval=timedelta(seconds=30), maximum_attempts=10)))
+# A send whose worker died is retried once no heartbeat came for 10 s: a send that runs longer than 3 s beats every
+# 3 s (`activities.delivery.kept_alive`), a shorter one never needs to
 SEND_OPTIONS = MappingProxyType(dict(
-    start_to_close_timeout=timedelta(seconds=60),
+    start_to_close_timeout=timedelta(seconds=60), heartbeat_timeout=timedelta(seconds=10),
     retry_policy=RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=5),
                              maximum_attempts=30)))
 SAVE_OPTIONS = MappingProxyType(dict(
