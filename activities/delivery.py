@@ -86,11 +86,16 @@ def kept_alive(every: float = KEEP_ALIVE_EVERY) -> Iterator[None]:
         yield
         return
     bound = _SENT.set(_sent())  # this attempt's remembered sends: the watchdog's copy of the context shares them
-    context = contextvars.copy_context()
-    disarm = WATCHDOG.arm(every, lambda: context.run(lambda: activity.heartbeat(dict(_sent()))), repeat=True)
+    context, done = contextvars.copy_context(), threading.Event()
+
+    def beat() -> None:
+        if not done.is_set():  # (a beat already taken off the watchdog's list as the activity ended)
+            activity.heartbeat(dict(_sent()))
+    disarm = WATCHDOG.arm(every, lambda: context.run(beat), repeat=True)
     try:
         yield
     finally:
+        done.set()
         disarm()
         _SENT.reset(bound)
 
