@@ -111,8 +111,9 @@ async def submit_order(client: Client, settings: Settings, form: OrderForm) -> A
     except RPCError as e:
         with contextlib.suppress(RPCError):  # collect the operation's own copy of the error
             await operation.workflow_handle()
-        raise _unreachable(e, f"Order {order_id} could not be placed right now (sent again with the same order id "
-                              "or Idempotency-Key, an order that was placed is answered as a duplicate)") from e
+        _raise_if_unreachable(e, f"Order {order_id} could not be placed right now (sent again with the same order "
+                                 "id or Idempotency-Key, an order that was placed is answered as a duplicate)")
+        raise
     if not result.duplicate:
         ORDERS_CREATED.labels(form.channel.value).inc()
     elif not same_order(await original_form(client, order_id), form):
@@ -171,7 +172,8 @@ async def _query(client: Client, order_id: str, query: Any, **options: Any) -> A
     except RPCError as e:
         if e.status == RPCStatusCode.NOT_FOUND:
             raise OrderError("not_found", f"No order {order_id!r}") from e
-        raise _unreachable(e, f"Order {order_id} cannot be read right now") from e
+        _raise_if_unreachable(e, f"Order {order_id} cannot be read right now")
+        raise
 
 
 async def _update(client: Client, order_id: str, update: Any, arg: Any = None) -> ActionResult:
@@ -188,7 +190,8 @@ async def _update(client: Client, order_id: str, update: Any, arg: Any = None) -
                                         "twice") from e
     except RPCError as e:
         if e.status != RPCStatusCode.NOT_FOUND:
-            raise _unreachable(e, f"Order {order_id} did not take the action right now") from e
+            _raise_if_unreachable(e, f"Order {order_id} did not take the action right now")
+            raise
         view = await order_status(client, order_id)  # raises not_found for an unknown order
         raise OrderError("refused", f"Order {order_id} is {view.status.value} and closed; "
                                     "it accepts no more actions") from e
@@ -197,13 +200,12 @@ async def _update(client: Client, order_id: str, update: Any, arg: Any = None) -
 UNREACHABLE = (RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED, RPCStatusCode.RESOURCE_EXHAUSTED)
 
 
-def _unreachable(e: RPCError, what: str) -> Exception:
+def _raise_if_unreachable(e: RPCError, what: str) -> None:
     """Temporal itself cannot be reached or is overloaded (a restart, a network cut): `unavailable`, so callers
-    answer "try again" (HTTP 503) instead of failing; any other RPC error goes up as it is."""
-    if e.status not in UNREACHABLE:
-        return e
-    return OrderError("unavailable", f"{what}: Temporal cannot be reached ({e.message}); please try again in a "
-                                     "moment")
+    answer "try again" (HTTP 503) instead of failing; the caller re-raises any other RPC error as it is."""
+    if e.status in UNREACHABLE:
+        raise OrderError("unavailable", f"{what}: Temporal cannot be reached ({e.message}); please try again in a "
+                                        "moment") from e
 
 
 def _as_order_error(e: WorkflowUpdateFailedError, order_id: str) -> OrderError:
