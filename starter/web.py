@@ -12,6 +12,7 @@ import hashlib
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
+from starlette.datastructures import FormData
 
 from models.i18n import LANGUAGES, N_, translate
 from models.links import LinkError, sign, verify
@@ -36,6 +37,15 @@ def check_link(request: Request, order_id: str, token: str, purpose: str) -> Non
         verify(settings.secret_key.get_secret_value(), token, order_id, purpose, settings.link_max_age.total_seconds())
     except LinkError as e:
         raise Refusal(403, N_("This link cannot be used"), e.message) from e
+
+
+async def linked_post(request: Request, order_id: str, token: str, purpose: str, page: str, what: str) -> FormData:
+    """A form POSTed from one of the customer's signed pages: the link checked, the CSRF token matched and the
+    sender's address within its limit for `page` (`what`: the limit's words); the form's fields."""
+    check_link(request, order_id, token, purpose)
+    data = await posted_form(request)
+    await post_limits(request).by_address(request, page, what, posted_language(data))
+    return data
 
 
 def link(request: Request, order_id: str, purpose: str) -> str:
@@ -173,9 +183,7 @@ def router() -> APIRouter:
 
     @pages.post("/orders/{order_id}/form", response_class=HTMLResponse)
     async def complete_form(order_id: str, request: Request, t: str = "") -> Response:
-        check_link(request, order_id, t, "form")
-        data = await posted_form(request)
-        await post_limits(request).by_address(request, "form", FORMS_FROM_ADDRESS, posted_language(data))
+        data = await linked_post(request, order_id, t, "form", "form", FORMS_FROM_ADDRESS)
         view = await load(request, order_id)
         form, page = read_post(data, request.app.state.catalog, view.channel, request.app.state.settings)
         if form is None:
@@ -222,9 +230,7 @@ def router() -> APIRouter:
 
     @pages.post("/orders/{order_id}/survey", response_class=HTMLResponse)
     async def send_survey(order_id: str, request: Request, t: str = "") -> HTMLResponse:
-        check_link(request, order_id, t, "survey")
-        data = await posted_form(request)
-        await post_limits(request).by_address(request, "survey", ANSWERS_FROM_ADDRESS, posted_language(data))
+        data = await linked_post(request, order_id, t, "survey", "survey", ANSWERS_FROM_ADDRESS)
         values = {k: str(v) for k, v in data.items() if k in ("rating", "comment")}
         view = await load(request, order_id)
         if view.feedback is None and not survey_sent(view):
@@ -260,9 +266,7 @@ def router() -> APIRouter:
     @pages.post("/orders/{order_id}/requests", response_class=HTMLResponse)
     async def send_request(order_id: str, request: Request, t: str = "") -> HTMLResponse:
         """"Something wrong? Tell us": the customer's words reach customer service as a task (and an email)."""
-        check_link(request, order_id, t, "status")
-        data = await posted_form(request)
-        await post_limits(request).by_address(request, "request", ANSWERS_FROM_ADDRESS, posted_language(data))
+        data = await linked_post(request, order_id, t, "status", "request", ANSWERS_FROM_ADDRESS)
         view = await load(request, order_id)
         back = dict(link=link(request, order_id, "status"), link_text=N_("See your order"), language=view.language)
         try:
