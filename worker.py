@@ -73,7 +73,8 @@ def worker_options(settings: Settings, workflows: list, activities: list) -> dic
                    activity_executor=ThreadPoolExecutor(max_workers=settings.worker_max_concurrent_activities),
                    max_concurrent_workflow_tasks=settings.worker_max_concurrent_workflow_tasks,
                    max_cached_workflows=settings.worker_max_cached_workflows,
-                   graceful_shutdown_timeout=settings.worker_graceful_shutdown, workflow_runner=workflow_runner())
+                   graceful_shutdown_timeout=settings.worker_graceful_shutdown,
+                   workflow_runner=workflow_runner(strict=settings.workflow_sandbox == "strict", workflows=workflows))
     if settings.worker_mode in ("all", "workflows"):
         options["workflows"] = workflows
     if settings.worker_mode == "workflows":

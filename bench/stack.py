@@ -32,9 +32,9 @@ SOURCES = ("models", "workflows", "activities", "channels", "store", "plumbing",
 
 def snapshot_source(into: Path, code: str = "worktree") -> Path:
     """Copy Orderly's code for the bench's processes to run from: the working tree as it is, or (`head`) the last
-    commit. The workflow sandbox reloads the workflow modules from disk for every new workflow, so a worker run from
-    a working tree that is being edited would pick up half of an edit in the middle of a run; a copy keeps the whole
-    run on one version of the code."""
+    commit. Each process imports the code as it starts (and a strict workflow sandbox again for every new workflow),
+    so processes started from a working tree that is being edited could run different halves of an edit; a copy
+    keeps the whole run on one version of the code."""
     if code == "head":
         into.mkdir(parents=True, exist_ok=True)
         names = [n for n in SOURCES if (PROJECT_ROOT / n).exists()]
@@ -160,8 +160,7 @@ class Stack:
         env = {**os.environ, **policy_env, "TEMPORAL_ADDRESS": settings.temporal_address,
                "TEMPORAL_NAMESPACE": settings.temporal_namespace, "ORDERLY_TASK_QUEUE": settings.task_queue,
                "ORDERLY_VAR_DIR": str(var), "ORDERLY_DATABASE_URL": "", "ORDERLY_API_TOKENS": json.dumps(api_tokens),
-               # bytecode caches as an installed package has them: without, the workflow sandbox compiles the
-               # workflow modules from source for every new workflow (PYTHONDONTWRITEBYTECODE is set on some machines)
+               # bytecode caches as an installed package has them (PYTHONDONTWRITEBYTECODE is set on some machines)
                "PYTHONPYCACHEPREFIX": str(workdir / "pycache")}
         env.pop("PYTHONDONTWRITEBYTECODE", None)
         src = snapshot_source(workdir / "src", code)

@@ -123,6 +123,9 @@ class Settings(BaseSettings):
     worker_max_concurrent_workflow_tasks: int = Field(default=100, ge=1, description="workflow tasks run at once")
     worker_max_cached_workflows: int = Field(default=1000, ge=0, description="sticky cache: open orders kept in "
                                              "memory between tasks (0 replays every task from history)")
+    workflow_sandbox: Literal["shared", "strict"] = Field(
+        default="shared", description="shared: Orderly's workflow modules imported once per worker; strict: again "
+        "for every order, each checked by the sandbox's restrictions (slower; for staging, as the replay tests run)")
     worker_graceful_shutdown: timedelta = Field(default=timedelta(seconds=30), description="on stop, how long "
                                                 "running activities get to finish before they are cancelled")
     reconcile_every: timedelta = Field(default=timedelta(minutes=10), description=(

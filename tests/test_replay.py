@@ -36,7 +36,7 @@ HISTORIES = Path(__file__).parent / "histories"
 
 def replayer() -> Replayer:
     return Replayer(workflows=[OrderWorkflow], data_converter=data_converter_for(Settings(_env_file=None)),
-                    workflow_runner=workflow_runner())
+                    workflow_runner=workflow_runner(strict=True))  # every workflow module checked by the sandbox
 
 
 def stored_histories() -> list[Path]:

@@ -6,9 +6,9 @@ actions follow, each an update guarded by its rule in `rules.py`. The order's st
 helpers tell people (`notifier.py`), save the read model (`read_model_saver.py`) and keep the status where ops see
 it (`status.py`). Which history shape the order has is decided once (`versions.py`).
 
-No `from __future__ import annotations` here: the sandbox runs this module again for every new order, and the SDK
-reads each handler's type hints as it defines the workflow; as strings they were parsed again each time (7 ms of
-worker CPU an order), as objects they are read as they are.
+No `from __future__ import annotations` here: a strict sandbox (`sandbox.py`) runs this module again for every new
+order, and the SDK reads each handler's type hints as it defines the workflow; as strings they were parsed again
+each time, as objects they are read as they are.
 """
 
 import asyncio

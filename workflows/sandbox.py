@@ -1,46 +1,57 @@
-"""The workflow sandbox Orderly's workers and replayers use.
+"""The workflow sandbox Orderly's workers and replayers use: shared in production, strict in the replay tests.
 
 The default sandbox wraps `zoneinfo.ZoneInfo` in a proxy (to stop `from_file`, `clear_cache`, `reset_tzpath`),
 and a proxied tzinfo cannot be given to `datetime`. The workflow only builds zones by name (deterministic:
 zoneinfo caches each zone), so the class is left unwrapped; the rest of the default restrictions stay.
 
-The sandbox re-imports every workflow module for each new workflow (and after each cache eviction). The order
-workflow's helpers (`state`, `rules`, `notifier`, ...) hold no module-level state — constants, classes and
-functions only, every instance made by the workflow that uses it — so they are passed through: imported once per
-worker process instead of once per order. `workflows.order` itself, the module with the `@workflow.defn`, stays
-sandboxed, so the workflow class is still checked by the restrictions. `tests/test_sandbox.py` keeps the helpers
-free of module-level state.
+**Shared (the workers' default).** Left to itself the sandbox imports the module that defines a workflow again for
+every new workflow (and after each cache eviction), with everything it imports that is not passed through. For the
+order workflow that was 6.5 ms of worker CPU per new order (running `workflows/order.py` and its `@workflow.defn`
+over a class with 14 updates and their validators), against 0.45 ms with the module passed through. Orderly's workflow modules hold no
+module-level state — constants, classes and functions only; every instance is made by the workflow that uses it
+(`tests/test_sandbox.py` keeps them so) — so the workers pass all of them through: imported once per worker
+process, one copy shared by every order. The same is done for any workflow a worker runs (the bench's baselines:
+`worker.worker_options` hands its workflows' modules over), so that every workflow pays the same sandbox cost.
 
-`workflows.order` is still imported once per order, so its bytecode is cached first (`cache_bytecode`): where
-Python writes no `.pyc` files itself (PYTHONDONTWRITEBYTECODE, a fresh copy of the code) each new workflow compiled
-the module from source again, 6 ms of worker CPU an order.
+**Strict (`ORDERLY_WORKFLOW_SANDBOX=strict`, and `tests/test_replay.py`).** Nothing of Orderly's is passed
+through: each workflow imports every workflow module afresh inside the sandbox, whose restrictions then check all
+of Orderly's workflow code (a call such as `datetime.now()` or `open()` fails the workflow task). The replay tests
+replay every stored history, of every shape and ending, in this sandbox, so the check covers what the histories
+cover at every change, and a staging worker can run strict to check more.
 """
 
 import compileall
 import dataclasses
 import pkgutil
+from collections.abc import Iterable
 from pathlib import Path
 
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
-WORKFLOW_DEFINITIONS = {"order", "reconciliation", "sandbox"}  # the `@workflow.defn` modules, and this one
-HELPERS = tuple(f"workflows.{m.name}" for m in pkgutil.iter_modules([str(Path(__file__).parent)])
-                if m.name not in WORKFLOW_DEFINITIONS)
+WORKFLOW_MODULES = tuple(f"workflows.{m.name}" for m in pkgutil.iter_modules([str(Path(__file__).parent)])
+                         if m.name != "sandbox")  # (this one is the worker's: no workflow imports it)
 
-RESTRICTIONS = dataclasses.replace(
+STRICT_RESTRICTIONS = dataclasses.replace(
     SandboxRestrictions.default,
     invalid_module_members=SandboxRestrictions.invalid_module_members_default.with_child_unrestricted(
         "zoneinfo", "ZoneInfo"),
-).with_passthrough_modules(*HELPERS)
+)
+SHARED_RESTRICTIONS = STRICT_RESTRICTIONS.with_passthrough_modules(*WORKFLOW_MODULES)
 
 
-def workflow_runner() -> SandboxedWorkflowRunner:
-    cache_bytecode()
-    return SandboxedWorkflowRunner(restrictions=RESTRICTIONS)
+def workflow_runner(strict: bool = False, workflows: Iterable[type] = ()) -> SandboxedWorkflowRunner:
+    """The sandbox for a worker or replayer: `strict`, or shared (Orderly's workflow modules, and those defining
+    `workflows`, imported once per process)."""
+    if strict:
+        cache_bytecode()
+        return SandboxedWorkflowRunner(restrictions=STRICT_RESTRICTIONS)
+    others = sorted({cls.__module__ for cls in workflows} - set(WORKFLOW_MODULES))
+    return SandboxedWorkflowRunner(restrictions=SHARED_RESTRICTIONS.with_passthrough_modules(*others)
+                                   if others else SHARED_RESTRICTIONS)
 
 
 def cache_bytecode() -> None:
-    """Write the sandboxed workflow modules' `.pyc` (kept up to date by their sources' times; nothing happens where
-    the code's directory is read-only: they are compiled per workflow then, as before)."""
-    for name in WORKFLOW_DEFINITIONS:
-        compileall.compile_file(str(Path(__file__).with_name(f"{name}.py")), quiet=2)
+    """Write the workflow modules' `.pyc` (kept up to date by their sources' times) before a strict sandbox imports
+    them for every workflow: where Python writes no `.pyc` itself (PYTHONDONTWRITEBYTECODE, a fresh copy of the
+    code) each import would compile them from source again. Nothing happens where the directory is read-only."""
+    compileall.compile_dir(str(Path(__file__).parent), quiet=2, maxlevels=0)
