@@ -4,6 +4,7 @@ changed, as a new revision of the notice's key — never silence, never a duplic
 from __future__ import annotations
 
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -71,9 +72,11 @@ async def test_corrections_that_make_no_sense_are_refused_and_change_nothing(cli
         await orders.act(client, "FIX-3", "correct_shipment", ShipmentCorrection(carrier="UPS", tracking_number="1ZOLD"))
     with pytest.raises(OrderError, match="the tracking link still points to the old one"):
         await orders.act(client, "FIX-3", "correct_shipment", ShipmentCorrection(tracking_number="1ZNEW"))
+    # yesterday in the company's time zone, whose days the rule counts (the UTC date is a day ahead of Chicago's
+    # from midnight UTC to 6 am UTC)
+    yesterday = view.received_at.astimezone(ZoneInfo(settings.company_timezone)).date() - timedelta(days=1)
     with pytest.raises(OrderError, match="is in the past"):
-        await orders.act(client, "FIX-3", "correct_shipment", ShipmentCorrection(
-            expected_delivery_date=view.received_at.date() - timedelta(days=1)))
+        await orders.act(client, "FIX-3", "correct_shipment", ShipmentCorrection(expected_delivery_date=yesterday))
     await orders.act(client, "FIX-3", "deliver")
     with pytest.raises(OrderError, match="FIX-3 is delivered: shipping details can only be corrected while"):
         await orders.act(client, "FIX-3", "correct_shipment", ShipmentCorrection(carrier="DHL"))
