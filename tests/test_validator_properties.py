@@ -22,7 +22,9 @@ PROBLEM_PATH = re.compile(r"^(customer\.(name|email|phone)|shipping_address\.(li
                           r"|lines\[(\d+)\](\.sku|\.quantity|\.options\.[^.]+)?)$")
 CHECKS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
-plain = st.text(st.characters(min_codepoint=32, max_codepoint=0x2FFF, exclude_categories=("Cs", "Cc")),
+# one line of text: no control characters, and no line or paragraph separator (U+2028, U+2029), which the forms
+# refuse as line breaks (`models.inputs.one_line`)
+plain = st.text(st.characters(min_codepoint=32, max_codepoint=0x2FFF, exclude_categories=("Cs", "Cc", "Zl", "Zp")),
                 min_size=1, max_size=30).filter(lambda s: s.strip() != "")
 anything = st.one_of(st.text(max_size=40), st.integers(-10**6, 10**6), st.floats(allow_nan=True), st.booleans(),
                      st.none(), st.lists(st.integers(), max_size=2))
