@@ -6,16 +6,17 @@ zoneinfo caches each zone), so the class is left unwrapped; the rest of the defa
 
 **Shared (the workers' default).** Left to itself the sandbox imports the module that defines a workflow again for
 every new workflow (and after each cache eviction), with everything it imports that is not passed through. For the
-order workflow that was 6.5 ms of worker CPU per new order (running `workflows/order.py` and its `@workflow.defn`
-over a class with 14 updates and their validators), against 0.45 ms with the module passed through. Orderly's workflow modules hold no
-module-level state — constants, classes and functions only; every instance is made by the workflow that uses it
-(`tests/test_sandbox.py` keeps them so) — so the workers pass all of them through: imported once per worker
-process, one copy shared by every order. The same is done for any workflow a worker runs (the bench's baselines:
-`worker.worker_options` hands its workflows' modules over), so that every workflow pays the same sandbox cost.
+order workflow that was 7.7 ms of worker CPU per new order (running `workflows/order.py` and its `@workflow.defn`
+over a class with 14 updates and their validators), against 0.5 ms with the module passed through. Orderly's
+workflow modules hold no module-level state — constants, classes and functions only; every instance is made by the
+workflow that uses it (`tests/test_sandbox.py` keeps them so) — so the workers pass all of them through: imported
+once per worker process, one copy shared by every order. The same is done for any workflow a worker runs (the
+bench's baselines: `worker.worker_options` hands its workflows' modules over), so that every workflow pays the same
+sandbox cost.
 
 **Strict (`ORDERLY_WORKFLOW_SANDBOX=strict`, and `tests/test_replay.py`).** Nothing of Orderly's is passed
 through: each workflow imports every workflow module afresh inside the sandbox, whose restrictions then check all
-of Orderly's workflow code (a call such as `datetime.now()` or `open()` fails the workflow task). The replay tests
+of Orderly's workflow code (reading the system clock or opening a file fails the workflow task). The replay tests
 replay every stored history, of every shape and ending, in this sandbox, so the check covers what the histories
 cover at every change, and a staging worker can run strict to check more.
 """
@@ -45,9 +46,8 @@ def workflow_runner(strict: bool = False, workflows: Iterable[type] = ()) -> San
     if strict:
         cache_bytecode()
         return SandboxedWorkflowRunner(restrictions=STRICT_RESTRICTIONS)
-    others = sorted({cls.__module__ for cls in workflows} - set(WORKFLOW_MODULES))
-    return SandboxedWorkflowRunner(restrictions=SHARED_RESTRICTIONS.with_passthrough_modules(*others)
-                                   if others else SHARED_RESTRICTIONS)
+    return SandboxedWorkflowRunner(restrictions=SHARED_RESTRICTIONS.with_passthrough_modules(
+        *{cls.__module__ for cls in workflows}))
 
 
 def cache_bytecode() -> None:
