@@ -16,7 +16,7 @@ from temporalio.exceptions import ApplicationError
 from channels.mailer import Mailer, TransientDeliveryError
 from channels.sending import Channels
 from models.catalog import Catalog
-from models.messages import CUSTOMER, Delivery, Notice, NoticeBatch, Outgoing, Receipt, delivery_failed_notice
+from models.messages import CUSTOMER, Delivery, Notice, NoticeBatch, Outgoing, Receipt
 from models.settings import Settings
 
 from .delivery import deliver_once, kept_alive
@@ -37,8 +37,7 @@ class NoticeSender:
 
         A delivery that failed for good, or a recipient with no channel at all, gives a receipt with status
         `failed`, the error and every channel's delivery (channel, recipient, error): what the workflow needs to
-        tell staff itself. Only a notice with `alert_on_failure` (an order started before the workflow did that)
-        has the activity alert staff here. A transient failure raises, for the retry policy.
+        tell staff itself. A transient failure raises, for the retry policy.
         """
         try:
             with kept_alive():
@@ -74,7 +73,6 @@ class NoticeSender:
         except ValueError as e:  # a recipient with no address and no webhook: a settings problem, not the order's
             nowhere = Delivery(key=notice.key, channel="none", recipient=notice.to, status="failed", error=str(e))
             activity.logger.error("message %s has no channel: %s", notice.key, e)
-            self.alert_staff(notice, nowhere)
             return Receipt(key=notice.key, recipient=notice.to, status="failed", error=str(e), deliveries=[nowhere])
         results, transient = [], None
         for out in deliveries:  # every channel gets its try even when another one fails now
@@ -86,7 +84,6 @@ class NoticeSender:
             raise transient
         for failed in (r for r in results if r.status == "failed" and not r.duplicate):
             activity.logger.error("message %s could not be delivered: %s", failed.key, failed.error)
-            self.alert_staff(notice, failed)
         status = "sent" if all(r.status == "sent" for r in results) else "failed"
         if not all(r.duplicate for r in results):
             count_message(notice.kind.value, status)  # worker metrics: messages sent/failed by kind
@@ -99,18 +96,3 @@ class NoticeSender:
         """The notice's deliveries; the customer's links signed now (only the customer's messages carry them)."""
         links = customer_links(self.settings, notice.order.order_id) if notice.to == CUSTOMER else {}
         return compose(notice, self.settings, self.catalog, links)
-
-    def alert_staff(self, notice: Notice, failed: Delivery) -> None:
-        """For a notice with `alert_on_failure`: tell staff (by the same channels) that a delivery failed; never
-        raises. Other notices' failures are the workflow's to report (`delivery_failed_notice`)."""
-        if not notice.alert_on_failure:
-            return
-        alert = delivery_failed_notice(notice, failed)
-        if alert is None:
-            activity.logger.error("no alert for the failed staff message %s (staff are who would be told)", failed.key)
-            return
-        try:
-            for out in self.compose(alert):
-                deliver_once(self.engine, self.channels, out, last_try=True)
-        except Exception as e:  # noqa: BLE001 (an alert that cannot go out is logged; the order goes on)
-            activity.logger.error("could not alert staff about %s: %s", failed.key, e)

@@ -47,10 +47,6 @@ class NoticeRequest(BaseModel):
     to: str
     revision: str = "1"
     extra: dict[str, Any] = Field(default_factory=dict)
-    alert_on_failure: bool = Field(default=True, description=(
-        "True = the message activity alerts staff itself when a delivery fails, as orders started before the "
-        "workflow sent its own alerts expect; the workflow of new orders sends False and tells staff with its own "
-        "`delivery_failed` notice (`delivery_failed_notice`)"))
 
 
 class Notice(NoticeRequest):

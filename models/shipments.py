@@ -22,6 +22,9 @@ class Shipment(Input):
                                                  description="expected delivery date, YYYY-MM-DD")
     lines: LineRefs = Field(default=None, max_length=100, title="Lines in this parcel", description=(
         "SKU[:QTY], comma-separated in a form; none: everything not yet shipped"))
+    ready_override: OptionalLine = Field(default=None, max_length=500, title="Ship before hand-over: reason (admin)",
+                                         description=(
+        "admin only: ship a manufacturer's part that was never reported ready, with the reason (recorded)"))
     number: int | None = Field(default=None, description="set by the workflow: shipments are numbered from 1")
     shipped_at: datetime | None = Field(default=None, description="set by the workflow when the shipment is recorded")
     delivered_at: datetime | None = Field(default=None, description="set by the workflow when it is delivered")

@@ -15,52 +15,19 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from models.catalog import ACCOUNTS_RECEIVABLE, WAREHOUSE
 from models.feedback_call import ANSWERED, NO_ANSWER, CallOutcome
 from models.amendments import Amendment
 from models.order import (Acknowledgement, Cancellation, CustomerRequest, DelayReport, DeliveryReport, FeedbackEntry,
                           FormCompletion, OrderForm, OrderView, Readiness, RequestResolution, Shipment,
                           ShipmentCorrection)
 from models.work_queues import ready_to_ship
+from models.actors import ROLES
 from workflows.order import OrderWorkflow
+from workflows.rules import ROLES as RULE_ROLES
 
 from .auth import Caller
 
-ROLES = ("service", "warehouse", "accounts", "manufacturer", "customer-service", "admin")
 STAFF_ROLES = tuple(r for r in ROLES if r != "service")
-INTERNAL_DEPARTMENTS = {WAREHOUSE: "warehouse", ACCOUNTS_RECEIVABLE: "accounts"}
-
-
-def acknowledgement_refusal(caller: Caller, ack: Acknowledgement) -> str | None:
-    """The warehouse acknowledges for the warehouse, accounts for accounts receivable, a manufacturer for itself (its
-    token names it: `manufacturer:<id>`); admin for anyone."""
-    if caller.role == "admin" or INTERNAL_DEPARTMENTS.get(ack.department) == caller.role:
-        return None
-    if caller.role == "manufacturer" and ack.department not in INTERNAL_DEPARTMENTS and ack.department == caller.party:
-        return None
-    mine = f" (it acknowledges for {caller.party} only)" if caller.role == "manufacturer" and caller.party else ""
-    return f"A {caller.role} token cannot acknowledge for {ack.department}{mine}"
-
-
-def departments_to_acknowledge(view: OrderView, caller: Caller) -> list[str]:
-    """The departments still to acknowledge this order's work order that `caller` may acknowledge for."""
-    return [d for d in view.work_orders if d not in view.acknowledged
-            and acknowledgement_refusal(caller, Acknowledgement(department=d)) is None]
-
-
-def readiness_refusal(caller: Caller, readiness: Readiness) -> str | None:
-    """A manufacturer reports its own part ready; the warehouse (which receives it) and admin report any."""
-    if caller.role in ("warehouse", "admin") or (caller.role == "manufacturer" and caller.party == readiness.department):
-        return None
-    return f"A {caller.role} token cannot report {readiness.department}'s part ready" + (
-        f" (it reports for {caller.party} only)" if caller.role == "manufacturer" and caller.party else "")
-
-
-def parts_to_hand_over(view: OrderView, caller: Caller) -> list[str]:
-    """The manufacturers' parts not yet at the warehouse that `caller` may report ready."""
-    return [p.department for p in view.parts if p.handover_date is not None and p.ready_at is None
-            and p.status.value not in ("shipped", "delivered")
-            and readiness_refusal(caller, Readiness(department=p.department)) is None]
 
 
 def lines_ready_to_ship(view: OrderView) -> str:
@@ -73,7 +40,6 @@ class Action:
     name: str                                  # permissions, console URLs (/staff/orders/{id}/{name})
     update: Callable[..., Any]                 # the workflow update; its name is what `available_actions` reports
     input: type[BaseModel] | None              # the update's argument (None: it takes none)
-    roles: tuple[str, ...]
     label: str                                 # the console's heading and button
     summary: str                               # the CLI command's help and the API route's description
     path: str                                  # API: POST /api/orders/{order_id}/{path}
@@ -82,9 +48,10 @@ class Action:
     fields: tuple[str, ...] | None = None      # the input fields people fill in (None: all of them)
     body: type[BaseModel] | None = None        # the API body when it is not the input (completing: the form)
     console: bool = True                       # offered in the staff console
-    permit: Callable[[Caller, Any], str | None] | None = None  # a refusal by caller and input, beyond `roles`
     choices: dict[str, Callable[[OrderView, Caller], list[str]]] = field(default_factory=dict)  # field -> the
     #   values the console offers, by order and caller (no values: the action is not offered to that caller)
+    decided_choice: str | None = None          # the field whose values the workflow offers this caller
+    #   (its `action_choices` query: the departments the actor may name; none: not offered to that caller)
     note: str = ""                             # a line under the console form's heading
     prefill: dict[str, Callable[[OrderView], str]] = field(default_factory=dict)  # field -> the console's initial
     #   value, by order (e.g. the lines ready to ship)
@@ -92,6 +59,11 @@ class Action:
     @property
     def update_name(self) -> str:
         return self.update.__name__
+
+    @property
+    def roles(self) -> tuple[str, ...]:
+        """The staff and service roles that may take it: the workflow's rule says (`workflows.rules.ROLES`)."""
+        return tuple(r for r in RULE_ROLES[self.update_name] if r in ROLES)
 
     def input_fields(self) -> list[str]:
         if self.input is None:
@@ -103,23 +75,19 @@ class Action:
 
 
 ACTIONS: dict[str, Action] = {a.name: a for a in (
-    Action("complete_form", OrderWorkflow.complete_form, FormCompletion, ("service", "customer-service", "admin"),
-           "Complete the form", "Send the completed form for an incomplete order.", "form", body=OrderForm,
+    Action("complete_form", OrderWorkflow.complete_form, FormCompletion, "Complete the form", "Send the completed form for an incomplete order.", "form", body=OrderForm,
            console=False),
-    Action("acknowledge", OrderWorkflow.acknowledge, Acknowledgement,
-           ("warehouse", "accounts", "manufacturer", "admin"), "Acknowledge work order",
+    Action("acknowledge", OrderWorkflow.acknowledge, Acknowledgement, "Acknowledge work order",
            "Acknowledge a work order on behalf of a department.", "acknowledgements", cli="ack",
-           permit=acknowledgement_refusal, choices={"department": departments_to_acknowledge}),
-    Action("delay", OrderWorkflow.report_delay, DelayReport, ("warehouse", "manufacturer", "admin"),
-           "Report a delay", "Report a delay of a part (--department: the warehouse's or a manufacturer's; none: "
+           decided_choice="department"),
+    Action("delay", OrderWorkflow.report_delay, DelayReport, "Report a delay", "Report a delay of a part (--department: the warehouse's or a manufacturer's; none: "
            "every part not yet shipped): the customer is told which items are late, why and the new date.",
-           "delays", cli="delay", flags={"new_date": "--until"},
-           note="Leave the part empty to delay everything not yet shipped."),
-    Action("ready", OrderWorkflow.report_ready, Readiness, ("manufacturer", "warehouse", "admin"),
-           "Report a part ready", "Report a manufacturer's part handed over to the warehouse: it can ship.",
-           "readiness", cli="ready", permit=readiness_refusal, choices={"department": parts_to_hand_over},
+           "delays", cli="delay", flags={"new_date": "--until"}, decided_choice="department",
+           note="A manufacturer reports delays on its own part; others may delay every part not yet shipped."),
+    Action("ready", OrderWorkflow.report_ready, Readiness, "Report a part ready", "Report a manufacturer's part handed over to the warehouse: it can ship.",
+           "readiness", cli="ready", decided_choice="department",
            note="The manufacturer has handed the part over to the warehouse."),
-    Action("ship", OrderWorkflow.mark_shipped, Shipment, ("warehouse", "admin"), "Mark shipped",
+    Action("ship", OrderWorkflow.mark_shipped, Shipment, "Mark shipped",
            "Record a shipment (--line SKU[:QTY], repeated; none: everything not yet shipped); the customer gets "
            "the carrier, tracking number, expected delivery date and what is still to come.",
            "shipments", cli="ship", flags={"tracking_number": "--tracking", "expected_delivery_date": "--delivery-date",
@@ -127,34 +95,29 @@ ACTIONS: dict[str, Action] = {a.name: a for a in (
            fields=("carrier", "tracking_number", "tracking_url", "expected_delivery_date", "lines"),
            prefill={"lines": lines_ready_to_ship},
            note="Lines: what is in this parcel, SKU:QTY separated by commas (filled in with what is ready)."),
-    Action("correct_shipment", OrderWorkflow.correct_shipment, ShipmentCorrection, ("warehouse", "admin"),
-           "Correct the shipment", "Correct a shipped order's tracking or delivery date; the customer is told what "
+    Action("correct_shipment", OrderWorkflow.correct_shipment, ShipmentCorrection, "Correct the shipment", "Correct a shipped order's tracking or delivery date; the customer is told what "
            "changed.", "shipment-corrections", cli="correct-shipment",
            flags={"tracking_number": "--tracking", "expected_delivery_date": "--delivery-date"},
            note="Only what you fill in changes; the customer is told what changed."),
-    Action("deliver", OrderWorkflow.mark_delivered, DeliveryReport, ("warehouse", "admin"), "Mark delivered",
+    Action("deliver", OrderWorkflow.mark_delivered, DeliveryReport, "Mark delivered",
            "Mark a shipment delivered (--shipment N; none: the one on its way); feedback is requested after the "
            "policy's delay once every shipment has arrived.", "delivery", cli="deliver",
            note="The customer has the parcel."),
-    Action("amend", OrderWorkflow.amend_order, Amendment, ("customer-service", "admin"), "Correct this order",
+    Action("amend", OrderWorkflow.amend_order, Amendment, "Correct this order",
            "Correct a confirmed order with the whole corrected form and a reason: what has not shipped changes, the "
            "customer and every affected department are told exactly what changed.", "amendments", console=False),
-    Action("request", OrderWorkflow.customer_request, CustomerRequest, ("customer-service", "admin"),
-           "Record what the customer says", "Record what the customer says is wrong (the status page's \"Tell us\" "
+    Action("request", OrderWorkflow.customer_request, CustomerRequest, "Record what the customer says", "Record what the customer says is wrong (the status page's \"Tell us\" "
            "sends it too): a task for customer service, in the timeline.", "requests", cli="request", console=False),
-    Action("resolve_request", OrderWorkflow.resolve_request, RequestResolution, ("customer-service", "admin"),
-           "Resolve the customer's request", "Resolve a customer's request, saying what was done (after correcting "
+    Action("resolve_request", OrderWorkflow.resolve_request, RequestResolution, "Resolve the customer's request", "Resolve a customer's request, saying what was done (after correcting "
            "the order or replying).", "request-resolutions", cli="resolve-request",
            choices={"number": lambda view, caller: [str(r.number) for r in view.requests if r.resolved_at is None]},
            note="Say what was done; the request leaves customer service's queue."),
-    Action("cancel", OrderWorkflow.cancel, Cancellation, ("customer-service", "admin"), "Cancel the order",
+    Action("cancel", OrderWorkflow.cancel, Cancellation, "Cancel the order",
            "Cancel an order before it ships; the customer and every department are told.", "cancellation",
            cli="cancel"),
-    Action("feedback", OrderWorkflow.submit_feedback, FeedbackEntry, ("customer-service", "admin"),
-           "Record feedback from a call", "Record the customer's feedback (from the survey or a customer-service "
+    Action("feedback", OrderWorkflow.submit_feedback, FeedbackEntry, "Record feedback from a call", "Record the customer's feedback (from the survey or a customer-service "
            "call).", "feedback", cli="feedback", fields=("rating", "comment")),
-    Action("call_outcome", OrderWorkflow.record_call_outcome, CallOutcome, ("customer-service", "admin"),
-           "Record the feedback call", "Record a feedback call: the customer's rating and comment, or no answer (one "
+    Action("call_outcome", OrderWorkflow.record_call_outcome, CallOutcome, "Record the feedback call", "Record a feedback call: the customer's rating and comment, or no answer (one "
            "more try the next business day, then the call is closed without feedback).", "call-outcomes",
            cli="call-outcome", choices={"outcome": lambda view, caller: [ANSWERED, NO_ANSWER]},
            note="Answered: give the rating. No answer: leave the rating empty."),

@@ -10,6 +10,8 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from models.actors import Actor
+
 bearer = HTTPBearer(auto_error=False, description="an API token from ORDERLY_API_TOKENS")
 
 
@@ -23,6 +25,11 @@ class Caller:
     def of(cls, configured_role: str, token_id: str) -> "Caller":
         role, _, party = configured_role.partition(":")
         return cls(role=role, token_id=token_id, party=party)
+
+    @property
+    def actor(self) -> Actor:
+        """Who acts, as the workflow's rules and timeline know them: a role token names its role (and maker)."""
+        return Actor(role=self.role, party=self.party)  # a role's token: no person behind it
 
 
 def role_of(tokens: dict[str, str], presented: str) -> str | None:

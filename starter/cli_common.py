@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import getpass
+
 import asyncio
 import json
 import os
@@ -15,6 +17,7 @@ import typer
 from pydantic import BaseModel, ValidationError
 from rich.console import Console
 
+from models.actors import Actor
 from models.catalog import load_catalog
 from models.order import ActionResult, OrderForm
 from models.settings import Settings
@@ -97,7 +100,12 @@ def show_result(result: ActionResult, as_json: bool) -> None:
 def act(as_json: bool, order: str, name: str, arg: Any = None) -> None:
     """Take the action `name` (a row of the actions table) on the order and show the workflow's answer."""
     show_result(with_client(lambda client, settings: orders.act(
-        client, order, name, arg, load_catalog(settings.catalog_path), settings), as_json), as_json)
+        client, order, name, arg, load_catalog(settings.catalog_path), settings, actor=cli_actor()), as_json), as_json)
+
+
+def cli_actor() -> Actor:
+    """Who acts from the CLI: the operator, with admin's reach (the CLI runs on the operator's own credentials)."""
+    return Actor(role="admin", name=f"{getpass.getuser()} (CLI)")
 
 
 def parse_date(value: str, option: str, as_json: bool) -> date:

@@ -116,8 +116,9 @@ def call_form(caller: Caller):  # noqa: ANN201
 async def detail(request: Request, caller: Caller, order_id: str, status: int = 200, **notes: Any) -> HTMLResponse:
     client = request.app.state.client
     try:
-        view, available = await asyncio.gather(orders.order_status(client, order_id),
-                                               orders.available_actions(client, order_id))
+        view, available, decided = await asyncio.gather(orders.order_status(client, order_id),
+                                                        orders.available_actions(client, order_id, caller.actor),
+                                                        orders.action_choices(client, order_id, caller.actor))
     except OrderError as e:
         raise as_refusal(e) from e
     if not may_see(caller, view):
@@ -125,7 +126,7 @@ async def detail(request: Request, caller: Caller, order_id: str, status: int = 
     if not available and view.status not in FINISHED and await orders.closed_without_finishing(client, order_id):
         view = view.model_copy(update={"status": OrderStatus.terminated})  # as the reconciliation marks it
     failed = notes.get("action")
-    forms = offered_forms(view, available, caller, failed, notes.get("values", {}))
+    forms = offered_forms(view, available, decided, caller, failed, notes.get("values", {}))
     makers = {m.id: m.name for m in request.app.state.catalog.manufacturers} | {"warehouse": "Warehouse"}
     messages = [m for m in message_log.list_messages(request.app.state.engine, order_id)
                 if message_visible(caller, m.key)]
@@ -285,10 +286,8 @@ def router() -> APIRouter:
                                  for err in e.errors())
             return await detail(request, caller, order_id, 422, error=f"Not sent: {problems}", values=data,
                                 action=action)
-        if row.permit and (refusal := row.permit(caller, arg)):
-            return await detail(request, caller, order_id, 403, error=refusal, action=action)
         try:
-            result = await orders.act(request.app.state.client, order_id, action, arg)
+            result = await orders.act(request.app.state.client, order_id, action, arg, actor=caller.actor)
         except OrderError as e:
             if e.kind == "not_found":
                 raise as_refusal(e) from e

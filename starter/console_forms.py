@@ -40,15 +40,17 @@ class ActionForm:
     fields: list[FormField]
 
 
-def offered_forms(view: OrderView, available: list[str], caller: Caller, failed: str | None,
-                  values: dict[str, str]) -> list[ActionForm]:
-    """The forms of the actions the workflow says make sense now that the caller may take; the form that was just
-    refused keeps what was typed."""
+def offered_forms(view: OrderView, available: list[str], decided: dict[str, list[str]], caller: Caller,
+                  failed: str | None, values: dict[str, str]) -> list[ActionForm]:
+    """The forms of the actions the workflow says make sense now for the caller (`available`, and `decided`: the
+    departments it may name, by update); the form that was just refused keeps what was typed."""
     forms = []
     for action in ACTIONS.values():
         if not (action.console and action.update_name in available and action.may(caller.role)):
             continue
         choices = {name: pick(view, caller) for name, pick in action.choices.items()}
+        if action.decided_choice:
+            choices[action.decided_choice] = decided.get(action.update_name, [])
         if any(not options for options in choices.values()):
             continue  # nothing here for this role (e.g. no work order of its department waits)
         kept = values if failed == action.name else {name: fill(view) for name, fill in action.prefill.items()}

@@ -19,6 +19,7 @@ from temporalio.common import (QueryRejectCondition, SearchAttributePair, TypedS
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
+from models.actors import Actor
 from models.order import ActionResult, FieldProblem, FormCompletion, OrderForm, OrderStart, OrderView, workflow_id_for
 from models.catalog import Catalog, load_catalog
 from models.settings import PolicySettings, Settings
@@ -33,6 +34,8 @@ from .actions import ACTIONS
 from .web_metrics import ORDERS_CREATED
 
 
+# Actions taken with the operator's own access (the CLI, scripts, the tests): admin's reach, named as such
+OPERATOR_AS_ADMIN = Actor(role="admin")
 UPDATE_TIMEOUT = timedelta(seconds=30)  # a staff action waits this long for the order's worker to answer
 
 
@@ -134,14 +137,24 @@ async def order_status(client: Client, order_id: str) -> OrderView:
     return await _query(client, order_id, OrderWorkflow.status)
 
 
-async def available_actions(client: Client, order_id: str) -> list[str]:
-    """The workflow updates that make sense for the order now (the same rules its validators apply); none once the
-    workflow has closed, however it closed (a terminated one would otherwise answer as it last was)."""
+async def available_actions(client: Client, order_id: str, actor: Actor | None = None) -> list[str]:
+    """The workflow updates that make sense for the order now, for this actor (the same rules its validators and
+    handlers apply); none once the workflow has closed, however it closed (a terminated one would otherwise answer
+    as it last was)."""
     try:
-        return await _query(client, order_id, OrderWorkflow.available_actions,
+        return await _query(client, order_id, OrderWorkflow.available_actions, actor,
                             reject_condition=QueryRejectCondition.NOT_OPEN)
     except WorkflowQueryRejectedError:
         return []
+
+
+async def action_choices(client: Client, order_id: str, actor: Actor | None = None) -> dict[str, list[str]]:
+    """The departments this actor may name now, by workflow update (acknowledge, report_ready, report_delay)."""
+    try:
+        return await _query(client, order_id, OrderWorkflow.action_choices, actor,
+                            reject_condition=QueryRejectCondition.NOT_OPEN)
+    except WorkflowQueryRejectedError:
+        return {}
 
 
 async def closed_without_finishing(client: Client, order_id: str) -> bool:
@@ -164,9 +177,9 @@ async def original_form(client: Client, order_id: str) -> OrderForm:
     raise OrderError("not_found", f"No order {order_id!r}")
 
 
-async def _query(client: Client, order_id: str, query: Any, **options: Any) -> Any:
+async def _query(client: Client, order_id: str, query: Any, *args: Any, **options: Any) -> Any:
     try:
-        return await handle_for(client, order_id).query(query, **options)
+        return await handle_for(client, order_id).query(query, *args, **options)
     except WorkflowQueryFailedError as e:
         raise OrderError("unavailable", f"Order {order_id} cannot be read right now: {e}") from e
     except RPCError as e:
@@ -176,12 +189,10 @@ async def _query(client: Client, order_id: str, query: Any, **options: Any) -> A
         raise
 
 
-async def _update(client: Client, order_id: str, update: Any, arg: Any = None) -> ActionResult:
+async def _update(client: Client, order_id: str, update: Any, arg: Any, actor: Actor) -> ActionResult:
     handle = handle_for(client, order_id)
     try:
-        if arg is None:
-            return await handle.execute_update(update, rpc_timeout=UPDATE_TIMEOUT)
-        return await handle.execute_update(update, arg, rpc_timeout=UPDATE_TIMEOUT)
+        return await handle.execute_update(update, args=[arg, actor], rpc_timeout=UPDATE_TIMEOUT)
     except WorkflowUpdateFailedError as e:
         raise _as_order_error(e, order_id) from e
     except WorkflowUpdateRPCTimeoutOrCancelledError as e:
@@ -212,12 +223,15 @@ def _as_order_error(e: WorkflowUpdateFailedError, order_id: str) -> OrderError:
     cause = e.cause
     if isinstance(cause, ApplicationError) and cause.type == "ActionRefused":
         return OrderError("refused", cause.message)
+    if isinstance(cause, ApplicationError) and cause.type == "ActionForbidden":
+        return OrderError("forbidden", cause.message)
     return OrderError("invalid", f"Order {order_id}: {getattr(cause, 'message', None) or cause or e}")
 
 
 async def act(client: Client, order_id: str, name: str, arg: Any = None, catalog: Catalog | None = None,
-              settings: Settings | None = None) -> ActionResult:
-    """Take the action `name` (a row of `starter.actions.ACTIONS`) on the order: its workflow update with `arg`.
+              settings: Settings | None = None, actor: Actor | None = None) -> ActionResult:
+    """Take the action `name` (a row of `starter.actions.ACTIONS`) on the order: its workflow update with `arg`,
+    taken by `actor` (none: an operator with the CLI's or the tests' own access, as admin).
 
     With the catalog, a completed form with values that cannot be accepted is refused before it is sent; with the
     settings too, by the whole check (date options within their bounds as well)."""
@@ -233,4 +247,4 @@ async def act(client: Client, order_id: str, name: str, arg: Any = None, catalog
         refuse_invalid_values(invalid_values(arg.form, catalog) if settings is None else check_form(
             arg.form, catalog, datetime.now(timezone.utc), settings.company_timezone,
             settings.company_holidays_country).problems)
-    return await _update(client, order_id, action.update, arg)
+    return await _update(client, order_id, action.update, arg, actor or OPERATOR_AS_ADMIN)

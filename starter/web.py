@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 from starlette.datastructures import FormData
 
+from models.actors import Actor
 from models.i18n import LANGUAGES, N_, translate
 from models.links import LinkError, sign, verify
 from models.work_queues import survey_sent
@@ -190,7 +191,8 @@ def router() -> APIRouter:
             return await completion_page(request, order_id, t, page, 422)
         await post_limits(request).by_email(form.customer.email, "form", FORMS_FOR_EMAIL, form.language)
         try:  # answered once the order is settled: accepted, or still incomplete
-            await orders.act(request.app.state.client, order_id, "complete_form", FormCompletion(form=form))
+            await orders.act(request.app.state.client, order_id, "complete_form", FormCompletion(form=form),
+                             actor=Actor.customer())
         except OrderError as e:
             if e.kind in ("not_found", "unavailable"):
                 raise as_refusal(e, form.language) from e
@@ -248,7 +250,7 @@ def router() -> APIRouter:
             return survey(request, view, t, 422, values=values, error=error)
         await post_limits(request).by_email(view.customer.email, "survey", ANSWERS_FOR_EMAIL, view.language)
         try:
-            await orders.act(request.app.state.client, order_id, "feedback", entry)
+            await orders.act(request.app.state.client, order_id, "feedback", entry, actor=Actor.customer())
         except OrderError as e:
             if e.kind in ("not_found", "unavailable"):  # not a closed survey: nothing was recorded, try again
                 raise as_refusal(e, view.language) from e
@@ -277,7 +279,7 @@ def router() -> APIRouter:
                                      "control characters."), **back)
         await post_limits(request).by_email(view.customer.email, "request", ANSWERS_FOR_EMAIL, view.language)
         try:
-            await orders.act(request.app.state.client, order_id, "request", entry)
+            await orders.act(request.app.state.client, order_id, "request", entry, actor=Actor.customer())
         except OrderError as e:
             if e.kind in ("not_found", "unavailable"):  # nothing was recorded: try again
                 raise as_refusal(e, view.language) from e

@@ -163,19 +163,7 @@ async def test_role_matrix(http, role, allowed):
             assert status in (404, 422), f"{role} {name}: {status}"
 
 
-async def test_a_manufacturer_cannot_acknowledge_for_the_warehouse_or_accounts(http):
-    for department in ("warehouse", "accounts-receivable"):
-        assert_error(await http.post("/api/orders/NOPE/acknowledgements", json={"department": department},
-                                     headers=auth("manufacturer")), 403, "forbidden",
-                     f"A manufacturer token cannot acknowledge for {department}")
-
-
-async def test_a_manufacturer_cannot_acknowledge_for_another_manufacturer(http):
-    """A manufacturer's token is bound to its maker (`manufacturer:<id>`): token-other-maker is another maker's, so
-    acknowledging for Nordwood is refused before the order is even looked up (403, not 404)."""
-    assert_error(await http.post("/api/orders/NOPE/acknowledgements", json={"department": "nordwood"},
-                                 headers=auth("other-maker")), 403, "forbidden",
-                 "A manufacturer token cannot acknowledge for nordwood (it acknowledges for elsewhere only)")
+# A manufacturer acknowledging (or delaying, or reporting ready) for another department: tests/test_actors.py
 
 
 async def test_shipments_in_parts_through_the_api(http, client, engine):

@@ -57,7 +57,7 @@ async def test_a_changed_tracking_number_and_date_each_send_an_update_saying_wha
     view = await orders.order_status(client, "FIX-1")
     assert view.shipment.tracking_number == "1ZNEW" and view.shipment.expected_delivery_date == later
     assert [e.text for e in view.timeline if e.kind == "shipment_corrected"][0] == (
-        "Shipping details corrected: Tracking number 1ZNEW (was 1ZOLD); Tracking link https://ups.example/t/1ZNEW "
+        "Shipping details corrected by admin: Tracking number 1ZNEW (was 1ZOLD); Tracking link https://ups.example/t/1ZNEW "
         "(was https://ups.example/t/1ZOLD)")
 
 

@@ -1,5 +1,5 @@
 """Composing a notice is a pure function (no database, no network, no Temporal), apart from delivering it; and a
-notice whose workflow tells staff itself (`alert_on_failure=False`) has the message activity alert nobody."""
+the message activity alerts nobody itself: the workflow tells staff with its own `delivery_failed` notice."""
 
 from __future__ import annotations
 
@@ -110,10 +110,9 @@ def refusing(settings, engine):
         yield NoticeSender(config, engine, build_mailer(config), load_catalog(config.catalog_path)), api
 
 
-def test_without_alert_on_failure_a_permanent_failure_comes_back_failed_and_alerts_nobody(refusing, engine):
+def test_a_permanent_failure_comes_back_failed_and_alerts_nobody(refusing, engine):
     acts, api = refusing
-    notice = notice_for(MessageKind.order_confirmation, CUSTOMER, "NA-1").model_copy(
-        update={"alert_on_failure": False})
+    notice = notice_for(MessageKind.order_confirmation, CUSTOMER, "NA-1")
     receipt = run(acts, notice)
     assert receipt.status == "failed" and "invalid to address" in receipt.error
     [failed] = receipt.deliveries  # what the workflow needs for its own alert
@@ -124,34 +123,22 @@ def test_without_alert_on_failure_a_permanent_failure_comes_back_failed_and_aler
     assert delivery_failed_notice(notice, failed).extra["error"] == failed.error
 
 
-def test_without_alert_on_failure_the_last_attempts_transient_failure_alerts_nobody(settings, engine):
+def test_the_last_attempts_transient_failure_alerts_nobody(settings, engine):
     with RecordingHTTPServer(default=(503, "", {})) as api:
         config = sendgrid_settings(settings, api.url)
         acts = NoticeSender(config, engine, build_mailer(config), load_catalog(config.catalog_path))
-        notice = notice_for(MessageKind.shipping_notice, CUSTOMER, "NA-2").model_copy(
-            update={"alert_on_failure": False})
+        notice = notice_for(MessageKind.shipping_notice, CUSTOMER, "NA-2")
         receipt = run(acts, notice, attempt=30, max_attempts=30)
     assert receipt.status == "failed" and "503" in receipt.error
     assert {m.kind: m.status for m in messages_of(engine, "NA-2")} == {"shipping_notice": "failed"}
 
 
-def test_without_alert_on_failure_a_recipient_with_no_channel_alerts_nobody(settings, engine):
+def test_a_recipient_with_no_channel_alerts_nobody(settings, engine):
     config = settings.model_copy(update={"department_emails": {**settings.department_emails, "warehouse": ""}})
     acts = NoticeSender(config, engine, build_mailer(config), load_catalog(config.catalog_path))
-    notice = notice_for(MessageKind.work_order, "warehouse", "NA-3").model_copy(update={"alert_on_failure": False})
+    notice = notice_for(MessageKind.work_order, "warehouse", "NA-3")
     receipt = run(acts, notice)
     assert receipt.status == "failed" and "neither an email address nor a webhook" in receipt.error
     [nowhere] = receipt.deliveries
     assert (nowhere.channel, nowhere.recipient, nowhere.status) == ("none", "warehouse", "failed")
     assert messages_of(engine, "NA-3") == []
-
-
-def test_a_notice_from_an_older_order_still_has_the_activity_alert_staff(refusing, engine):
-    acts, _api = refusing
-    old = notice_for(MessageKind.order_confirmation, CUSTOMER, "NA-4").model_dump(mode="json")
-    del old["alert_on_failure"]  # as payloads recorded before the field existed
-    notice = Notice.model_validate(old)
-    assert notice.alert_on_failure
-    assert run(acts, notice).status == "failed"
-    assert {m.kind: m.status for m in messages_of(engine, "NA-4")} == {"order_confirmation": "failed",
-                                                                       "delivery_failed": "failed"}

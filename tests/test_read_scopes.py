@@ -95,9 +95,12 @@ async def test_the_console_shows_a_manufacturer_its_work_orders_only(web, two_or
 
 async def test_a_manufacturer_acknowledges_its_own_work_order_and_no_one_elses(web, client, two_orders):
     MINE, OTHERS = two_orders  # noqa: N806
+    async with api(web, "token-manufacturer") as http:
+        assert (await http.post(f"/api/orders/{MINE}/acknowledgements",
+                                json={"department": "warehouse"})).status_code == 403, "not its own department"
     async with api(web, "token-other-maker") as http:
         assert (await http.post(f"/api/orders/{MINE}/acknowledgements",
-                                json={"department": "nordwood"})).status_code == 403, "not its own department"
+                                json={"department": "nordwood"})).status_code == 404, "not its order: not found"
         assert (await http.post(f"/api/orders/{MINE}/acknowledgements",
                                 json={"department": "elsewhere"})).status_code == 404, "not its own order"
     async with api(web, "token-manufacturer") as http:

@@ -18,32 +18,25 @@ from temporalio.exceptions import ApplicationError
 with workflow.unsafe.imports_passed_through():
     from models.amendments import (Amendment, changes, date_change, described, line_changed, line_matches,
                                    shipped_line_touched)
-    from models.calendar import business_days_before
     from models.catalog import ACCOUNTS_RECEIVABLE, WAREHOUSE
     from models.messages import CUSTOMER, MessageKind
     from models.parts import LineRef, Part, line_indexes
-    from models.policy import Policy
+    from models.actors import Actor
 
-from .form_intake import check_form
-from .notifier import Notifier
-from .read_model_saver import ReadModelSaver
-from .state import OrderState
-from .status import StatusBoard
+from .intake import check_form
 
 
 def refused(reason: str) -> ApplicationError:
     return ApplicationError(reason, type="ActionRefused", non_retryable=True)
 
 
-class Amending:
-    def __init__(self, state: OrderState, policy: Policy, holidays: frozenset, notifier: Notifier,
-                 status: StatusBoard, saver: ReadModelSaver) -> None:
-        self.state, self.policy, self.holidays, self.notifier, self.saver = state, policy, holidays, notifier, saver
-        self.status = status
+class Corrections:
+    """Corrections of `OrderWorkflow` (its state, policy, holidays and notifier are the workflow's)."""
 
-    async def amend(self, amendment: Amendment) -> str:
+    async def take_amendment(self, amendment: Amendment, actor: Actor) -> str:
         state, view = self.state, self.state.view
         check = await check_form(amendment.form)
+        self.decide("amend_order", amendment, actor, again=True)  # still open after the check?
         if check.problems:  # nothing changes: each field's problem is in the answer
             raise refused("The correction cannot be taken as it is; nothing changed: " + "; ".join(
                 f"{p.field}: {p.message}" for p in check.problems))
@@ -52,7 +45,8 @@ class Amending:
         found = changes(view, amendment.form, check.lines)
         if not found:
             raise refused(f"Nothing to correct: the form is order {state.order_id} as it stands")
-        revision = 2 + sum(e.kind == "amended" for e in view.timeline)
+        state.amendments += 1
+        revision = 1 + state.amendments
         old_lines, old_parts, old_total = view.lines, {p.department: p for p in view.parts}, view.total
         matches = line_matches(old_lines, check.lines)
         for shipment in view.shipments:  # the shipped lines stay (shipped_line_touched), at their new places
@@ -73,7 +67,7 @@ class Amending:
         state.refresh()
         state.date_changed = True  # the deadline timer starts again from the new dates
         if view.expected_fulfillment_date != before:
-            self.status.publish_date()
+            workflow.upsert_search_attributes([self.expected_date()])
         departments = state.departments()
         new = [d for d in departments if d not in view.work_orders]
         told = [d for d in changed if d in view.work_orders]
@@ -84,18 +78,18 @@ class Amending:
         for department in told:
             view.acknowledged.pop(department, None)  # a changed work order is acknowledged again
         view.work_orders = departments
-        who = f" by {amendment.by}" if amendment.by else ""
+        who = f" by {amendment.by or actor}"
         why = f"; reason: {amendment.reason}" if amendment.reason else ""
         if view.total != old_total:
             why = f"; total {view.total:.2f} {view.currency} (was {old_total:.2f}){why}"
         state.record("amended", f"Order corrected{who} (revision {revision}): {described(found)}{why}",
-                     revision=revision, by=amendment.by)
+                     revision=revision, by=str(actor))
         extra = dict(changes=found, reason=amendment.reason, previous_total=str(old_total))
         await self.notifier.tell(CUSTOMER, MessageKind.order_updated, revision=str(revision), **extra)
         await self.notifier.tell_all(told, MessageKind.work_order_change, revision=f"amended-{revision}", **extra)
         await self.notifier.tell_all(new, MessageKind.work_order, revision=self.first_or(new, revision))
+        state.ever_sent_work_order = list(dict.fromkeys([*state.ever_sent_work_order, *new]))
         await self.notifier.tell_all(gone, MessageKind.work_order_cancelled, revision=f"amended-{revision}")
-        await self.saver.save_from_handler()
         return (f"Order corrected (revision {revision}): {len(found)} change(s); the customer and "
                 f"{len(told) + len(new) + len(gone)} department(s) are being told")
 
@@ -114,8 +108,7 @@ class Amending:
                 parts.append(old)
                 continue
             due = check.part_dates.get(department, check.expected_fulfillment_date)
-            handover = (None if department == WAREHOUSE else
-                        business_days_before(due, self.policy.warehouse_handling_days, self.holidays))
+            handover = None if department == WAREHOUSE else self.handover_before(due)
             parts.append(Part(department=department, lines=refs, expected_fulfillment_date=due,
                               original_fulfillment_date=old.original_fulfillment_date if old else due,
                               handover_date=handover))
@@ -128,7 +121,7 @@ class Amending:
 
     def first_or(self, departments: list[str], revision: int) -> str:
         """A department's first work order has revision 1; one that had one before (then removed) a new one."""
-        before = {e.data.get("to") for e in self.state.view.timeline if e.data.get("message_kind") == "work_order"}
+        before = self.state.ever_sent_work_order
         return f"amended-{revision}" if any(d in before for d in departments) else "1"
 
 

@@ -1,130 +1,167 @@
 """The order workflow: one durable workflow per order, from the submitted form to the customer's feedback.
 
-`run` is the business process, one step a line; each step is a method below it or one jump away in a helper the
-workflow holds (the form, `form_intake.py`; parts and parcels, `fulfilment.py`; feedback, `feedback.py`); the staff and customer
-actions follow, each an update guarded by its rule in `rules.py`. The order's state is one model (`state.py`); the
-helpers tell people (`notifier.py`), save the read model (`read_model_saver.py`) and keep the status where ops see
-it (`status.py`). Which history shape the order has is decided once (`versions.py`).
+`run` is the business process, one step a line. Each step is a method of the workflow, one jump away: the form
+(`intake.py`), confirming and fulfilling in parts and parcels (`fulfilment.py`), the deadlines (`deadlines.py`),
+corrections (`amending.py`) and feedback (`feedback.py`) are parts of this one class. The staff and customer
+actions follow `run`, each an update decided by its rule in `rules.py` — in its validator and again in the handler,
+with the actor, before anything changes. The order's state is one model (`state.py`); the workflow holds four
+helpers, all made here in `__init__` before any handler can run: the state, the company's clock, the notifier that
+tells people (`notifier.py`) and the saver that keeps the read model current (`saving.py`).
 
-No `from __future__ import annotations` here: a strict sandbox (`sandbox.py`) runs this module again for every new
-order, and the SDK reads each handler's type hints as it defines the workflow; as strings they were parsed again
-each time, as objects they are read as they are.
+No `from __future__ import annotations` here: the SDK reads each handler's type hints as it defines the workflow;
+as objects they are read as they are.
 """
 
 import asyncio
+from collections.abc import Callable, Sequence
+from datetime import datetime, time, timedelta
+from typing import Any, Optional
 
 from temporalio import workflow
+from temporalio.common import RawValue
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
+    from models.actors import Actor
     from models.amendments import Amendment
-    from models.messages import CUSTOMER, MessageKind
+    from models.messages import CUSTOMER, STAFF, MessageKind
     from models.order import (Acknowledgement, ActionResult, CallOutcome, Cancellation, CustomerRequest, DelayReport,
-                              DeliveryReport, RequestResolution, FeedbackEntry, FormCompletion, OrderForm, OrderStart, OrderStatus, OrderView, Readiness,
-                              Shipment, ShipmentCorrection)
+                              DeliveryReport, FeedbackEntry, FormCompletion, OrderForm, OrderStart, OrderStatus,
+                              OrderView, Readiness, RequestResolution, Shipment, ShipmentCorrection)
 
 from . import rules
-from .amending import Amending
-from .background import Background
-from .cancellation import TemporalCancel
+from .amending import Corrections
 from .clock import Clock
-from .distribution import Distribution
-from .feedback import FeedbackRequest
-from .form_intake import FormIntake, check_form
-from .fulfilment import Fulfilment, shipping_revision
-from .requests import CustomerRequests
-from .lateness import LatenessWatch
+from .deadlines import Deadlines
+from .feedback import Feedback
+from .fulfilment import Fulfilment
+from .intake import FormExpired, FormSteps
 from .notifier import Notifier
-from .read_model_saver import ReadModelSaver
+from .saving import ReadModelSaver
+from .search_attributes import EXPECTED_FULFILLMENT_DATE, ORDER_STATUS
 from .state import OrderState
-from .status import StatusBoard
-from .versions import HistoryShape
-from .waiting import FormExpired, OrderCancelled, Waiter
+
+TEMPORAL_CANCEL = "cancelled from Temporal (the Web UI or CLI), not by staff in Orderly"
+
+
+class OrderCancelled(Exception):
+    """Raised inside the workflow when a step finds the order cancelled; `run` closes the order."""
 
 
 @workflow.defn(name="OrderWorkflow")
-class OrderWorkflow:
+class OrderWorkflow(FormSteps, Fulfilment, Deadlines, Corrections, Feedback):
     @workflow.init
     def __init__(self, start: OrderStart) -> None:
         self.policy = start.policy
         self.holidays = frozenset(start.holidays)  # business days skip them (hand-over, at-risk dates)
         self.clock = Clock(start.timezone)
         self.state = OrderState.received(start)
-        self.background = Background()
-        self.temporal_cancel = TemporalCancel(self.state, self.clock)
-        self.waiter = Waiter(self.state, self.temporal_cancel)
+        self.notifier = Notifier(self.state, self.cancel_from_temporal)
+        self.saver = ReadModelSaver(self.state)
 
     @workflow.run
     async def run(self, start: OrderStart) -> OrderView:
-        self.take_history_shape(HistoryShape())
+        saving = asyncio.ensure_future(self.saver.keep_current())
         try:
-            await self.form.until_complete()          # 1. standardized form; incomplete ones go back
-            await self.record_order()                 # 2. read model, expected fulfillment date
-            await self.distribution.confirm()         # 3. details, date, contact information
-            await self.distribution.work_orders()     # 4. warehouse, accounts receivable, manufacturers
-            await self.fulfilment.until_all_shipped() # 5. parts, delays, at risk, late; each parcel's notice
+            await self.until_form_complete()     # 1. standardized form; incomplete ones go back
+            await self.accept()                  # 2. in parts, each dated; listed in the read model
+            await self.confirm()                 # 3. details, dates, contact information
+            await self.send_work_orders()        # 4. warehouse, accounts receivable, manufacturers
+            await self.until_all_shipped()       # 5. acks, delays, at risk, late; each parcel's notice
             await self.until_delivered()
-            await self.feedback.ask_and_complete()    # 6. survey or call task, one reminder
+            await self.ask_for_feedback()        # 6. survey or call task, one reminder
         except FormExpired:
             await self.close_expired()
         except OrderCancelled:
             await self.close_cancelled()
-        await self.background.finish()
-        if self.temporal_cancel.requested:
+        await self.wait_until(workflow.all_handlers_finished, cancellable=False)
+        await self.saver.stop(saving.done)
+        if self.state.cancelled_from_temporal:
             raise asyncio.CancelledError("cancelled from Temporal; the customer and the departments were told")
-        return self.state.view
+        return self.state.view.model_copy(update={"timeline": []})  # the timeline is in the read model
 
-    def take_history_shape(self, shape: HistoryShape) -> None:
-        self.shape = shape
-        self.notifier = Notifier(self.state, shape, self.temporal_cancel)
-        self.saver = ReadModelSaver(self.state, shape, self.background, self.temporal_cancel)
-        self.status_board = StatusBoard(self.state, shape, self.clock)
-        self.lateness = LatenessWatch(self.state, shape, self.policy, self.clock, self.holidays,
-                                      self.notifier, self.status_board, self.saver)
-        self.amending = Amending(self.state, self.policy, self.holidays, self.notifier, self.status_board, self.saver)
-        self.requests = CustomerRequests(self.state, self.notifier, self.saver)
-        self.fulfilment = Fulfilment(self.state, self.waiter, self.notifier, self.status_board, self.saver,
-                                     self.lateness)
-        self.form = FormIntake(self.state, shape, self.policy, self.clock, self.waiter, self.notifier,
-                               self.status_board, self.saver)
-        self.feedback = FeedbackRequest(self.state, self.policy, self.waiter, self.notifier, self.status_board,
-                                        self.saver)
-        self.distribution = Distribution(self.state, shape, self.policy, self.waiter, self.notifier,
-                                         self.status_board, self.saver, self.background)
+    # ---- the order's status, waiting, and the ways out ----
 
-    # ---- 2. record the order and promise a date ----
+    def set_status(self, status: OrderStatus, text: str, new_date: bool = False, **data: Any) -> None:
+        """The order is now `status` (`text` says why, in the timeline); with `new_date`, its expected date moved.
+        Published where ops see it: the search attributes and the workflow's current details."""
+        self.state.view.status = status
+        self.state.record(f"status:{status.value}", text, **data)
+        workflow.upsert_search_attributes([ORDER_STATUS.value_set(status.value),
+                                           *([self.expected_date()] if new_date else [])])
+        workflow.set_current_details(f"**{status.value}**: {text}")
 
-    async def record_order(self) -> None:
-        self.waiter.stop_if_cancelled()
-        self.state.accept(self.shape.ships_in_parts, self.policy, self.holidays)
-        view = self.state.view
-        in_parts = "" if self.state.in_one_part else f" in {len(view.parts)} parts (" + "; ".join(
-            f"{p.department} by {p.expected_fulfillment_date}" for p in view.parts) + ")"
-        self.state.record("accepted", f"Order accepted: {len(view.lines)} line(s), total {view.total:.2f} "
-                                      f"{view.currency}; expected fulfillment date {view.expected_fulfillment_date}"
-                                      + in_parts, expected_fulfillment_date=view.expected_fulfillment_date.isoformat())
-        self.status_board.promise_date()
-        self.state.intake_answered = True
-        if self.shape.saves_on_acceptance:
-            await self.saver.save(wait=True)  # listed at once, whatever the mail provider does
+    def set_status_unless_shipped(self, status: OrderStatus, text: str, new_date: bool = False, **data: Any) -> None:
+        """Nothing shipped yet: the order is `status`; once part of it has shipped it stays partly shipped, and only
+        the timeline says what happened to the rest."""
+        if self.state.view.shipments:
+            self.state.record(status.value, text, **data)
+            if new_date:
+                workflow.upsert_search_attributes([self.expected_date()])
+        else:
+            self.set_status(status, text, new_date=new_date, **data)
 
-    # ---- 5. fulfilment: fulfilment.py ----
+    def expected_date(self):  # noqa: ANN201 (a search attribute update)
+        due = self.state.view.expected_fulfillment_date
+        return EXPECTED_FULFILLMENT_DATE.value_set(datetime.combine(due, time(), self.clock.tz))
 
-    async def until_delivered(self) -> None:
-        await self.waiter.until(self.state.delivered)
+    async def wait_until(self, condition: Callable[[], bool], timeout: Optional[timedelta] = None,
+                         cancellable: bool = True) -> bool:
+        """Wait for `condition` up to `timeout`; False on timeout. Raises OrderCancelled when the order is cancelled.
+        A cancellation from Temporal arrives here as CancelledError: taken, the wait ends as a cancelled order's
+        does; refused (the order has shipped), the order goes on waiting."""
+        stop = (lambda: condition() or self.state.cancel_requested) if cancellable else condition
+        deadline = None if timeout is None else workflow.now() + timeout
+        while True:
+            left = None if deadline is None else deadline - workflow.now()
+            try:
+                if left is not None and left <= timedelta(0):
+                    break
+                await workflow.wait_condition(stop, timeout=left)
+                break
+            except asyncio.TimeoutError:
+                break
+            except asyncio.CancelledError:
+                self.cancel_from_temporal()
+        if cancellable:
+            self.stop_if_cancelled()
+        return condition()
 
-    # ---- the ways out ----
+    def stop_if_cancelled(self) -> None:
+        if self.state.cancel_requested:
+            raise OrderCancelled()
+
+    def cancel_from_temporal(self) -> bool:
+        """A cancellation requested from Temporal itself (the Web UI's "Request Cancellation", `temporal workflow
+        cancel`): taken as the `cancel` update would be, or refused with its reason (recorded, staff alerted)."""
+        state = self.state
+        if state.cancel_requested:
+            return True
+        if reason := rules.cancel(state, self.clock.today(), Actor.operator()):
+            state.record("cancel_refused", f"A cancellation requested from Temporal was refused: {reason}",
+                         requested_by="temporal")
+            state.temporal_cancel_refused = reason
+            return False
+        state.cancelled_from_temporal = True
+        self.take_cancellation(TEMPORAL_CANCEL, Actor.operator(), requested_by="temporal")
+        workflow.logger.info("order %s cancelled from Temporal", state.order_id)
+        return True
+
+    def take_cancellation(self, reason: str, actor: Actor, **data: Any) -> None:
+        self.state.cancel_requested = True
+        self.state.view.cancel_reason = reason
+        self.state.record("cancel_requested", f"Cancellation requested by {actor}: {reason}", by=str(actor), **data)
+        self.set_status(OrderStatus.cancelled, f"Cancelled: {reason}")
 
     async def close_expired(self) -> None:
-        self.status_board.set(OrderStatus.expired, "Closed: the form was not completed in time")
+        self.set_status(OrderStatus.expired, "Closed: the form was not completed in time")
         await self.notifier.tell_submitter(MessageKind.form_expired)
-        await self.saver.save()
 
     async def close_cancelled(self) -> None:
-        self.status_board.set(OrderStatus.cancelled, f"Cancelled: {self.state.view.cancel_reason}")
-        await self.notifier.tell_submitter(MessageKind.cancellation_notice)
+        """Everyone who knew of the order is told it is cancelled."""
+        await self.notifier.tell_submitter(MessageKind.cancellation_notice,
+                                           by_temporal=self.state.cancelled_from_temporal)
         await self.notifier.tell_all(self.state.view.work_orders, MessageKind.work_order_cancelled)
-        await self.saver.save()
 
     # ---- reads ----
 
@@ -138,9 +175,21 @@ class OrderWorkflow:
         return self.state.form
 
     @workflow.query
-    def available_actions(self) -> list[str]:
-        """The updates that make sense now (rules.py): what the console offers, and all the workflow accepts."""
-        return rules.available(self.state, self.clock.today())
+    def available_actions(self, actor: Optional[Actor] = None) -> list[str]:
+        """The updates that make sense now for this actor (rules.py): what the console offers, and all the workflow
+        accepts from them."""
+        return rules.available(self.state, self.clock.today(), actor or Actor.operator())
+
+    @workflow.query
+    def action_choices(self, actor: Optional[Actor] = None) -> dict[str, list[str]]:
+        """The departments this actor may name now, by action (rules.choices)."""
+        return rules.choices(self.state, self.clock.today(), actor or Actor.operator())
+
+    @workflow.signal(dynamic=True)
+    def unknown_message(self, name: str, args: Sequence[RawValue]) -> None:
+        """A signal the order has no use for (sent with Temporal's own tools): recorded, and the order goes on."""
+        self.state.record("message_dropped", f"A signal {name!r} from outside Orderly was dropped: orders take no "
+                                             "signals", signal=name)
 
     # ---- step 1: intake and completing the form ----
 
@@ -157,177 +206,179 @@ class OrderWorkflow:
                                "no new order was created").model_copy(update={"duplicate": True})
         await workflow.wait_condition(lambda: state.intake_answered or state.cancel_requested)
         if state.view.problems:
-            told = ("no email could be sent without a valid address"
-                    if state.view.timeline[-1].kind == "message_skipped" else "the list was emailed to the customer")
+            told = ("no email could be sent without a valid address" if state.submitter_unreachable
+                    else "the list was emailed to the customer")
             return self.result(f"Order {state.order_id} is incomplete: {len(state.view.problems)} problem(s) "
                                f"to fix ({told})")
         return self.result(f"Order {state.order_id} accepted; the confirmation is on its way")
 
     @workflow.update
-    async def complete_form(self, completion: FormCompletion) -> ActionResult:
-        check = await check_form(completion.form)
-        if self.state.view.status is not OrderStatus.incomplete:
-            return self.result(f"The form arrived after the order became {self.state.view.status.value}; "
-                               "nothing changed")
-        self.state.take_form(completion.form, check)
-        if check.complete:
-            self.state.record("form_completed", "The missing details arrived; the form is complete")
-            if not self.shape.answers_when_settled:
-                return self.result("Form complete; the order is being confirmed")
-            await workflow.wait_condition(lambda: self.state.accepted or self.state.cancel_requested)
-            return self.result("Form complete; the order is accepted and the confirmation is on its way")
-        self.state.record("form_resubmitted", f"Form resubmitted, still {len(check.problems)} problem(s): "
-                                              + ", ".join(p.field for p in check.problems))
-        await self.saver.save_from_handler()
-        return self.result(f"The form still has {len(check.problems)} problem(s)")
+    async def complete_form(self, completion: FormCompletion, actor: Optional[Actor] = None) -> ActionResult:
+        actor = self.decide("complete_form", completion, actor)
+        async with self.carrying_out(f"a completed form from {actor}"):
+            return self.result(await self.take_completed_form(completion, actor))  # intake.py
 
     @complete_form.validator
-    def _check_complete_form(self, completion: FormCompletion) -> None:
-        self.refuse_if(rules.complete_form, completion)
+    def _check_complete_form(self, completion: FormCompletion, actor: Optional[Actor] = None) -> None:
+        self.decide("complete_form", completion, actor)
 
     # ---- step 4: work orders ----
 
     @workflow.update
-    async def acknowledge(self, ack: Acknowledgement) -> ActionResult:
-        acknowledged = self.state.view.acknowledged
-        if ack.department not in self.state.view.work_orders:  # it went with the confirmation, not yet told
-            await workflow.wait_condition(lambda: ack.department in self.state.view.work_orders)
-        if ack.department in acknowledged:
-            return self.result(f"{ack.department} had already acknowledged this work order at "
-                               f"{acknowledged[ack.department]:%Y-%m-%d %H:%M} UTC")
-        acknowledged[ack.department] = workflow.now()
-        self.state.record("acknowledged", f"Work order acknowledged by {ack.department}"
-                                          + (f" ({ack.by})" if ack.by else ""), department=ack.department)
-        await self.saver.save_from_handler()
-        return self.result(f"Work order acknowledged by {ack.department}")
+    async def acknowledge(self, ack: Acknowledgement, actor: Optional[Actor] = None) -> ActionResult:
+        actor = self.decide("acknowledge", ack, actor)
+        return self.result(self.take_acknowledgement(ack, actor))  # fulfilment.py
 
     @acknowledge.validator
-    def _check_acknowledge(self, ack: Acknowledgement) -> None:
-        self.refuse_if(rules.acknowledge, ack)
+    def _check_acknowledge(self, ack: Acknowledgement, actor: Optional[Actor] = None) -> None:
+        self.decide("acknowledge", ack, actor)
 
     # ---- step 5: delays, shipping, delivery ----
 
     @workflow.update
-    async def report_delay(self, delay: DelayReport) -> ActionResult:
-        return self.result(await self.fulfilment.delay(delay))  # the part(s) named, or every part not yet shipped
+    async def report_delay(self, delay: DelayReport, actor: Optional[Actor] = None) -> ActionResult:
+        actor = self.decide("report_delay", delay, actor)
+        async with self.carrying_out(f"a delay reported by {actor}"):
+            return self.result(await self.take_delay(delay, actor))  # the part(s) named, or every part not shipped
 
     @report_delay.validator
-    def _check_report_delay(self, delay: DelayReport) -> None:
-        self.refuse_if(rules.report_delay, delay)
+    def _check_report_delay(self, delay: DelayReport, actor: Optional[Actor] = None) -> None:
+        self.decide("report_delay", delay, actor)
 
     @workflow.update
-    async def report_ready(self, readiness: Readiness) -> ActionResult:
-        return self.result(await self.fulfilment.ready(readiness))  # a manufacturer's part is at the warehouse
+    async def report_ready(self, readiness: Readiness, actor: Optional[Actor] = None) -> ActionResult:
+        actor = self.decide("report_ready", readiness, actor)
+        return self.result(self.take_readiness(readiness, actor))  # a manufacturer's part is at the warehouse
 
     @report_ready.validator
-    def _check_report_ready(self, readiness: Readiness) -> None:
-        self.refuse_if(rules.report_ready, readiness)
+    def _check_report_ready(self, readiness: Readiness, actor: Optional[Actor] = None) -> None:
+        self.decide("report_ready", readiness, actor)
 
     @workflow.update
-    async def mark_shipped(self, shipment: Shipment) -> ActionResult:
-        return self.result(self.fulfilment.ship(shipment))  # the lines given, or everything not yet shipped
+    async def mark_shipped(self, shipment: Shipment, actor: Optional[Actor] = None) -> ActionResult:
+        actor = self.decide("mark_shipped", shipment, actor)
+        return self.result(self.take_shipment(shipment, actor))  # the lines given, or everything not yet shipped
 
     @mark_shipped.validator
-    def _check_mark_shipped(self, shipment: Shipment) -> None:
-        self.refuse_if(rules.mark_shipped, shipment)
+    def _check_mark_shipped(self, shipment: Shipment, actor: Optional[Actor] = None) -> None:
+        self.decide("mark_shipped", shipment, actor)
 
     @workflow.update
-    async def correct_shipment(self, correction: ShipmentCorrection) -> ActionResult:
+    async def correct_shipment(self, correction: ShipmentCorrection, actor: Optional[Actor] = None) -> ActionResult:
         """Tracking or the delivery date changed after the shipping notice: the customer gets the notice again as a
         new revision of its key, saying what changed (never silence, never a duplicate)."""
-        state = self.state
-        number = state.view.shipment_numbered(correction.shipment).number
-        first_notice = f"{state.order_id}/shipping_notice/customer/{shipping_revision(number)}"
-        await workflow.wait_condition(lambda: any(e.data.get("key") == first_notice for e in state.view.timeline))
-        if (corrected := state.correct_shipment(correction)) is None:
-            return self.result("Nothing changed: the shipment already has these details")
-        revision, described = corrected
-        await self.notifier.tell(CUSTOMER, MessageKind.shipping_notice, revision=revision, changes=described,
-                                 reason=correction.reason, shipment=number)
-        await self.saver.save_from_handler()
-        return self.result(f"Shipping details corrected ({', '.join(c['label'].lower() for c in described)}); "
-                           "the customer is being told what changed")
+        actor = self.decide("correct_shipment", correction, actor)
+        async with self.carrying_out(f"a shipment correction by {actor}"):
+            return self.result(await self.take_shipment_correction(correction, actor))
 
     @correct_shipment.validator
-    def _check_correct_shipment(self, correction: ShipmentCorrection) -> None:
-        self.refuse_if(rules.correct_shipment, correction)
+    def _check_correct_shipment(self, correction: ShipmentCorrection, actor: Optional[Actor] = None) -> None:
+        self.decide("correct_shipment", correction, actor)
 
     @workflow.update
-    async def mark_delivered(self, report: DeliveryReport | None = None) -> ActionResult:
-        return self.result(await self.fulfilment.deliver(report))  # (orders before parts sent no report)
+    async def mark_delivered(self, report: Optional[DeliveryReport] = None,
+                             actor: Optional[Actor] = None) -> ActionResult:
+        actor = self.decide("mark_delivered", report, actor)
+        return self.result(self.take_delivery(report, actor))
 
     @mark_delivered.validator
-    def _check_mark_delivered(self, report: DeliveryReport | None = None) -> None:
-        self.refuse_if(rules.mark_delivered, report)
+    def _check_mark_delivered(self, report: Optional[DeliveryReport] = None, actor: Optional[Actor] = None) -> None:
+        self.decide("mark_delivered", report, actor)
 
     # ---- step 6: feedback ----
 
     @workflow.update
-    async def submit_feedback(self, feedback: FeedbackEntry) -> ActionResult:
+    async def submit_feedback(self, feedback: FeedbackEntry, actor: Optional[Actor] = None) -> ActionResult:
+        actor = self.decide("submit_feedback", feedback, actor)
         self.state.view.feedback = feedback.model_copy(update={"received_at": workflow.now()})
-        self.state.record("feedback", f"Feedback received: {feedback.rating}/5", rating=feedback.rating)
-        await self.saver.save_from_handler()
+        self.state.record("feedback", f"Feedback received from {actor}: {feedback.rating}/5", rating=feedback.rating,
+                          by=str(actor))
         return self.result("Thank you: feedback recorded")
 
     @submit_feedback.validator
-    def _check_submit_feedback(self, feedback: FeedbackEntry) -> None:
-        self.refuse_if(rules.submit_feedback, feedback)
+    def _check_submit_feedback(self, feedback: FeedbackEntry, actor: Optional[Actor] = None) -> None:
+        self.decide("submit_feedback", feedback, actor)
 
     @workflow.update
-    async def record_call_outcome(self, outcome: CallOutcome) -> ActionResult:
-        return self.result(await self.feedback.record_call(outcome))  # feedback.py: the rating, or no answer
+    async def record_call_outcome(self, outcome: CallOutcome, actor: Optional[Actor] = None) -> ActionResult:
+        actor = self.decide("record_call_outcome", outcome, actor)
+        return self.result(self.take_call_outcome(outcome, actor))  # feedback.py: the rating, or no answer
 
     @record_call_outcome.validator
-    def _check_record_call_outcome(self, outcome: CallOutcome) -> None:
-        self.refuse_if(rules.record_call_outcome, outcome)
+    def _check_record_call_outcome(self, outcome: CallOutcome, actor: Optional[Actor] = None) -> None:
+        self.decide("record_call_outcome", outcome, actor)
 
     # ---- the customer called: staff correct the order ----
 
     @workflow.update
-    async def amend_order(self, amendment: Amendment) -> ActionResult:
-        return self.result(await self.amending.amend(amendment))  # amending.py: applied, and who is told what
+    async def amend_order(self, amendment: Amendment, actor: Optional[Actor] = None) -> ActionResult:
+        actor = self.decide("amend_order", amendment, actor)
+        async with self.carrying_out(f"a correction by {actor}"):
+            return self.result(await self.take_amendment(amendment, actor))  # amending.py: who is told what
 
     @amend_order.validator
-    def _check_amend_order(self, amendment: Amendment) -> None:
-        self.refuse_if(rules.amend_order, amendment)
+    def _check_amend_order(self, amendment: Amendment, actor: Optional[Actor] = None) -> None:
+        self.decide("amend_order", amendment, actor)
 
     # ---- the customer tells us something is wrong; customer service resolves it ----
 
     @workflow.update
-    async def customer_request(self, request: CustomerRequest) -> ActionResult:
-        return self.result(await self.requests.received(request))  # requests.py: a task and an email for them
+    async def customer_request(self, request: CustomerRequest, actor: Optional[Actor] = None) -> ActionResult:
+        actor = self.decide("customer_request", request, actor)
+        return self.result(await self.take_customer_request(request, actor))  # feedback.py: a task and an email
 
     @customer_request.validator
-    def _check_customer_request(self, request: CustomerRequest) -> None:
-        self.refuse_if(rules.customer_request, request)
+    def _check_customer_request(self, request: CustomerRequest, actor: Optional[Actor] = None) -> None:
+        self.decide("customer_request", request, actor)
 
     @workflow.update
-    async def resolve_request(self, resolution: RequestResolution) -> ActionResult:
-        return self.result(await self.requests.resolved(resolution))
+    async def resolve_request(self, resolution: RequestResolution, actor: Optional[Actor] = None) -> ActionResult:
+        actor = self.decide("resolve_request", resolution, actor)
+        return self.result(self.take_resolution(resolution, actor))
 
     @resolve_request.validator
-    def _check_resolve_request(self, resolution: RequestResolution) -> None:
-        self.refuse_if(rules.resolve_request, resolution)
+    def _check_resolve_request(self, resolution: RequestResolution, actor: Optional[Actor] = None) -> None:
+        self.decide("resolve_request", resolution, actor)
 
     # ---- any time before shipping ----
 
     @workflow.update
-    async def cancel(self, cancellation: Cancellation) -> ActionResult:
-        self.state.cancel_requested = True
-        self.state.view.cancel_reason = cancellation.reason
-        self.state.record("cancel_requested", f"Cancellation requested: {cancellation.reason}")
+    async def cancel(self, cancellation: Cancellation, actor: Optional[Actor] = None) -> ActionResult:
+        actor = self.decide("cancel", cancellation, actor)
+        self.take_cancellation(cancellation.reason, actor)
         return self.result("Cancellation accepted; the customer and every department are being told")
 
     @cancel.validator
-    def _check_cancel(self, cancellation: Cancellation) -> None:
-        self.refuse_if(rules.cancel, cancellation)
+    def _check_cancel(self, cancellation: Cancellation, actor: Optional[Actor] = None) -> None:
+        self.decide("cancel", cancellation, actor)
 
-    def refuse_if(self, rule: rules.Rule, arg: object = None) -> None:
-        """A validator: refuse the update, with the rule's reason, when the rule finds one."""
-        if reason := rule(self.state, self.clock.today(), arg):
-            raise ApplicationError(reason, type="ActionRefused", non_retryable=True)
+    # ---- deciding an action, once ----
+
+    def decide(self, name: str, arg: object, actor: Optional[Actor], again: bool = False) -> Actor:
+        """The action's rule for this actor, on the order as it is now: a validator asks it when the update arrives,
+        the handler again before it changes anything (`again`: after the handler's own wait, as the action in
+        flight). Refused: the update fails with the reason, nothing changed."""
+        actor = actor or Actor.operator()
+        if reason := rules.refusal(name, self.state, self.clock.today(), actor, arg, again):
+            kind = "ActionForbidden" if isinstance(reason, rules.Forbidden) else "ActionRefused"
+            raise ApplicationError(str(reason), type=kind, non_retryable=True)
+        return actor
+
+    def carrying_out(self, what: str) -> "InFlight":
+        """While a course-changing action is carried out (its messages going out), others wait their turn."""
+        return InFlight(self.state, what)
 
     def result(self, message: str) -> ActionResult:
         view = self.state.view
         return ActionResult(order_id=view.order_id, status=view.status, message=message, problems=view.problems)
 
+
+class InFlight:
+    def __init__(self, state: OrderState, what: str) -> None:
+        self.state, self.what = state, what
+
+    async def __aenter__(self) -> None:
+        self.state.in_flight = self.what
+
+    async def __aexit__(self, *exc: object) -> None:
+        self.state.in_flight = ""

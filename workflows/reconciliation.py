@@ -24,7 +24,7 @@ class ReconcileClosedOrders:
         found = await workflow.execute_activity_method(Reconciliation.find_orders_closed_without_finishing,
                                                        **CHECK_OPTIONS)
         for order in found.orders:  # alert first: a pass cut short alerts again next time, under the same key
-            alert = Notice(kind=MessageKind.order_terminated, to=STAFF, order=order.view, alert_on_failure=False,
+            alert = Notice(kind=MessageKind.order_terminated, to=STAFF, order=order.view,
                            extra={"how": order.how, "closed_at": f"{order.closed_at:%Y-%m-%d %H:%M} UTC",
                                   "was": order.view.status.value})
             await workflow.execute_activity_method(NoticeSender.send_notice, alert, **SEND_OPTIONS)

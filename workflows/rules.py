@@ -1,9 +1,16 @@
-"""When each staff or customer action makes sense: one function per action, saying why not (or None when it may).
+"""When each staff or customer action makes sense, and for whom: one function per action, saying why not (or None).
 
-The update validators refuse with these reasons, and the `available_actions` query offers exactly the actions
-whose rule, asked without an input, finds nothing against them: the console cannot offer what the workflow would
-refuse. Asked with the input, a rule also checks the input against the order (a date in the past, a department
-that got no work order).
+Every action is decided here once, with its actor (`models.actors.Actor`: role, the manufacturer it is, the
+person). The update's validator asks the rule when the update arrives, and the handler asks it again before it
+changes anything, in the same step as the change: two updates accepted in one workflow task are both validated
+against the order as it was, so only the handler's answer is final. The `available_actions` query offers exactly
+the actions whose rule, asked for that actor without an input, finds nothing against them: the console cannot
+offer what the workflow would refuse. Asked with the input, a rule also checks the input against the order (a date
+in the past, a department that got no work order, another maker's part).
+
+Actions that change the order's course (`CONFLICTING`) are decided one at a time: while one is being carried out
+(its messages still going out), another is refused with the reason, so two sent at the same moment never both go
+through and nobody hears two contradicting things.
 """
 
 from __future__ import annotations
@@ -16,6 +23,7 @@ from typing import Any
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
+    from models.actors import OPERATOR_ROLE, Actor
     from models.amendments import Amendment
     from models.customer_requests import MAX_OPEN_REQUESTS, CustomerRequest, RequestResolution
     from models.feedback_call import ANSWERED, TRIES, CallOutcome
@@ -28,10 +36,34 @@ from .state import NOT_YET_CONFIRMED, OrderState
 MAX_DELAY = timedelta(days=365)  # a new fulfillment date further away than this is a typo or a conversation
 MAX_TRANSIT = timedelta(days=180)  # likewise for an expected delivery date
 
-Rule = Callable[[OrderState, date, Any], "str | None"]
+Rule = Callable[[OrderState, date, Actor, Any], "str | None"]
 
 
-def complete_form(s: OrderState, today: date, completion: FormCompletion | None = None) -> str | None:
+class Forbidden(str):
+    """A refusal because of who acts (their role or reach), not of the order's state: the API answers 403."""
+
+WHOLE_BUSINESS = ("admin", OPERATOR_ROLE)  # act for every department
+# Who may take each action (the update's name): the API's, the CLI's and the console's permissions come from here.
+ROLES: Mapping[str, tuple[str, ...]] = MappingProxyType({
+    "complete_form": ("service", "customer-service", "admin", "customer"),
+    "acknowledge": ("warehouse", "accounts", "manufacturer", "admin"),
+    "report_delay": ("warehouse", "manufacturer", "admin"),
+    "report_ready": ("manufacturer", "warehouse", "admin"),
+    "mark_shipped": ("warehouse", "admin"),
+    "correct_shipment": ("warehouse", "admin"),
+    "mark_delivered": ("warehouse", "admin"),
+    "submit_feedback": ("customer-service", "admin", "customer"),
+    "record_call_outcome": ("customer-service", "admin"),
+    "customer_request": ("customer-service", "admin", "customer"),
+    "resolve_request": ("customer-service", "admin"),
+    "amend_order": ("customer-service", "admin"),
+    "cancel": ("customer-service", "admin"),
+})
+CONFLICTING = frozenset({"complete_form", "amend_order", "cancel", "report_delay", "mark_shipped", "correct_shipment",
+                         "mark_delivered"})
+
+
+def complete_form(s: OrderState, today: date, actor: Actor, completion: FormCompletion | None = None) -> str | None:
     if s.view.status is OrderStatus.received:
         return f"Order {s.order_id} is still being checked; try again in a moment"
     if s.view.status is not OrderStatus.incomplete or s.cancel_requested:
@@ -41,28 +73,37 @@ def complete_form(s: OrderState, today: date, completion: FormCompletion | None 
     return None
 
 
-def acknowledge(s: OrderState, today: date, ack: Acknowledgement | None = None) -> str | None:
+def acknowledge(s: OrderState, today: date, actor: Actor, ack: Acknowledgement | None = None) -> str | None:
     """A repeated acknowledgement is answered, not refused (a retry must not fail): only unknown ones are."""
     if reason := _not_closed(s, "acknowledge a work order for"):
         return reason
-    sent = s.view.work_orders or s.work_orders_on_the_way  # (a department may answer before the workflow heard)
+    sent = s.view.work_orders
     if not sent:
         return f"No work orders have been sent for order {s.order_id} yet (it is {s.view.status.value})"
     if ack is None:
-        return None if s.pending_acknowledgements else (
-            f"Every work order of order {s.order_id} has been acknowledged")
+        if not s.pending_acknowledgements:
+            return f"Every work order of order {s.order_id} has been acknowledged"
+        return None if any(_within_reach(actor, d) for d in s.pending_acknowledgements) else (
+            f"Order {s.order_id} has no work order waiting for {actor}'s acknowledgement")
+    if not _within_reach(actor, ack.department):
+        return Forbidden(f"{_cap(actor)} cannot acknowledge for {ack.department}: it acknowledges for "
+                         f"{actor.department} only")
     if ack.department not in sent:
         return (f"Unknown department {ack.department!r} for order {s.order_id}; its work orders went to: "
                 f"{', '.join(sent)}")
     return None
 
 
-def report_delay(s: OrderState, today: date, delay: DelayReport | None = None) -> str | None:
+def report_delay(s: OrderState, today: date, actor: Actor, delay: DelayReport | None = None) -> str | None:
     if (reason := _open_for_fulfillment(s, "report a delay on")) or delay is None:
         return reason
-    parts = s.parts_named(delay.department)
+    department = delay_department(actor, delay)
+    if not _within_reach(actor, department) and actor.role == "manufacturer":
+        return Forbidden(f"{_cap(actor)} reports delays on its own part only ({actor.department}), not on "
+                         + (f"{department}'s" if department else "every part"))
+    parts = s.parts_named(department)
     if not parts:
-        return (f"Order {s.order_id} has no part fulfilled by {delay.department!r} still to ship; its parts to "
+        return (f"Order {s.order_id} has no part fulfilled by {department!r} still to ship; its parts to "
                 f"ship: {', '.join(p.department for p in s.unshipped_parts())}")
     current = max(p.expected_fulfillment_date for p in parts)
     if delay.new_date <= today:
@@ -75,14 +116,17 @@ def report_delay(s: OrderState, today: date, delay: DelayReport | None = None) -
     return None
 
 
-def report_ready(s: OrderState, today: date, readiness: Readiness | None = None) -> str | None:
+def report_ready(s: OrderState, today: date, actor: Actor, readiness: Readiness | None = None) -> str | None:
     """A manufacturer's part handed over to the warehouse; a repeat is answered, not refused."""
     if reason := _open_for_fulfillment(s, "report a part ready for"):
         return reason
     made = [p for p in s.unshipped_parts() if p.made_by_manufacturer]
     if readiness is None:
-        return None if any(p.ready_at is None for p in made) else (
-            f"Order {s.order_id} has no part a manufacturer still has to hand over")
+        return None if any(p.ready_at is None and _hands_over(actor, p.department) for p in made) else (
+            f"Order {s.order_id} has no part {actor} still has to report handed over")
+    if not _hands_over(actor, readiness.department):
+        return Forbidden(f"{_cap(actor)} reports its own part ready only ({actor.department}), not "
+                         f"{readiness.department}'s")
     if readiness.department not in [p.department for p in made]:
         return (f"Order {s.order_id} has no part made by {readiness.department!r} still to ship"
                 + (f"; its manufacturers' parts: {', '.join(p.department for p in made)}" if made else
@@ -90,7 +134,7 @@ def report_ready(s: OrderState, today: date, readiness: Readiness | None = None)
     return None
 
 
-def mark_shipped(s: OrderState, today: date, shipment: Shipment | None = None) -> str | None:
+def mark_shipped(s: OrderState, today: date, actor: Actor, shipment: Shipment | None = None) -> str | None:
     if (shipped := s.view.shipment) is not None and s.everything_shipped():
         return (f"Order {s.order_id} already shipped on {shipped.shipped_at:%Y-%m-%d} with {shipped.carrier} "
                 f"(tracking {shipped.tracking_number})" + ("" if len(s.view.shipments) == 1 else
@@ -99,10 +143,18 @@ def mark_shipped(s: OrderState, today: date, shipment: Shipment | None = None) -
         return reason
     if isinstance(lines := allocate(shipment.lines, s.view.lines, s.view.shipments), str):
         return lines
+    if shipment.ready_override is not None and actor.role not in WHOLE_BUSINESS:
+        return Forbidden("Only an admin can ship a part before its manufacturer has handed it over")
+    at_the_maker = [p for p in s.view.parts if p.made_by_manufacturer and p.ready_at is None
+                    and any(ref.line == line.line for ref in p.lines for line in lines)]
+    if at_the_maker and shipment.ready_override is None:
+        return (f"{s.parts_label(at_the_maker)} has not been handed over to the warehouse by "
+                f"{', '.join(p.department for p in at_the_maker)}: it can ship once it is reported ready "
+                "(an admin can ship it anyway, giving the reason)")
     return _delivery_date_problem(shipment.expected_delivery_date, today)
 
 
-def correct_shipment(s: OrderState, today: date, correction: ShipmentCorrection | None = None) -> str | None:
+def correct_shipment(s: OrderState, today: date, actor: Actor, correction: ShipmentCorrection | None = None) -> str | None:
     if not s.view.shipments:
         return (f"Order {s.order_id} has not shipped (it is {_state(s)}): there are no shipping details to "
                 "correct")
@@ -128,7 +180,7 @@ def correct_shipment(s: OrderState, today: date, correction: ShipmentCorrection 
     return None
 
 
-def mark_delivered(s: OrderState, today: date, report: DeliveryReport | None = None) -> str | None:
+def mark_delivered(s: OrderState, today: date, actor: Actor, report: DeliveryReport | None = None) -> str | None:
     if s.view.delivered_at is not None:
         return f"Order {s.order_id} was already delivered on {s.view.delivered_at:%Y-%m-%d}"
     on_the_way = [x for x in s.view.shipments if x.delivered_at is None]
@@ -149,7 +201,7 @@ def mark_delivered(s: OrderState, today: date, report: DeliveryReport | None = N
     return None
 
 
-def submit_feedback(s: OrderState, today: date, feedback: FeedbackEntry | None = None) -> str | None:
+def submit_feedback(s: OrderState, today: date, actor: Actor, feedback: FeedbackEntry | None = None) -> str | None:
     if s.view.feedback is not None:
         return f"Feedback for order {s.order_id} was already received"
     if s.view.status is not OrderStatus.delivered:
@@ -157,7 +209,7 @@ def submit_feedback(s: OrderState, today: date, feedback: FeedbackEntry | None =
     return None
 
 
-def record_call_outcome(s: OrderState, today: date, outcome: CallOutcome | None = None) -> str | None:
+def record_call_outcome(s: OrderState, today: date, actor: Actor, outcome: CallOutcome | None = None) -> str | None:
     """A try of customer service's feedback call: only while the call is open, a rating only when answered."""
     call = s.view.feedback_call
     if s.view.feedback is not None:
@@ -178,7 +230,7 @@ def record_call_outcome(s: OrderState, today: date, outcome: CallOutcome | None 
     return None
 
 
-def cancel(s: OrderState, today: date, cancellation: Cancellation | None = None) -> str | None:
+def cancel(s: OrderState, today: date, actor: Actor, cancellation: Cancellation | None = None) -> str | None:
     if s.cancel_requested:
         return f"Order {s.order_id} is already cancelled"
     if reason := _not_closed(s, "cancel"):
@@ -190,7 +242,7 @@ def cancel(s: OrderState, today: date, cancellation: Cancellation | None = None)
     return None
 
 
-def customer_request(s: OrderState, today: date, request: CustomerRequest | None = None) -> str | None:
+def customer_request(s: OrderState, today: date, actor: Actor, request: CustomerRequest | None = None) -> str | None:
     """The customer tells us something is wrong ("Tell us"): while the order is open, a few at a time."""
     if reason := _not_closed(s, "send a request about"):
         return reason
@@ -200,7 +252,7 @@ def customer_request(s: OrderState, today: date, request: CustomerRequest | None
     return None
 
 
-def resolve_request(s: OrderState, today: date, resolution: RequestResolution | None = None) -> str | None:
+def resolve_request(s: OrderState, today: date, actor: Actor, resolution: RequestResolution | None = None) -> str | None:
     waiting = [r.number for r in s.view.requests if r.resolved_at is None]
     if not waiting:
         return f"Order {s.order_id} has no customer request waiting"
@@ -210,7 +262,7 @@ def resolve_request(s: OrderState, today: date, resolution: RequestResolution | 
     return None
 
 
-def amend_order(s: OrderState, today: date, amendment: Amendment | None = None) -> str | None:
+def amend_order(s: OrderState, today: date, actor: Actor, amendment: Amendment | None = None) -> str | None:
     """A confirmed order corrected (the customer called): what has not shipped can change."""
     if reason := _not_closed(s, "correct"):
         return reason
@@ -233,12 +285,55 @@ RULES: Mapping[str, Rule] = MappingProxyType({rule.__name__: rule for rule in (
     record_call_outcome, customer_request, resolve_request, amend_order, cancel)})  # keyed by the name of the workflow update each one guards
 
 
-def available(s: OrderState, today: date) -> list[str]:
-    """The updates that make sense for the order as it is now."""
-    return [name for name, rule in RULES.items() if rule(s, today, None) is None]
+def refusal(name: str, s: OrderState, today: date, actor: Actor, arg: Any = None, again: bool = False) -> str | None:
+    """Why `actor` may not take the action `name` (with `arg`) on the order now, or None: its role, another
+    action being carried out (`again`: this is that action, asked again after its own wait), then its own rule."""
+    if actor.role not in ROLES[name] and actor.role != OPERATOR_ROLE:
+        return Forbidden(f"{_cap(actor)} cannot {name.replace('_', ' ')}; it needs one of: {', '.join(ROLES[name])}")
+    if name in CONFLICTING and s.in_flight and not again:
+        return (f"Order {s.order_id} is busy: {s.in_flight} is being carried out; nothing changed, try again in a "
+                "moment")
+    return RULES[name](s, today, actor, arg)
+
+
+def available(s: OrderState, today: date, actor: Actor) -> list[str]:
+    """The updates that make sense for the order as it is now, for this actor."""
+    return [name for name in RULES if refusal(name, s, today, actor) is None]
+
+
+def choices(s: OrderState, today: date, actor: Actor) -> dict[str, list[str]]:
+    """The departments this actor may name now, by action: whose work order it may acknowledge, whose part it may
+    report ready or delayed (the console offers these as a choice)."""
+    return {"acknowledge": [d for d in s.pending_acknowledgements if _within_reach(actor, d)],
+            "report_ready": [p.department for p in s.unshipped_parts() if p.made_by_manufacturer and p.ready_at is None
+                             and _hands_over(actor, p.department)],
+            "report_delay": ([] if actor.role == "manufacturer" else [""])  # "": every part not yet shipped
+            + [p.department for p in s.unshipped_parts() if _within_reach(actor, p.department)
+               or actor.role == "warehouse"]}
+
+
+def delay_department(actor: Actor, delay: DelayReport) -> str | None:
+    """The part a delay is about: the one named; a manufacturer naming none means its own."""
+    if delay.department is None and actor.role == "manufacturer":
+        return actor.department
+    return delay.department
 
 
 # ---- shared conditions ----
+
+def _within_reach(actor: Actor, department: str | None) -> bool:
+    """Whether the actor acts for this department (None: every part) — admin and operators for any."""
+    return actor.role in WHOLE_BUSINESS or (department is not None and department == actor.department)
+
+
+def _hands_over(actor: Actor, department: str) -> bool:
+    """A manufacturer reports its own part ready; the warehouse, which receives it, any."""
+    return actor.role == "warehouse" or _within_reach(actor, department)
+
+
+def _cap(actor: Actor) -> str:
+    text = str(actor)
+    return text[:1].upper() + text[1:]
 
 def _state(s: OrderState) -> str:
     return "cancelled" if s.cancel_requested else s.view.status.value

@@ -34,10 +34,18 @@ class OrderState:
     intake_answered: bool = False          # what `intake` waits for: accepted, or told what is missing
     intake_calls: int = 0
     cancel_requested: bool = False
+    cancelled_from_temporal: bool = False  # the workflow closes as cancelled once everyone has been told
+    temporal_cancel_refused: str = ""     # why a cancellation from Temporal was refused (staff are alerted)
+    acknowledgement_reminded: bool = False
+    in_flight: str = ""                    # the course-changing action being carried out (rules.CONFLICTING)
     date_changed: bool = False             # a delay moved a date: the deadline timer starts again
     shipments_told: int = 0                # shipments whose shipping notice has gone out
     work_orders_sent_at: datetime | None = None
-    work_orders_on_the_way: list[str] = field(default_factory=list)  # sent with the confirmation, not yet told
+    submitter_unreachable: bool = False    # the form gave no usable email address: nothing could be sent to them
+    ever_sent_work_order: list[str] = field(default_factory=list)  # departments that got a work order at some time
+    amendments: int = 0                    # corrections applied (the next is revision amendments + 2)
+    shipment_corrections: dict[int, int] = field(default_factory=dict)  # shipment number -> corrections told
+    version: int = 0                       # bumped by every change the read model should get
 
     @classmethod
     def received(cls, start: OrderStart) -> OrderState:
@@ -54,8 +62,10 @@ class OrderState:
         return self.view.order_id
 
     def record(self, kind: str, text: str, **data: Any) -> None:
+        """The one way anything enters the timeline; every recorded event is also a change for the read model."""
         self.view.timeline.append(TimelineEvent(seq=len(self.view.timeline) + 1, at=workflow.now(), kind=kind,
                                                 text=text, data=data))
+        self.version += 1
 
     def take_form(self, form: OrderForm, check: FormCheck) -> None:
         """A resubmitted form (complete or not) becomes the order's, with its check."""
@@ -66,27 +76,23 @@ class OrderState:
         self.view.problems = check.problems
         self.check = check
 
-    def accept(self, in_parts: bool, policy: Policy, holidays: frozenset[date]) -> None:
+    def accept(self, policy: Policy, holidays: frozenset[date]) -> None:
         """Take the complete form's checked lines and promised dates into the order: one part per fulfiller, each
-        with its own date (`in_parts`), or, for orders started before parts, one part of everything."""
+        with its own date."""
         check = self.check
         view = self.view
         view.problems = []
         view.lines = check.lines
         view.currency = check.currency
         everything = [LineRef(sku=line.sku, quantity=line.quantity, line=i) for i, line in enumerate(view.lines)]
-        if not in_parts:
-            view.parts = [Part(department=WAREHOUSE, lines=everything, expected_fulfillment_date=
-                               check.expected_fulfillment_date, original_fulfillment_date=check.expected_fulfillment_date)]
-        else:
-            view.parts = []
-            for department in dict.fromkeys(sorted((li.fulfiller for li in view.lines), key=lambda d: d != WAREHOUSE)):
-                due = check.part_dates.get(department, check.expected_fulfillment_date)
-                handover = (None if department == WAREHOUSE else
-                            business_days_before(due, policy.warehouse_handling_days, holidays))
-                view.parts.append(Part(department=department, expected_fulfillment_date=due,
-                                       original_fulfillment_date=due, handover_date=handover,
-                                       lines=[everything[i] for i in line_indexes(view.lines, department)]))
+        view.parts = []
+        for department in dict.fromkeys(sorted((li.fulfiller for li in view.lines), key=lambda d: d != WAREHOUSE)):
+            due = check.part_dates.get(department, check.expected_fulfillment_date)
+            handover = (None if department == WAREHOUSE else
+                        business_days_before(due, policy.warehouse_handling_days, holidays))
+            view.parts.append(Part(department=department, expected_fulfillment_date=due,
+                                   original_fulfillment_date=due, handover_date=handover,
+                                   lines=[everything[i] for i in line_indexes(view.lines, department)]))
         view.original_fulfillment_date = check.expected_fulfillment_date
         self.refresh()
         self.accepted = True
@@ -156,7 +162,7 @@ class OrderState:
                     else OrderStatus.partially_delivered)
         return OrderStatus.shipped if everything_shipped else OrderStatus.partially_shipped
 
-    def correct_shipment(self, correction: ShipmentCorrection) -> tuple[str, list[dict[str, str]]] | None:
+    def correct_shipment(self, correction: ShipmentCorrection, by: str = "") -> tuple[str, list[dict[str, str]]] | None:
         """Apply a shipment correction: the notice revision it is told as and each change as the customer reads it
         (now, was); None when nothing differs."""
         shipment = self.view.shipment_numbered(correction.shipment)
@@ -166,12 +172,13 @@ class OrderState:
         corrected = shipment.model_copy(update={name: now for name, (_, now) in changes.items()})
         self.view.shipments[shipment.number - 1] = corrected
         number = shipment.number
-        done = sum(e.kind == "shipment_corrected" and e.data.get("shipment", 1) == number for e in self.view.timeline)
+        done = self.shipment_corrections.get(number, 0)
+        self.shipment_corrections[number] = done + 1
         revision = str(2 + done) if number == 1 else f"shipment-{number}.{2 + done}"
         described = described_changes(changes)
         which = "" if len(self.view.shipments) == 1 else f" of shipment {number}"
-        self.record("shipment_corrected", f"Shipping details{which} corrected: " + "; ".join(
-            f"{c['label']} {c['now']} (was {c['was']})" for c in described), revision=revision, shipment=number)
+        self.record("shipment_corrected", f"Shipping details{which} corrected{f' by {by}' if by else ''}: " + "; ".join(
+            f"{c['label']} {c['now']} (was {c['was']})" for c in described), revision=revision, shipment=number, by=by)
         return revision, described
 
     # ---- what the steps and the rules ask ----

@@ -1,14 +1,16 @@
-"""The order's deadlines, watched by one timer: a part at risk before its date, a part late after it.
+"""The order's deadlines, a part of the order workflow, watched by one timer while anything is still to ship:
 
+- **Acknowledgement reminder**: the departments that have not acknowledged their work order within the policy's
+  time are reminded, once.
+- **At risk**: `at_risk_days` business days before a part's date its department has not acknowledged, or, after
+  its hand-over date, its manufacturer has not reported it ready. Staff are alerted once per part and date, so the
+  business can act before the customer is let down.
 - **Late**: a part's date passed (plus grace) with its lines not shipped. The customer hears once per missed date
   (an honest "running late" notice naming the late items when the order has several parts); staff are alerted,
   and again every `delay_recheck` until the part ships or a delay gives it a new date.
-- **At risk** (orders of the parts shape): `at_risk_days` business days before a part's date its department has
-  not acknowledged, or, after its hand-over date, its manufacturer has not reported it ready. Staff are alerted once
-  per part and date, so the business can act before the customer is let down.
 
-The workflow sleeps until the nearest of these moments over the parts not yet shipped (`next_check`), and
-`on_deadline` handles whatever is due then.
+The fulfilment loop sleeps until the nearest of these moments (`next_deadline`) and `on_deadline` handles whatever
+is due then. The moments themselves are pure functions of the state, the policy and the company's calendar.
 """
 
 from __future__ import annotations
@@ -22,26 +24,26 @@ with workflow.unsafe.imports_passed_through():
     from models.messages import CUSTOMER, STAFF, MessageKind
     from models.order import OrderStatus
     from models.parts import Part
-    from models.policy import Policy
 
-from .clock import Clock
-from .notifier import Notifier
-from .read_model_saver import ReadModelSaver
-from .state import OrderState
-from .status import StatusBoard
-from .versions import HistoryShape
+FAR_AWAY = timedelta(days=3650)
 
 
-class LatenessWatch:
-    def __init__(self, state: OrderState, shape: HistoryShape, policy: Policy, clock: Clock, holidays: frozenset[date],
-                 notifier: Notifier, status: StatusBoard, saver: ReadModelSaver) -> None:
-        self.state, self.shape, self.policy, self.clock = state, shape, policy, clock
-        self.holidays = holidays
-        self.notifier, self.status, self.saver = notifier, status, saver
+class Deadlines:
+    """Deadlines of `OrderWorkflow` (its state, policy, clock, holidays and notifier are the workflow's)."""
 
-    def next_check(self) -> datetime:
-        """The nearest deadline of the parts not yet shipped."""
-        return min(min([self.late_check(p), *self.at_risk_checks(p)]) for p in self.state.unshipped_parts())
+    def next_deadline(self) -> datetime:
+        """The nearest deadline: the acknowledgement reminder, and each part not yet shipped's."""
+        moments = [self.late_check(p) for p in self.state.unshipped_parts()]
+        moments += [m for p in self.state.unshipped_parts() for m in self.at_risk_checks(p)]
+        if (reminder := self.reminder_due()) is not None:
+            moments.append(reminder)
+        return min(moments, default=workflow.now() + FAR_AWAY)
+
+    def reminder_due(self) -> datetime | None:
+        state = self.state
+        if state.acknowledgement_reminded or not state.pending_acknowledgements or state.work_orders_sent_at is None:
+            return None
+        return state.work_orders_sent_at + self.policy.acknowledgement_reminder
 
     def late_check(self, part: Part) -> datetime:
         """The end of the part's date (plus grace), or the next re-check of a part already late."""
@@ -55,7 +57,7 @@ class LatenessWatch:
         not before the acknowledgement reminder's time has passed), and the end of its hand-over date (a
         manufacturer's part)."""
         due = part.expected_fulfillment_date
-        if not self.shape.ships_in_parts or part.at_risk_for == due:
+        if part.at_risk_for == due:
             return []
         warning = business_days_before(due, self.policy.at_risk_days, self.holidays)
         moments = [self.clock.end_of(warning - timedelta(days=1))]  # the start of that day
@@ -66,8 +68,14 @@ class LatenessWatch:
         checked = part.at_risk_checked_at
         return [m for m in moments if checked is None or m > checked]
 
+    def handover_before(self, due: date) -> date:
+        """When a manufacturer's part must be at the warehouse for the customer's date `due`."""
+        return business_days_before(due, self.policy.warehouse_handling_days, self.holidays)
+
     async def on_deadline(self) -> None:
         now = workflow.now()
+        if (reminder := self.reminder_due()) is not None and reminder <= now:
+            await self.remind_unacknowledged()
         parts = self.state.unshipped_parts()
         for part in parts:
             if any(moment <= now for moment in self.at_risk_checks(part)):
@@ -75,7 +83,14 @@ class LatenessWatch:
         late = [p for p in parts if self.late_check(p) <= now]
         if late:
             await self.tell_late(late)
-        await self.saver.save()
+
+    async def remind_unacknowledged(self) -> None:
+        """No acknowledgement within the policy's time: remind the departments that have not acknowledged."""
+        state = self.state
+        state.acknowledgement_reminded = True
+        sent_ago = (workflow.now() - state.work_orders_sent_at).total_seconds()
+        await self.notifier.tell_all(state.pending_acknowledgements, MessageKind.work_order_reminder,
+                                     sent_ago=sent_ago)
 
     async def check_at_risk(self, part: Part, now: datetime) -> None:
         part.at_risk_checked_at = now
@@ -107,18 +122,18 @@ class LatenessWatch:
             due = newly_late[0].expected_fulfillment_date
             text = f"Late: expected by {due} and not shipped"
             if state.in_one_part:
-                self.status.set_unless_shipped(OrderStatus.delayed, text)
+                self.set_status_unless_shipped(OrderStatus.delayed, text)
                 await self.notifier.tell(CUSTOMER, MessageKind.late_notice, revision=due.isoformat(),
                                          date=due.isoformat())
             else:
-                self.status.set_unless_shipped(OrderStatus.delayed, f"{text} ({state.parts_label(newly_late)})")
+                self.set_status_unless_shipped(OrderStatus.delayed, f"{text} ({state.parts_label(newly_late)})")
                 await self.notifier.tell(CUSTOMER, MessageKind.late_notice, revision="+".join(
                     f"{p.department}.{p.expected_fulfillment_date.isoformat()}" for p in newly_late),
                     date=due.isoformat(), departments=[p.department for p in newly_late])
         for part in parts:
-            await self.alert_staff(part)
+            await self.alert_late(part)
 
-    async def alert_staff(self, part: Part) -> None:
+    async def alert_late(self, part: Part) -> None:
         part.late_alerts += 1
         part.last_late_alert_at = workflow.now()
         due = part.expected_fulfillment_date
