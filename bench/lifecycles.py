@@ -262,7 +262,9 @@ async def run(options: Options, console: Console) -> dict[str, Any]:
             "lifecycle throughput / mirrored baseline ≥ 0.85": target(report["throughput"]["ratio"], at_least=0.85),
             "lifecycle throughput / straightforward shape ≥ 1.1": target(
                 report["throughput"]["ratio_to_straightforward"], at_least=1.1),
-            "history events per order ≤ 50": target(report["history"]["orderly"]["events"], at_most=50),
+            "history events per order ≤ 66": target(report["history"]["orderly"]["events"], at_most=66),
+            "history payload bytes per order ≤ 15,500": target(report["history"]["orderly"]["payload_bytes"],
+                                                               at_most=15_500),
             "worker CPU per order ≤ 1.3 × mirrored baseline's": target(ratio(
                 report["resources"]["orderly"]["worker_cpu_s_per_order"],
                 report["resources"]["baseline"]["worker_cpu_s_per_order"]), at_most=1.3),

@@ -21,8 +21,31 @@ async def history_of(client, workflow_id: str) -> dict[str, Any]:
             kind += ":" + e.marker_recorded_event_attributes.marker_name
         kinds[kind] += 1
         sequence.append(kind + _detail(e, kind))
+    by_payload: Counter = Counter()
+    for e in history.events:
+        by_payload[e.WhichOneof("attributes").removesuffix("_event_attributes")] += payload_bytes(e)
     return {"workflow_id": workflow_id, "events": len(history.events), "by_type": dict(sorted(kinds.items())),
+            "payload_bytes": sum(by_payload.values()),
+            "payload_bytes_by_type": {k: v for k, v in sorted(by_payload.items()) if v},
             "sequence": sequence}
+
+
+def payload_bytes(message) -> int:
+    """The bytes of every payload in a history event (data and metadata, as stored: encrypted where the codec is on)."""
+    from temporalio.api.common.v1 import Payload
+    if isinstance(message, Payload):
+        return len(message.data) + sum(len(k) + len(v) for k, v in message.metadata.items())
+    total = 0
+    for field, value in message.ListFields():
+        if field.message_type is None:
+            continue
+        if field.message_type.GetOptions().map_entry:
+            total += sum(payload_bytes(v) for v in value.values() if hasattr(v, "ListFields"))
+        elif isinstance(value, (list, tuple)) or hasattr(value, "extend") and not hasattr(value, "ListFields"):
+            total += sum(payload_bytes(v) for v in value)
+        else:
+            total += payload_bytes(value)
+    return total
 
 
 def _detail(e, kind: str) -> str:

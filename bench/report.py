@@ -139,6 +139,7 @@ def print_summary(report: dict[str, Any], console: Console) -> None:
     h = report["history"]
     table.add_row("history events per order", f"{h['orderly']['events']} (baseline {h['baseline']['events']}, "
                                                f"straightforward {h.get('straightforward', {}).get('events')})")
+    table.add_row("history payload bytes per order", f"{h['orderly'].get('payload_bytes')}")
     r = report["resources"]
     table.add_row("worker CPU s / order", f"{r['orderly']['worker_cpu_s_per_order']} "
                                           f"(baseline {r['baseline']['worker_cpu_s_per_order']})")

@@ -23,7 +23,7 @@ from models.order import (Acknowledgement, Cancellation, CustomerRequest, DelayR
 from models.work_queues import ready_to_ship
 from models.actors import ROLES
 from workflows.order import OrderWorkflow
-from workflows.rules import ROLES as RULE_ROLES
+from workflows.decisions import ROLES as RULE_ROLES
 
 from .auth import Caller
 

@@ -22,3 +22,11 @@ def notice_for(kind: MessageKind, to: str, order_id: str, email: str = "ada@exam
                      expected_fulfillment_date=datetime(2026, 12, 14).date(), work_orders=["warehouse"],
                      shipment=Shipment(carrier="UPS", tracking_number="1Z999", expected_delivery_date="2026-12-18"))
     return Notice(kind=kind, to=to, order=view, extra=extra)
+
+
+def alert_staff_as_the_workflow_does(send, notice: Notice, receipt) -> list:
+    """The workflow's part after a failed receipt (`workflows/notifier.py`): one `delivery_failed` notice to staff
+    per failed delivery, sent with `send` (the message activity). Returns the alerts' receipts."""
+    from models.messages import delivery_failed_notice
+    alerts = [delivery_failed_notice(notice, d) for d in receipt.deliveries if d.status == "failed"]
+    return [send(alert) for alert in alerts if alert is not None]

@@ -11,7 +11,7 @@ from email import message_from_bytes, policy
 from pydantic import SecretStr
 
 from store.database import make_engine
-from models.order import Acknowledgement, DelayReport, FeedbackEntry, OrderStatus, Shipment
+from models.order import Readiness, Acknowledgement, DelayReport, FeedbackEntry, OrderStatus, Shipment
 from models.settings import Settings
 from starter import orders
 from tests.channel_servers import RecordingHTTPServer, SmtpSink
@@ -28,6 +28,7 @@ async def lifecycle(client, config: Settings, order_id: str) -> None:
     await orders.act(client, order_id, "acknowledge", Acknowledgement(department="nordwood"))
     new_date = view.expected_fulfillment_date + timedelta(days=5)
     await orders.act(client, order_id, "delay", DelayReport(new_date=new_date, reason="Walnut arrives late"))
+    await orders.act(client, order_id, "ready", Readiness(department="nordwood"))
     await orders.act(client, order_id, "ship", Shipment(carrier="DHL", tracking_number="JD0001",
                                                          expected_delivery_date=new_date + timedelta(days=2)))
     await wait_for(client, order_id, lambda v: any(e.data.get("message_kind") == "shipping_notice"

@@ -28,7 +28,7 @@ from models.settings import Settings
 from starter import orders
 from tests.channel_servers import RecordingHTTPServer, free_port
 from tests.conftest import messages_of, running_worker, sofa_form, wait_for
-from tests.mail_notices import notice_for
+from tests.mail_notices import alert_staff_as_the_workflow_does, notice_for
 
 API_KEY = "SG.test-key"
 
@@ -114,6 +114,7 @@ def test_400_is_permanent_logged_and_alerts_staff_without_raising(acts, api, eng
     notice = notice_for(MessageKind.order_confirmation, CUSTOMER, "SG-400")
 
     receipt = run(acts, notice)
+    alert_staff_as_the_workflow_does(lambda n: run(acts, n), notice, receipt)
     assert receipt.status == "failed" and "SendGrid answered 400" in receipt.error
     assert "Does not contain a valid address" in receipt.error
     rows = {m.kind: m for m in messages_of(engine, "SG-400")}
@@ -131,7 +132,9 @@ def test_400_is_permanent_logged_and_alerts_staff_without_raising(acts, api, eng
 
 def test_transient_failures_on_the_last_attempt_give_up_like_a_permanent_one(acts, api, engine):
     api.script.extend([(503, "", {})])
-    receipt = run(acts, notice_for(MessageKind.shipping_notice, CUSTOMER, "SG-LAST"), attempt=30, max_attempts=30)
+    notice = notice_for(MessageKind.shipping_notice, CUSTOMER, "SG-LAST")
+    receipt = run(acts, notice, attempt=30, max_attempts=30)
+    alert_staff_as_the_workflow_does(lambda n: run(acts, n), notice, receipt)
     assert receipt.status == "failed" and "503" in receipt.error
     assert {m.kind: m.status for m in messages_of(engine, "SG-LAST")} == {"shipping_notice": "failed",
                                                                           "delivery_failed": "sent"}

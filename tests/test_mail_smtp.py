@@ -26,7 +26,7 @@ from models.settings import Settings
 from starter import orders
 from tests.channel_servers import SmtpSink, free_port
 from tests.conftest import messages_of, running_worker, sofa_form, wait_for
-from tests.mail_notices import notice_for
+from tests.mail_notices import alert_staff_as_the_workflow_does, notice_for
 
 
 def smtp_settings(settings: Settings, port: int, **changes) -> Settings:
@@ -117,8 +117,9 @@ def test_starttls_and_login_by_settings(settings, tmp_path):
 def test_a_refused_mailbox_is_permanent_and_staff_are_alerted_by_smtp(settings, engine):
     with SmtpSink(refuse={"nobody@example.com": "550 5.1.1 <nobody@example.com>: no such user"}) as smtp:
         acts = activities_for(smtp_settings(settings, smtp.port))
-        receipt = run(acts, notice_for(MessageKind.order_confirmation, CUSTOMER, "SMTP-550",
-                                       email="nobody@example.com"))
+        notice = notice_for(MessageKind.order_confirmation, CUSTOMER, "SMTP-550", email="nobody@example.com")
+        receipt = run(acts, notice)
+        alert_staff_as_the_workflow_does(lambda n: run(acts, n), notice, receipt)
         [alert] = smtp.wait_for(1)
     assert receipt.status == "failed" and "550 5.1.1" in receipt.error
     assert alert.recipients == [settings.staff_alert_email]

@@ -11,7 +11,7 @@ import pytest
 from models.catalog import DEFAULT_CATALOG
 from models.calendar import business_days_before, holidays_between
 from models.i18n import long_date
-from models.order import (Acknowledgement, Cancellation, DelayReport, DeliveryReport, FeedbackEntry, OrderStatus,
+from models.order import (Readiness, Acknowledgement, Cancellation, DelayReport, DeliveryReport, FeedbackEntry, OrderStatus,
                           Readiness, Shipment, ShipmentCorrection)
 from starter import orders
 from starter.orders import OrderError
@@ -185,6 +185,8 @@ async def test_ten_parts_and_twenty_shipments_stay_well_inside_temporals_limits(
             {"sku": sku, "quantity": 2, "options": {"color": "sand"}} for sku in skus]))
         view = await wait_for(client, "PARTS-10", lambda v: v.status is OrderStatus.confirmed and bool(v.work_orders))
         assert len(view.parts) == 10 and len(view.work_orders) == 11  # ten fulfillers and accounts receivable
+        for maker in makers:  # each maker hands its part over before the warehouse ships it
+            await orders.act(client, "PARTS-10", "ready", Readiness(department=maker))
         for sku in skus:
             for _ in range(2):
                 await orders.act(client, "PARTS-10", "ship", parcel(f"1Z{sku}", 5, view, [f"{sku}:1"]))

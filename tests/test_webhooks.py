@@ -171,8 +171,11 @@ def test_a_department_with_neither_address_nor_webhook_alerts_staff_and_the_orde
 
     config = settings.model_copy(update={"department_emails": {**settings.department_emails, "warehouse": ""}})
     acts = NoticeSender(config, engine, build_mailer(config), load_catalog(config.catalog_path))
-    receipt = ActivityEnvironment().run(acts.send_notice, notice_for(MessageKind.work_order, "warehouse", "NOCH-1"))
+    from tests.mail_notices import alert_staff_as_the_workflow_does
+    notice = notice_for(MessageKind.work_order, "warehouse", "NOCH-1")
+    receipt = ActivityEnvironment().run(acts.send_notice, notice)
     assert receipt.status == "failed"  # returned, not raised: the workflow records it and carries on
+    alert_staff_as_the_workflow_does(lambda n: ActivityEnvironment().run(acts.send_notice, n), notice, receipt)
     assert receipt.error == ("'warehouse' has neither an email address nor a webhook: set ORDERLY_DEPARTMENT_EMAILS "
                              "or ORDERLY_DEPARTMENT_WEBHOOKS")
     [alert] = messages_of(engine, "NOCH-1", "delivery_failed")
@@ -293,6 +296,15 @@ def test_the_last_attempt_gives_up_logs_the_failure_and_alerts_staff(settings, e
         with pytest.raises(ApplicationError):  # an attempt before the last: raised, to be retried
             send_work_order(config, engine, "GIVE-UP", attempt=last - 1)
         receipt = send_work_order(config, engine, "GIVE-UP", attempt=last)
+        from activities.notice_sending import NoticeSender
+        from channels.mailer import build_mailer
+        from models.catalog import load_catalog
+        from models.messages import MessageKind
+        from temporalio.testing import ActivityEnvironment
+        from tests.mail_notices import alert_staff_as_the_workflow_does, notice_for
+        acts = NoticeSender(config, engine, build_mailer(config), load_catalog(config.catalog_path))
+        alert_staff_as_the_workflow_does(lambda n: ActivityEnvironment().run(acts.send_notice, n),
+                                         notice_for(MessageKind.work_order, "warehouse", "GIVE-UP"), receipt)
     assert receipt.status == "failed" and "answered 503: down for maintenance" in receipt.error
     [row] = [m for m in messages_of(engine, "GIVE-UP", "work_order") if m.channel == "webhook"]
     assert row.status == "failed" and row.attempts == 2

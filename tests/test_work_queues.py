@@ -51,7 +51,8 @@ async def test_a_shipped_order_with_unacknowledged_work_orders_stays_in_those_qu
     order_id = view.order_id
     await orders.act(client, order_id, "acknowledge", Acknowledgement(department="warehouse"))
     await orders.act(client, order_id, "ship", Shipment(carrier="UPS", tracking_number="1Z1",
-                                                         expected_delivery_date=later(view, 20)))
+                                                         expected_delivery_date=later(view, 20),
+                                                         ready_override="Collected from the maker by the courier"))
     shipped = await wait_for(client, order_id, lambda v: v.status is OrderStatus.shipped)
     waiting = [d for d in shipped.work_orders if d not in shipped.acknowledged]
     assert waiting == ["accounts-receivable", "nordwood"]

@@ -13,8 +13,8 @@ as objects they are read as they are.
 """
 
 import asyncio
-from collections.abc import Callable, Sequence
-from datetime import datetime, time, timedelta
+from collections.abc import Sequence
+
 from typing import Any, Optional
 
 from temporalio import workflow
@@ -29,7 +29,7 @@ with workflow.unsafe.imports_passed_through():
                               DeliveryReport, FeedbackEntry, FormCompletion, OrderForm, OrderStart, OrderStatus,
                               OrderView, Readiness, RequestResolution, Shipment, ShipmentCorrection)
 
-from . import rules
+from . import decisions, rules
 from .amending import Corrections
 from .clock import Clock
 from .deadlines import Deadlines
@@ -37,19 +37,12 @@ from .feedback import Feedback
 from .fulfilment import Fulfilment
 from .intake import FormExpired, FormSteps
 from .notifier import Notifier
+from .process import OrderCancelled, OrderProcess
 from .saving import ReadModelSaver
-from .search_attributes import EXPECTED_FULFILLMENT_DATE, ORDER_STATUS
 from .state import OrderState
 
-TEMPORAL_CANCEL = "cancelled from Temporal (the Web UI or CLI), not by staff in Orderly"
-
-
-class OrderCancelled(Exception):
-    """Raised inside the workflow when a step finds the order cancelled; `run` closes the order."""
-
-
 @workflow.defn(name="OrderWorkflow")
-class OrderWorkflow(FormSteps, Fulfilment, Deadlines, Corrections, Feedback):
+class OrderWorkflow(OrderProcess, FormSteps, Fulfilment, Deadlines, Corrections, Feedback):
     @workflow.init
     def __init__(self, start: OrderStart) -> None:
         self.policy = start.policy
@@ -80,89 +73,6 @@ class OrderWorkflow(FormSteps, Fulfilment, Deadlines, Corrections, Feedback):
             raise asyncio.CancelledError("cancelled from Temporal; the customer and the departments were told")
         return self.state.view.model_copy(update={"timeline": []})  # the timeline is in the read model
 
-    # ---- the order's status, waiting, and the ways out ----
-
-    def set_status(self, status: OrderStatus, text: str, new_date: bool = False, **data: Any) -> None:
-        """The order is now `status` (`text` says why, in the timeline); with `new_date`, its expected date moved.
-        Published where ops see it: the search attributes and the workflow's current details."""
-        self.state.view.status = status
-        self.state.record(f"status:{status.value}", text, **data)
-        workflow.upsert_search_attributes([ORDER_STATUS.value_set(status.value),
-                                           *([self.expected_date()] if new_date else [])])
-        workflow.set_current_details(f"**{status.value}**: {text}")
-
-    def set_status_unless_shipped(self, status: OrderStatus, text: str, new_date: bool = False, **data: Any) -> None:
-        """Nothing shipped yet: the order is `status`; once part of it has shipped it stays partly shipped, and only
-        the timeline says what happened to the rest."""
-        if self.state.view.shipments:
-            self.state.record(status.value, text, **data)
-            if new_date:
-                workflow.upsert_search_attributes([self.expected_date()])
-        else:
-            self.set_status(status, text, new_date=new_date, **data)
-
-    def expected_date(self):  # noqa: ANN201 (a search attribute update)
-        due = self.state.view.expected_fulfillment_date
-        return EXPECTED_FULFILLMENT_DATE.value_set(datetime.combine(due, time(), self.clock.tz))
-
-    async def wait_until(self, condition: Callable[[], bool], timeout: Optional[timedelta] = None,
-                         cancellable: bool = True) -> bool:
-        """Wait for `condition` up to `timeout`; False on timeout. Raises OrderCancelled when the order is cancelled.
-        A cancellation from Temporal arrives here as CancelledError: taken, the wait ends as a cancelled order's
-        does; refused (the order has shipped), the order goes on waiting."""
-        stop = (lambda: condition() or self.state.cancel_requested) if cancellable else condition
-        deadline = None if timeout is None else workflow.now() + timeout
-        while True:
-            left = None if deadline is None else deadline - workflow.now()
-            try:
-                if left is not None and left <= timedelta(0):
-                    break
-                await workflow.wait_condition(stop, timeout=left)
-                break
-            except asyncio.TimeoutError:
-                break
-            except asyncio.CancelledError:
-                self.cancel_from_temporal()
-        if cancellable:
-            self.stop_if_cancelled()
-        return condition()
-
-    def stop_if_cancelled(self) -> None:
-        if self.state.cancel_requested:
-            raise OrderCancelled()
-
-    def cancel_from_temporal(self) -> bool:
-        """A cancellation requested from Temporal itself (the Web UI's "Request Cancellation", `temporal workflow
-        cancel`): taken as the `cancel` update would be, or refused with its reason (recorded, staff alerted)."""
-        state = self.state
-        if state.cancel_requested:
-            return True
-        if reason := rules.cancel(state, self.clock.today(), Actor.operator()):
-            state.record("cancel_refused", f"A cancellation requested from Temporal was refused: {reason}",
-                         requested_by="temporal")
-            state.temporal_cancel_refused = reason
-            return False
-        state.cancelled_from_temporal = True
-        self.take_cancellation(TEMPORAL_CANCEL, Actor.operator(), requested_by="temporal")
-        workflow.logger.info("order %s cancelled from Temporal", state.order_id)
-        return True
-
-    def take_cancellation(self, reason: str, actor: Actor, **data: Any) -> None:
-        self.state.cancel_requested = True
-        self.state.view.cancel_reason = reason
-        self.state.record("cancel_requested", f"Cancellation requested by {actor}: {reason}", by=str(actor), **data)
-        self.set_status(OrderStatus.cancelled, f"Cancelled: {reason}")
-
-    async def close_expired(self) -> None:
-        self.set_status(OrderStatus.expired, "Closed: the form was not completed in time")
-        await self.notifier.tell_submitter(MessageKind.form_expired)
-
-    async def close_cancelled(self) -> None:
-        """Everyone who knew of the order is told it is cancelled."""
-        await self.notifier.tell_submitter(MessageKind.cancellation_notice,
-                                           by_temporal=self.state.cancelled_from_temporal)
-        await self.notifier.tell_all(self.state.view.work_orders, MessageKind.work_order_cancelled)
-
     # ---- reads ----
 
     @workflow.query
@@ -176,14 +86,14 @@ class OrderWorkflow(FormSteps, Fulfilment, Deadlines, Corrections, Feedback):
 
     @workflow.query
     def available_actions(self, actor: Optional[Actor] = None) -> list[str]:
-        """The updates that make sense now for this actor (rules.py): what the console offers, and all the workflow
-        accepts from them."""
-        return rules.available(self.state, self.clock.today(), actor or Actor.operator())
+        """The updates that make sense now for this actor (`decisions.available`): what the console offers, and all
+        the workflow accepts from them."""
+        return decisions.available(self.state, self.clock.today(), actor or Actor.operator())
 
     @workflow.query
     def action_choices(self, actor: Optional[Actor] = None) -> dict[str, list[str]]:
-        """The departments this actor may name now, by action (rules.choices)."""
-        return rules.choices(self.state, self.clock.today(), actor or Actor.operator())
+        """The departments this actor may name now, by action (decisions.choices)."""
+        return decisions.choices(self.state, self.clock.today(), actor or Actor.operator())
 
     @workflow.signal(dynamic=True)
     def unknown_message(self, name: str, args: Sequence[RawValue]) -> None:
@@ -214,7 +124,7 @@ class OrderWorkflow(FormSteps, Fulfilment, Deadlines, Corrections, Feedback):
 
     @workflow.update
     async def complete_form(self, completion: FormCompletion, actor: Optional[Actor] = None) -> ActionResult:
-        actor = self.decide("complete_form", completion, actor)
+        completion, actor = self.decide("complete_form", completion, actor)
         async with self.carrying_out(f"a completed form from {actor}"):
             return self.result(await self.take_completed_form(completion, actor))  # intake.py
 
@@ -226,7 +136,7 @@ class OrderWorkflow(FormSteps, Fulfilment, Deadlines, Corrections, Feedback):
 
     @workflow.update
     async def acknowledge(self, ack: Acknowledgement, actor: Optional[Actor] = None) -> ActionResult:
-        actor = self.decide("acknowledge", ack, actor)
+        ack, actor = self.decide("acknowledge", ack, actor)
         return self.result(self.take_acknowledgement(ack, actor))  # fulfilment.py
 
     @acknowledge.validator
@@ -237,7 +147,7 @@ class OrderWorkflow(FormSteps, Fulfilment, Deadlines, Corrections, Feedback):
 
     @workflow.update
     async def report_delay(self, delay: DelayReport, actor: Optional[Actor] = None) -> ActionResult:
-        actor = self.decide("report_delay", delay, actor)
+        delay, actor = self.decide("report_delay", delay, actor)
         async with self.carrying_out(f"a delay reported by {actor}"):
             return self.result(await self.take_delay(delay, actor))  # the part(s) named, or every part not shipped
 
@@ -247,7 +157,7 @@ class OrderWorkflow(FormSteps, Fulfilment, Deadlines, Corrections, Feedback):
 
     @workflow.update
     async def report_ready(self, readiness: Readiness, actor: Optional[Actor] = None) -> ActionResult:
-        actor = self.decide("report_ready", readiness, actor)
+        readiness, actor = self.decide("report_ready", readiness, actor)
         return self.result(self.take_readiness(readiness, actor))  # a manufacturer's part is at the warehouse
 
     @report_ready.validator
@@ -256,7 +166,7 @@ class OrderWorkflow(FormSteps, Fulfilment, Deadlines, Corrections, Feedback):
 
     @workflow.update
     async def mark_shipped(self, shipment: Shipment, actor: Optional[Actor] = None) -> ActionResult:
-        actor = self.decide("mark_shipped", shipment, actor)
+        shipment, actor = self.decide("mark_shipped", shipment, actor)
         return self.result(self.take_shipment(shipment, actor))  # the lines given, or everything not yet shipped
 
     @mark_shipped.validator
@@ -267,7 +177,7 @@ class OrderWorkflow(FormSteps, Fulfilment, Deadlines, Corrections, Feedback):
     async def correct_shipment(self, correction: ShipmentCorrection, actor: Optional[Actor] = None) -> ActionResult:
         """Tracking or the delivery date changed after the shipping notice: the customer gets the notice again as a
         new revision of its key, saying what changed (never silence, never a duplicate)."""
-        actor = self.decide("correct_shipment", correction, actor)
+        correction, actor = self.decide("correct_shipment", correction, actor)
         async with self.carrying_out(f"a shipment correction by {actor}"):
             return self.result(await self.take_shipment_correction(correction, actor))
 
@@ -278,7 +188,7 @@ class OrderWorkflow(FormSteps, Fulfilment, Deadlines, Corrections, Feedback):
     @workflow.update
     async def mark_delivered(self, report: Optional[DeliveryReport] = None,
                              actor: Optional[Actor] = None) -> ActionResult:
-        actor = self.decide("mark_delivered", report, actor)
+        report, actor = self.decide("mark_delivered", report, actor)
         return self.result(self.take_delivery(report, actor))
 
     @mark_delivered.validator
@@ -289,7 +199,7 @@ class OrderWorkflow(FormSteps, Fulfilment, Deadlines, Corrections, Feedback):
 
     @workflow.update
     async def submit_feedback(self, feedback: FeedbackEntry, actor: Optional[Actor] = None) -> ActionResult:
-        actor = self.decide("submit_feedback", feedback, actor)
+        feedback, actor = self.decide("submit_feedback", feedback, actor)
         self.state.view.feedback = feedback.model_copy(update={"received_at": workflow.now()})
         self.state.record("feedback", f"Feedback received from {actor}: {feedback.rating}/5", rating=feedback.rating,
                           by=str(actor))
@@ -301,7 +211,7 @@ class OrderWorkflow(FormSteps, Fulfilment, Deadlines, Corrections, Feedback):
 
     @workflow.update
     async def record_call_outcome(self, outcome: CallOutcome, actor: Optional[Actor] = None) -> ActionResult:
-        actor = self.decide("record_call_outcome", outcome, actor)
+        outcome, actor = self.decide("record_call_outcome", outcome, actor)
         return self.result(self.take_call_outcome(outcome, actor))  # feedback.py: the rating, or no answer
 
     @record_call_outcome.validator
@@ -312,7 +222,7 @@ class OrderWorkflow(FormSteps, Fulfilment, Deadlines, Corrections, Feedback):
 
     @workflow.update
     async def amend_order(self, amendment: Amendment, actor: Optional[Actor] = None) -> ActionResult:
-        actor = self.decide("amend_order", amendment, actor)
+        amendment, actor = self.decide("amend_order", amendment, actor)
         async with self.carrying_out(f"a correction by {actor}"):
             return self.result(await self.take_amendment(amendment, actor))  # amending.py: who is told what
 
@@ -324,7 +234,7 @@ class OrderWorkflow(FormSteps, Fulfilment, Deadlines, Corrections, Feedback):
 
     @workflow.update
     async def customer_request(self, request: CustomerRequest, actor: Optional[Actor] = None) -> ActionResult:
-        actor = self.decide("customer_request", request, actor)
+        request, actor = self.decide("customer_request", request, actor)
         return self.result(await self.take_customer_request(request, actor))  # feedback.py: a task and an email
 
     @customer_request.validator
@@ -333,7 +243,7 @@ class OrderWorkflow(FormSteps, Fulfilment, Deadlines, Corrections, Feedback):
 
     @workflow.update
     async def resolve_request(self, resolution: RequestResolution, actor: Optional[Actor] = None) -> ActionResult:
-        actor = self.decide("resolve_request", resolution, actor)
+        resolution, actor = self.decide("resolve_request", resolution, actor)
         return self.result(self.take_resolution(resolution, actor))
 
     @resolve_request.validator
@@ -344,7 +254,7 @@ class OrderWorkflow(FormSteps, Fulfilment, Deadlines, Corrections, Feedback):
 
     @workflow.update
     async def cancel(self, cancellation: Cancellation, actor: Optional[Actor] = None) -> ActionResult:
-        actor = self.decide("cancel", cancellation, actor)
+        cancellation, actor = self.decide("cancel", cancellation, actor)
         self.take_cancellation(cancellation.reason, actor)
         return self.result("Cancellation accepted; the customer and every department are being told")
 
@@ -354,15 +264,20 @@ class OrderWorkflow(FormSteps, Fulfilment, Deadlines, Corrections, Feedback):
 
     # ---- deciding an action, once ----
 
-    def decide(self, name: str, arg: object, actor: Optional[Actor], again: bool = False) -> Actor:
+    def decide(self, name: str, arg: Any, actor: Optional[Actor], again: bool = False) -> tuple[Any, Actor]:
         """The action's rule for this actor, on the order as it is now: a validator asks it when the update arrives,
         the handler again before it changes anything (`again`: after the handler's own wait, as the action in
-        flight). Refused: the update fails with the reason, nothing changed."""
+        flight). Refused: the update fails with the reason, nothing changed. Returns the input and the actor (an
+        operator with Temporal's own tools where none was named)."""
         actor = actor or Actor.operator()
-        if reason := rules.refusal(name, self.state, self.clock.today(), actor, arg, again):
+        try:
+            arg = decisions.as_input(name, arg)
+        except ValueError as e:
+            raise ApplicationError(str(e), type="InvalidInput", non_retryable=True) from None
+        if reason := decisions.refusal(name, self.state, self.clock.today(), actor, arg, again):
             kind = "ActionForbidden" if isinstance(reason, rules.Forbidden) else "ActionRefused"
             raise ApplicationError(str(reason), type=kind, non_retryable=True)
-        return actor
+        return arg, actor
 
     def carrying_out(self, what: str) -> "InFlight":
         """While a course-changing action is carried out (its messages going out), others wait their turn."""

@@ -8,9 +8,8 @@ the actions whose rule, asked for that actor without an input, finds nothing aga
 offer what the workflow would refuse. Asked with the input, a rule also checks the input against the order (a date
 in the past, a department that got no work order, another maker's part).
 
-Actions that change the order's course (`CONFLICTING`) are decided one at a time: while one is being carried out
-(its messages still going out), another is refused with the reason, so two sent at the same moment never both go
-through and nobody hears two contradicting things.
+Who may take each action at all, and the one-at-a-time rule for actions that change the order's course, are in
+`decisions.py`, which asks these rules last.
 """
 
 from __future__ import annotations
@@ -43,24 +42,7 @@ class Forbidden(str):
     """A refusal because of who acts (their role or reach), not of the order's state: the API answers 403."""
 
 WHOLE_BUSINESS = ("admin", OPERATOR_ROLE)  # act for every department
-# Who may take each action (the update's name): the API's, the CLI's and the console's permissions come from here.
-ROLES: Mapping[str, tuple[str, ...]] = MappingProxyType({
-    "complete_form": ("service", "customer-service", "admin", "customer"),
-    "acknowledge": ("warehouse", "accounts", "manufacturer", "admin"),
-    "report_delay": ("warehouse", "manufacturer", "admin"),
-    "report_ready": ("manufacturer", "warehouse", "admin"),
-    "mark_shipped": ("warehouse", "admin"),
-    "correct_shipment": ("warehouse", "admin"),
-    "mark_delivered": ("warehouse", "admin"),
-    "submit_feedback": ("customer-service", "admin", "customer"),
-    "record_call_outcome": ("customer-service", "admin"),
-    "customer_request": ("customer-service", "admin", "customer"),
-    "resolve_request": ("customer-service", "admin"),
-    "amend_order": ("customer-service", "admin"),
-    "cancel": ("customer-service", "admin"),
-})
-CONFLICTING = frozenset({"complete_form", "amend_order", "cancel", "report_delay", "mark_shipped", "correct_shipment",
-                         "mark_delivered"})
+
 
 
 def complete_form(s: OrderState, today: date, actor: Actor, completion: FormCompletion | None = None) -> str | None:
@@ -83,10 +65,10 @@ def acknowledge(s: OrderState, today: date, actor: Actor, ack: Acknowledgement |
     if ack is None:
         if not s.pending_acknowledgements:
             return f"Every work order of order {s.order_id} has been acknowledged"
-        return None if any(_within_reach(actor, d) for d in s.pending_acknowledgements) else (
+        return None if any(within_reach(actor, d) for d in s.pending_acknowledgements) else (
             f"Order {s.order_id} has no work order waiting for {actor}'s acknowledgement")
-    if not _within_reach(actor, ack.department):
-        return Forbidden(f"{_cap(actor)} cannot acknowledge for {ack.department}: it acknowledges for "
+    if not within_reach(actor, ack.department):
+        return Forbidden(f"{described(actor)} cannot acknowledge for {ack.department}: it acknowledges for "
                          f"{actor.department} only")
     if ack.department not in sent:
         return (f"Unknown department {ack.department!r} for order {s.order_id}; its work orders went to: "
@@ -98,8 +80,8 @@ def report_delay(s: OrderState, today: date, actor: Actor, delay: DelayReport | 
     if (reason := _open_for_fulfillment(s, "report a delay on")) or delay is None:
         return reason
     department = delay_department(actor, delay)
-    if not _within_reach(actor, department) and actor.role == "manufacturer":
-        return Forbidden(f"{_cap(actor)} reports delays on its own part only ({actor.department}), not on "
+    if not within_reach(actor, department) and actor.role == "manufacturer":
+        return Forbidden(f"{described(actor)} reports delays on its own part only ({actor.department}), not on "
                          + (f"{department}'s" if department else "every part"))
     parts = s.parts_named(department)
     if not parts:
@@ -122,10 +104,10 @@ def report_ready(s: OrderState, today: date, actor: Actor, readiness: Readiness 
         return reason
     made = [p for p in s.unshipped_parts() if p.made_by_manufacturer]
     if readiness is None:
-        return None if any(p.ready_at is None and _hands_over(actor, p.department) for p in made) else (
+        return None if any(p.ready_at is None and hands_over(actor, p.department) for p in made) else (
             f"Order {s.order_id} has no part {actor} still has to report handed over")
-    if not _hands_over(actor, readiness.department):
-        return Forbidden(f"{_cap(actor)} reports its own part ready only ({actor.department}), not "
+    if not hands_over(actor, readiness.department):
+        return Forbidden(f"{described(actor)} reports its own part ready only ({actor.department}), not "
                          f"{readiness.department}'s")
     if readiness.department not in [p.department for p in made]:
         return (f"Order {s.order_id} has no part made by {readiness.department!r} still to ship"
@@ -285,33 +267,6 @@ RULES: Mapping[str, Rule] = MappingProxyType({rule.__name__: rule for rule in (
     record_call_outcome, customer_request, resolve_request, amend_order, cancel)})  # keyed by the name of the workflow update each one guards
 
 
-def refusal(name: str, s: OrderState, today: date, actor: Actor, arg: Any = None, again: bool = False) -> str | None:
-    """Why `actor` may not take the action `name` (with `arg`) on the order now, or None: its role, another
-    action being carried out (`again`: this is that action, asked again after its own wait), then its own rule."""
-    if actor.role not in ROLES[name] and actor.role != OPERATOR_ROLE:
-        return Forbidden(f"{_cap(actor)} cannot {name.replace('_', ' ')}; it needs one of: {', '.join(ROLES[name])}")
-    if name in CONFLICTING and s.in_flight and not again:
-        return (f"Order {s.order_id} is busy: {s.in_flight} is being carried out; nothing changed, try again in a "
-                "moment")
-    return RULES[name](s, today, actor, arg)
-
-
-def available(s: OrderState, today: date, actor: Actor) -> list[str]:
-    """The updates that make sense for the order as it is now, for this actor."""
-    return [name for name in RULES if refusal(name, s, today, actor) is None]
-
-
-def choices(s: OrderState, today: date, actor: Actor) -> dict[str, list[str]]:
-    """The departments this actor may name now, by action: whose work order it may acknowledge, whose part it may
-    report ready or delayed (the console offers these as a choice)."""
-    return {"acknowledge": [d for d in s.pending_acknowledgements if _within_reach(actor, d)],
-            "report_ready": [p.department for p in s.unshipped_parts() if p.made_by_manufacturer and p.ready_at is None
-                             and _hands_over(actor, p.department)],
-            "report_delay": ([] if actor.role == "manufacturer" else [""])  # "": every part not yet shipped
-            + [p.department for p in s.unshipped_parts() if _within_reach(actor, p.department)
-               or actor.role == "warehouse"]}
-
-
 def delay_department(actor: Actor, delay: DelayReport) -> str | None:
     """The part a delay is about: the one named; a manufacturer naming none means its own."""
     if delay.department is None and actor.role == "manufacturer":
@@ -321,17 +276,17 @@ def delay_department(actor: Actor, delay: DelayReport) -> str | None:
 
 # ---- shared conditions ----
 
-def _within_reach(actor: Actor, department: str | None) -> bool:
+def within_reach(actor: Actor, department: str | None) -> bool:
     """Whether the actor acts for this department (None: every part) — admin and operators for any."""
     return actor.role in WHOLE_BUSINESS or (department is not None and department == actor.department)
 
 
-def _hands_over(actor: Actor, department: str) -> bool:
+def hands_over(actor: Actor, department: str) -> bool:
     """A manufacturer reports its own part ready; the warehouse, which receives it, any."""
-    return actor.role == "warehouse" or _within_reach(actor, department)
+    return actor.role == "warehouse" or within_reach(actor, department)
 
 
-def _cap(actor: Actor) -> str:
+def described(actor: Actor) -> str:
     text = str(actor)
     return text[:1].upper() + text[1:]
 
