@@ -30,6 +30,11 @@ class Listener:
     def unknown_message(self, name: str, args: Sequence[RawValue]) -> None:
         self.dropped += [{"name": name, "reason": undecodable_reason(a) or ""} for a in args if is_undecodable(a)]
 
+    @workflow.update
+    def say(self, word: str) -> str:
+        self.heard.append(word)
+        return word
+
     @workflow.query
     def state(self) -> dict[str, list]:
         return {"heard": self.heard, "dropped": self.dropped}
