@@ -188,13 +188,17 @@ async def _query(client: Client, order_id: str, query: Any, **options: Any) -> A
     except RPCError as e:
         if e.status == RPCStatusCode.NOT_FOUND:
             raise OrderError("not_found", f"No order {order_id!r}") from e
-        if e.status in (RPCStatusCode.FAILED_PRECONDITION, RPCStatusCode.CANCELLED):
-            # "Workflow Task in failed state" (its worker cannot run it), or no worker answered in time
-            raise OrderError("unavailable", f"Order {order_id} cannot be read right now: its workflow is not "
-                                            f"answering ({e.message}); nothing was changed. Is a worker running? "
-                                            "Its log says why a workflow task fails") from e
+        _raise_if_stuck(e, f"Order {order_id} cannot be read right now")
         _raise_if_unreachable(e, f"Order {order_id} cannot be read right now")
         raise
+
+
+def _raise_if_stuck(e: RPCError, what: str) -> None:
+    """The order's workflow cannot run ("Workflow Task in failed state": its worker fails each workflow task, e.g. on
+    a message it cannot decrypt) or no worker answered in time: `unavailable` (503), never a 500."""
+    if e.status in (RPCStatusCode.FAILED_PRECONDITION, RPCStatusCode.CANCELLED):
+        raise OrderError("unavailable", f"{what}: its workflow is not answering ({e.message}); nothing was changed. "
+                                        "Is a worker running? Its log says why a workflow task fails") from e
 
 
 def _undecryptable(e: PayloadDecryptionError, order_id: str) -> OrderError:
@@ -219,6 +223,7 @@ async def _update(client: Client, order_id: str, update: Any, arg: Any = None) -
         raise _undecryptable(e, order_id) from e
     except RPCError as e:
         if e.status != RPCStatusCode.NOT_FOUND:
+            _raise_if_stuck(e, f"Order {order_id} did not take the action right now")
             _raise_if_unreachable(e, f"Order {order_id} did not take the action right now")
             raise
         view = await order_status(client, order_id)  # raises not_found for an unknown order
