@@ -18,7 +18,7 @@ from channels.webhooks import work_order_body
 from models.catalog import ACCOUNTS_RECEIVABLE, CUSTOMER_SERVICE, WAREHOUSE, Catalog
 from models.links import PURPOSES, customer_url
 from models.i18n import DEFAULT_LANGUAGE, N_, language_of, translate, translate_plural
-from models.messages import CUSTOMER, EMAIL, STAFF, WEBHOOK, Notice, Outgoing, delivery_key
+from models.messages import CUSTOMER, EMAIL, STAFF, WEBHOOK, Notice, Outgoing, content_hash, delivery_key
 from models.settings import Settings
 
 from .part_views import parts_context, shipment_context
@@ -51,11 +51,12 @@ def compose(notice: Notice, settings: Settings, catalog: Catalog, links: dict[st
     common = dict(message_key=notice.key, order_id=notice.order.order_id, kind=notice.kind.value, subject=subject)
     found = []
     if address:
-        found.append(Outgoing(key=notice.key, channel=EMAIL, recipient=address, text=text, html=html, **common))
+        found.append(Outgoing(key=notice.key, channel=EMAIL, recipient=address, text=text, html=html,
+                              content_hash=content_hash(subject, text, links.values()), **common))
     if webhook:
-        body = work_order_body(webhook_payload(notice, context, subject, text))
+        body = work_order_body(webhook_payload(notice, context, subject, text)).decode()
         found.append(Outgoing(key=delivery_key(notice.key, WEBHOOK), channel=WEBHOOK, recipient=webhook,
-                              text=body.decode(), **common))
+                              text=body, content_hash=content_hash(subject, body, links.values()), **common))
     return found
 
 
