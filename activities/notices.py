@@ -18,7 +18,8 @@ from channels.webhooks import work_order_body
 from models.catalog import ACCOUNTS_RECEIVABLE, CUSTOMER_SERVICE, WAREHOUSE, Catalog
 from models.links import PURPOSES, customer_url
 from models.i18n import DEFAULT_LANGUAGE, N_, language_of, translate, translate_plural
-from models.messages import CUSTOMER, EMAIL, STAFF, WEBHOOK, Notice, Outgoing, content_hash, delivery_key
+from models.messages import (BY_TEMPORAL, CANCELLED_BY, CUSTOMER, EMAIL, STAFF, WEBHOOK, Notice, Outgoing, content_hash,
+                             delivery_key)
 from models.settings import Settings
 
 from .part_views import parts_context, shipment_context
@@ -129,6 +130,7 @@ def template_context(notice: Notice, settings: Settings, catalog: Catalog, links
         "order": order.model_copy(update={"lines": [catalog.localized_line(li, language) for li in order.lines]}),
         "extra": extra, "problems": order.problems, "lines": lines, "role": role,
         "department": notice.to, "recipient_label": label_of(notice.to, catalog, language),
+        "cancelled_from_temporal": notice.extra.get(CANCELLED_BY) == BY_TEMPORAL,
         "date": extra.get("date", own_date),
         "company": {"name": s.company_name, "email": s.company_email, "phone": s.company_phone,
                     "address": s.company_address, "hours": s.company_hours_in.get(language) or s.company_hours},

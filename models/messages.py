@@ -40,6 +40,14 @@ class MessageKind(str, Enum):
     cancellation_notice = "cancellation_notice"
     delivery_failed = "delivery_failed"
     order_terminated = "order_terminated"
+    cancel_refused_alert = "cancel_refused_alert"  # staff: a cancel from Temporal was refused; extra: reason
+
+
+# A cancellation that came from Temporal itself (the Web UI's "Request Cancellation", `temporal workflow cancel`),
+# not from staff in Orderly: its `cancellation_notice` and `work_order_cancelled` carry
+# extra={CANCELLED_BY: BY_TEMPORAL}. The customer reads customer words; staff and departments keep the detail.
+CANCELLED_BY = "cancelled_by"
+BY_TEMPORAL = "temporal"
 
 
 class NoticeRequest(BaseModel):
