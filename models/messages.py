@@ -41,6 +41,7 @@ class MessageKind(str, Enum):
     delivery_failed = "delivery_failed"
     order_terminated = "order_terminated"
     cancel_refused_alert = "cancel_refused_alert"  # staff: a cancel from Temporal was refused; extra: reason
+    message_dropped_alert = "message_dropped_alert"  # staff: a message the order could not read; extra: name, reason
 
 
 # A cancellation that came from Temporal itself (the Web UI's "Request Cancellation", `temporal workflow cancel`),

@@ -60,3 +60,16 @@ def test_staff_are_alerted_when_a_cancel_from_temporal_is_refused(language, subj
     assert mail.subject == subject and mail.recipient == Settings(_env_file=None).staff_alert_email
     for part in (mail.text, mail.html):
         assert words in part and reason in part
+
+
+@pytest.mark.parametrize("language, subject, words", [
+    ("en", "DROPPED: order TCW-1 got a message it could not read", "Why it could not be read: "),
+    ("fil", "DROPPED: may mensahe sa order TCW-1 na hindi nito mabasa", "Kung bakit hindi ito mabasa: ")])
+def test_staff_are_alerted_about_a_message_the_order_could_not_read(language, subject, words):
+    """What the workflow's dynamic signal handler sends (`models/undecodable.py` gives it the reason)."""
+    reason = "a payload is encrypted with key id 'not-ours', which is not among the configured keys (test-1)"
+    mail = composed(MessageKind.message_dropped_alert, STAFF, status=OrderStatus.confirmed,
+                    company_language=language, name="whatever", reason=reason)
+    assert mail.subject == subject
+    for part in (mail.text, mail.html):
+        assert words in part and "whatever" in part and "not-ours" in part
