@@ -19,7 +19,7 @@ from activities.reconciliation import Reconciliation
 from channels.mailer import Mailer, build_mailer
 from models.catalog import load_catalog
 from models.settings import Settings
-from plumbing.connection import connect
+from plumbing.connection import connect, worker_client
 from plumbing.observability import setup_logging, worker_runtime
 from store.database import make_engine
 from workflows.order import OrderWorkflow
@@ -42,7 +42,7 @@ def build_worker(client: Client, settings: Settings, engine: Engine | None = Non
                   sender.send_notice, sender.send_notices,
                   reconciliation.find_orders_closed_without_finishing, reconciliation.mark_order_terminated,
                   reconciliation.finish_reconciliation_pass]
-    return Worker(client, task_queue=settings.task_queue, **worker_options(
+    return Worker(worker_client(client), task_queue=settings.task_queue, **worker_options(
         settings, workflows=[OrderWorkflow, ReconcileClosedOrders], activities=activities))
 
 

@@ -24,7 +24,7 @@ from temporalio import activity
 
 from channels.sending import Channels, attempt
 from models.messages import Delivery, Outgoing
-from store.send_log import FINAL, as_delivery, find, record_patiently
+from store.send_log import FINAL, as_delivery, key_for, record_patiently
 
 REMEMBER_AFTER = 1.0  # seconds a log write may take before the send is remembered in a heartbeat anyway
 KEEP_ALIVE_EVERY = 3.0  # seconds between a long send activity's heartbeats (its heartbeat timeout is 10 s)
@@ -32,8 +32,11 @@ KEEP_ALIVE_EVERY = 3.0  # seconds between a long send activity's heartbeats (its
 
 def deliver_once(engine: Engine, channels: Channels, out: Outgoing, *, last_try: bool = False) -> Delivery:
     """Deliver unless the log already has this key sent (or given up, or being resent by staff), or an earlier
-    attempt of this activity saw the provider accept it before its log write failed (see `sent_before`)."""
-    earlier = find(engine, out.key)
+    attempt of this activity saw the provider accept it before its log write failed (see `sent_before`).
+
+    A key that went out with other content (a reset workflow sending with other facts) is not this message: it is
+    delivered as the key's next revision, `<key>~2` (`send_log.key_for`), never dropped."""
+    out, earlier = key_for(engine, out)
     if earlier is not None and earlier.status in FINAL:
         return as_delivery(earlier, duplicate=True)
     if (provider_id := sent_before(out.key)) is not None:

@@ -87,10 +87,15 @@ class NoticeSender:
         status = "sent" if all(r.status == "sent" for r in results) else "failed"
         if not all(r.duplicate for r in results):
             count_message(notice.kind.value, status)  # worker metrics: messages sent/failed by kind
-        return Receipt(key=notice.key, recipient=", ".join(r.recipient for r in results), status=status,
-                       provider_id=", ".join(r.provider_id for r in results if r.provider_id),
-                       duplicate=all(r.duplicate for r in results),
-                       error="; ".join(r.error for r in results if r.status == "failed"), deliveries=results)
+        receipt = Receipt(key=notice.key, recipient=", ".join(r.recipient for r in results), status=status)
+        if provider_ids := ", ".join(r.provider_id for r in results if r.provider_id):
+            receipt.provider_id = provider_ids
+        if all(r.duplicate for r in results):
+            receipt.duplicate = True
+        if status != "sent":  # what the workflow needs to tell staff which channel failed
+            receipt.error = "; ".join(r.error for r in results if r.status == "failed")
+            receipt.deliveries = results
+        return receipt
 
     def compose(self, notice: Notice) -> list[Outgoing]:
         """The notice's deliveries; the customer's links signed now (only the customer's messages carry them)."""

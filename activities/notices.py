@@ -18,7 +18,8 @@ from channels.webhooks import work_order_body
 from models.catalog import ACCOUNTS_RECEIVABLE, CUSTOMER_SERVICE, WAREHOUSE, Catalog
 from models.links import PURPOSES, customer_url
 from models.i18n import DEFAULT_LANGUAGE, N_, language_of, translate, translate_plural
-from models.messages import CUSTOMER, EMAIL, STAFF, WEBHOOK, Notice, Outgoing, delivery_key
+from models.messages import (BY_TEMPORAL, CANCELLED_BY, CUSTOMER, EMAIL, STAFF, WEBHOOK, Notice, Outgoing, content_hash,
+                             delivery_key)
 from models.settings import Settings
 
 from .part_views import parts_context, shipment_context
@@ -51,11 +52,12 @@ def compose(notice: Notice, settings: Settings, catalog: Catalog, links: dict[st
     common = dict(message_key=notice.key, order_id=notice.order.order_id, kind=notice.kind.value, subject=subject)
     found = []
     if address:
-        found.append(Outgoing(key=notice.key, channel=EMAIL, recipient=address, text=text, html=html, **common))
+        found.append(Outgoing(key=notice.key, channel=EMAIL, recipient=address, text=text, html=html,
+                              content_hash=content_hash(subject, text, links.values()), **common))
     if webhook:
-        body = work_order_body(webhook_payload(notice, context, subject, text))
+        body = work_order_body(webhook_payload(notice, context, subject, text)).decode()
         found.append(Outgoing(key=delivery_key(notice.key, WEBHOOK), channel=WEBHOOK, recipient=webhook,
-                              text=body.decode(), **common))
+                              text=body, content_hash=content_hash(subject, body, links.values()), **common))
     return found
 
 
@@ -128,6 +130,7 @@ def template_context(notice: Notice, settings: Settings, catalog: Catalog, links
         "order": order.model_copy(update={"lines": [catalog.localized_line(li, language) for li in order.lines]}),
         "extra": extra, "problems": order.problems, "lines": lines, "role": role,
         "department": notice.to, "recipient_label": label_of(notice.to, catalog, language),
+        "cancelled_from_temporal": notice.extra.get(CANCELLED_BY) == BY_TEMPORAL,
         "date": extra.get("date", own_date),
         "company": {"name": s.company_name, "email": s.company_email, "phone": s.company_phone,
                     "address": s.company_address, "hours": s.company_hours_in.get(language) or s.company_hours},

@@ -38,6 +38,8 @@ SUBJECTS: dict[MessageKind, str] = {
     MessageKind.cancellation_notice: N_("Order {id} is cancelled"),
     MessageKind.delivery_failed: N_("UNDELIVERED: a message about order {id} could not be sent"),
     MessageKind.order_terminated: N_("STOPPED: order {id} was closed in Temporal without finishing"),
+    MessageKind.cancel_refused_alert: N_("NOT CANCELLED: a cancellation of order {id} from Temporal was refused"),
+    MessageKind.message_dropped_alert: N_("DROPPED: order {id} got a message it could not read"),
 }
 
 # A later revision of a notice that says what changed (`extra["changes"]`) has its own subject.

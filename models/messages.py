@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Iterable
 from enum import Enum
 from typing import Any
 
@@ -38,6 +40,15 @@ class MessageKind(str, Enum):
     cancellation_notice = "cancellation_notice"
     delivery_failed = "delivery_failed"
     order_terminated = "order_terminated"
+    cancel_refused_alert = "cancel_refused_alert"  # staff: a cancel from Temporal was refused; extra: reason
+    message_dropped_alert = "message_dropped_alert"  # staff: a message the order could not read; extra: name, reason
+
+
+# A cancellation that came from Temporal itself (the Web UI's "Request Cancellation", `temporal workflow cancel`),
+# not from staff in Orderly: its `cancellation_notice` and `work_order_cancelled` carry
+# extra={CANCELLED_BY: BY_TEMPORAL}. The customer reads customer words; staff and departments keep the detail.
+CANCELLED_BY = "cancelled_by"
+BY_TEMPORAL = "temporal"
 
 
 class NoticeRequest(BaseModel):
@@ -99,6 +110,24 @@ class Outgoing(BaseModel):
     subject: str
     text: str           # the plain-text part, or a webhook's JSON body
     html: str = ""
+    content_hash: str = ""  # `content_hash` of subject and text: the send log compares it with what went out before
+
+
+def content_hash(subject: str, text: str, volatile: Iterable[str] = ()) -> str:
+    """What a delivery carries, as a hash of its subject and text, the parts that differ each time the same message
+    is composed (`volatile`: the customer's links, signed at the moment of sending) left out. Equal hashes: the
+    same message; a key sent before with another hash was sent with other facts (a reset workflow run again)."""
+    for part in volatile:
+        if part:
+            text = text.replace(part, "\x00")
+    return hashlib.sha256(f"{subject}\n{text}".encode()).hexdigest()
+
+
+def revision_of(out: Outgoing, number: int) -> Outgoing:
+    """The delivery as revision `number` of its key, `<message key>~<number>` (`~2`, `~3`, ...): what a message
+    whose key already went out with other content is sent as, so it is neither dropped nor sent twice."""
+    message_key = f"{out.message_key}~{number}"
+    return out.model_copy(update={"message_key": message_key, "key": delivery_key(message_key, out.channel)})
 
 
 def recipient_of(message_key: str) -> str:

@@ -50,6 +50,8 @@ class MessageRecord(SQLModel, table=True):
     webhook. `status`: `sent`; `retrying` (a transient failure, the activity retries); `failed` (permanent, or the
     retries ran out: staff were alerted and may resend); `resending` (a staff resend in progress).
     A webhook's row keeps its JSON body in `text`, so a resend posts the very same work order.
+    `content_hash`: what the delivery carried (`messages.content_hash`); a key found sent with other content is sent
+    again as a new revision, `<key>~2` (`store/send_log.key_for`). "" on rows logged before it was kept.
     """
 
     __tablename__ = "messages"
@@ -66,6 +68,7 @@ class MessageRecord(SQLModel, table=True):
     last_error: str = ""
     text: str = ""
     html: str = ""
+    content_hash: str = Field(default="", max_length=64)
     created_at: datetime = Field(default_factory=utcnow)
     sent_at: datetime | None = None
     updated_at: datetime | None = None

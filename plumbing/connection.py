@@ -14,7 +14,7 @@ from temporalio.service import TLSConfig
 
 from models.settings import Settings
 
-from .payload_encryption import data_converter_for
+from .payload_encryption import data_converter_for, lenient_converter
 
 
 def tls_config(settings: Settings) -> TLSConfig | bool:
@@ -43,3 +43,12 @@ async def connect(settings: Settings, runtime: Runtime | None = None) -> Client:
     return await Client.connect(settings.temporal_address, namespace=settings.temporal_namespace,
                                 data_converter=data_converter_for(settings), tls=tls_config(settings),
                                 api_key=api_key, runtime=runtime)
+
+
+def worker_client(client: Client) -> Client:
+    """The same connection for a worker, with the lenient codec (`payload_encryption.lenient_converter`): a payload
+    nobody can decrypt reaches the workflow as a placeholder it drops, instead of failing each of its workflow tasks."""
+    converter = lenient_converter(client.data_converter)
+    if converter is client.data_converter:
+        return client
+    return Client(**{**client.config(), "data_converter": converter})

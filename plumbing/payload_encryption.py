@@ -17,6 +17,11 @@ histories and orders from before encryption was turned on) are passed through un
 
 Without keys a client or worker refuses to start, unless `ORDERLY_ENCRYPTION=off` says explicitly that payloads are
 to be stored in clear (with keys, `off` still decrypts what was encrypted, but encrypts nothing new).
+
+Clients decrypt strictly: a payload they cannot decrypt raises PayloadDecryptionError. The worker's codec is
+lenient (`lenient_converter`): such a payload becomes a placeholder (`models/undecodable.py`) instead, so one message
+nobody can read (sent with the Temporal CLI under an unknown key, or altered) does not fail every later workflow
+task of the order; the workflow sees the placeholder and drops the message.
 """
 
 from __future__ import annotations
@@ -31,11 +36,13 @@ from collections.abc import Sequence
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from google.protobuf.message import DecodeError
 from temporalio.api.common.v1 import Payload
-from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.contrib.pydantic import PydanticPayloadConverter, ToJsonOptions
 from temporalio.converter import DataConverter, DefaultFailureConverterWithEncodedAttributes, PayloadCodec
 
 from models.settings import Settings
+from models.undecodable import undecodable_payload
 
 ENCODING = b"binary/encrypted"
 KEY_ID = "encryption-key-id"
@@ -105,14 +112,22 @@ class EncryptionCodec(PayloadCodec):
     """AES-256-GCM over whole payloads, with the key named in each payload's metadata.
 
     `current` is the key id new payloads are encrypted with; None makes a decrypt-only codec (encryption off).
+    `lenient` (the worker's): a payload that cannot be decrypted decodes to a placeholder saying why, not an error.
     """
 
-    def __init__(self, keys: dict[str, bytes], current: str | None) -> None:
+    def __init__(self, keys: dict[str, bytes], current: str | None, lenient: bool = False) -> None:
         if current is not None and current not in keys:
             raise EncryptionSettingsError(f"the current encryption key id {current!r} is not among the keys "
                                           f"({', '.join(sorted(keys)) or 'none'})")
         self.ciphers = {key_id: AESGCM(key) for key_id, key in keys.items()}
         self.current = current
+        self.lenient = lenient
+
+    def as_lenient(self) -> EncryptionCodec:
+        """The same keys, decoding what they cannot decrypt to a placeholder (for the worker)."""
+        twin = EncryptionCodec({}, None, lenient=True)
+        twin.ciphers, twin.current = self.ciphers, self.current
+        return twin
 
     @property
     def encrypts(self) -> bool:
@@ -130,7 +145,15 @@ class EncryptionCodec(PayloadCodec):
         return out
 
     async def decode(self, payloads: Sequence[Payload]) -> list[Payload]:
-        return [self.decrypt(p) for p in payloads]
+        if not self.lenient:
+            return [self.decrypt(p) for p in payloads]
+        return [self.decrypt_or_placeholder(p) for p in payloads]
+
+    def decrypt_or_placeholder(self, payload: Payload) -> Payload:
+        try:
+            return self.decrypt(payload)
+        except PayloadDecryptionError as e:
+            return undecodable_payload(str(e))
 
     def decrypt(self, payload: Payload) -> Payload:
         if payload.metadata.get("encoding") != ENCODING:
@@ -153,7 +176,11 @@ class EncryptionCodec(PayloadCodec):
         except InvalidTag:
             raise PayloadDecryptionError(f"a payload encrypted with key id {key_id!r} does not decrypt: it was "
                                          "altered, or the key with that id is not the one it was encrypted with") from None
-        return Payload.FromString(plain)
+        try:
+            return Payload.FromString(plain)
+        except DecodeError:  # sealed by a key holder, but never a payload
+            raise PayloadDecryptionError(f"a payload encrypted with key id {key_id!r} decrypts to something that "
+                                         "is not a payload") from None
 
 
 def associated_data(key_id: str) -> bytes:
@@ -180,15 +207,36 @@ def codec_for(settings: Settings) -> EncryptionCodec | None:
     return EncryptionCodec(keys, current)
 
 
+class LeanPayloadConverter(PydanticPayloadConverter):
+    """Pydantic JSON that leaves out every field never set (its default applies again when it is read): a notice's
+    order, a receipt, an action's answer carry what they say, not a key for every empty field. Half of a
+    one-part order's history payload bytes were such keys (docs/benchmarks.md)."""
+
+    def __init__(self) -> None:
+        super().__init__(ToJsonOptions(exclude_unset=True))
+
+
+ORDERLY_CONVERTER = DataConverter(payload_converter_class=LeanPayloadConverter)
+
+
 def with_codec(codec: PayloadCodec | None) -> DataConverter:
     """The pydantic data converter every Orderly client and worker uses, with this codec (or none).
 
     With a codec, failures' messages and stack traces move into their encoded attributes and are encrypted too: an
     error can quote anything (a mail server rejecting the customer's address, say)."""
     if codec is None:
-        return pydantic_data_converter
-    return dataclasses.replace(pydantic_data_converter, payload_codec=codec,
+        return ORDERLY_CONVERTER
+    return dataclasses.replace(ORDERLY_CONVERTER, payload_codec=codec,
                                failure_converter_class=DefaultFailureConverterWithEncodedAttributes)
+
+
+def lenient_converter(converter: DataConverter) -> DataConverter:
+    """The worker's twin of a converter: what its encryption codec cannot decrypt decodes to a placeholder
+    (`models/undecodable.py`) instead of failing the workflow task; everything else is the same."""
+    codec = converter.payload_codec
+    if not isinstance(codec, EncryptionCodec) or codec.lenient:
+        return converter
+    return dataclasses.replace(converter, payload_codec=codec.as_lenient())
 
 
 def data_converter_for(settings: Settings) -> DataConverter:

@@ -44,7 +44,6 @@ SESSION_COOKIE = "orderly_staff"
 FLASH_COOKIE = "orderly_flash"
 SESSION_HOURS = 12
 OPEN = (OrderStatus.confirmed.value, OrderStatus.delayed.value)
-FINISHED = (OrderStatus.completed, OrderStatus.cancelled, OrderStatus.expired, OrderStatus.terminated)
 
 def _sessions(request: Request) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(request.app.state.settings.secret_key.get_secret_value(), salt="orderly-staff")
@@ -123,8 +122,6 @@ async def detail(request: Request, caller: Caller, order_id: str, status: int = 
         raise as_refusal(e) from e
     if not may_see(caller, view):
         raise as_refusal(OrderError("not_found", f"No order {order_id!r}"))  # another's order: as if there were none
-    if not available and view.status not in FINISHED and await orders.closed_without_finishing(client, order_id):
-        view = view.model_copy(update={"status": OrderStatus.terminated})  # as the reconciliation marks it
     failed = notes.get("action")
     forms = offered_forms(view, available, decided, caller, failed, notes.get("values", {}))
     makers = {m.id: m.name for m in request.app.state.catalog.manufacturers} | {"warehouse": "Warehouse"}

@@ -20,7 +20,9 @@ from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from models.actors import Actor
-from models.order import ActionResult, FieldProblem, FormCompletion, OrderForm, OrderStart, OrderView, workflow_id_for
+from models.order import (ActionResult, FieldProblem, FormCompletion, OrderForm, OrderStart, OrderStatus, OrderView,
+                          workflow_id_for)
+from models.work_queues import CLOSED as FINISHED
 from models.catalog import Catalog, load_catalog
 from models.settings import PolicySettings, Settings
 from models.amendments import Amendment
@@ -30,13 +32,17 @@ from models.validation import invalid_values
 from workflows.order import OrderWorkflow
 from workflows.search_attributes import ORDER_STATUS
 
+from plumbing.payload_encryption import PayloadDecryptionError
+
 from .actions import ACTIONS
 from .web_metrics import ORDERS_CREATED
 
 
 # Actions taken with the operator's own access (the CLI, scripts, the tests): admin's reach, named as such
 OPERATOR_AS_ADMIN = Actor(role="admin")
+CLOSED_WITHOUT_FINISHING = (WorkflowExecutionStatus.TERMINATED, WorkflowExecutionStatus.TIMED_OUT)
 UPDATE_TIMEOUT = timedelta(seconds=30)  # a staff action waits this long for the order's worker to answer
+QUERY_TIMEOUT = timedelta(seconds=20)  # a read waits this long (an order whose workflow task keeps failing: 503)
 
 
 class OrderError(Exception):
@@ -111,6 +117,8 @@ async def submit_order(client: Client, settings: Settings, form: OrderForm) -> A
                                       "no new order was created")
     except WorkflowUpdateFailedError as e:
         raise _as_order_error(e, order_id) from e
+    except PayloadDecryptionError as e:
+        raise _undecryptable(e, order_id) from e
     except RPCError as e:
         with contextlib.suppress(RPCError):  # collect the operation's own copy of the error
             await operation.workflow_handle()
@@ -134,7 +142,16 @@ def handle_for(client: Client, order_id: str) -> WorkflowHandle[OrderWorkflow, O
 
 
 async def order_status(client: Client, order_id: str) -> OrderView:
-    return await _query(client, order_id, OrderWorkflow.status)
+    """The order as its workflow tells it; `terminated` when the workflow was terminated or timed out before the
+    order finished (no workflow code ran to say so: its status query would answer the state it was last in), as the
+    reconciliation marks it in the list. One status everywhere: API, CLI, console and customer pages read it here."""
+    try:  # an open order (nearly every read) answers at once; a closed one says how it closed
+        return await _query(client, order_id, OrderWorkflow.status, reject_condition=QueryRejectCondition.NOT_OPEN)
+    except WorkflowQueryRejectedError as closed:
+        view: OrderView = await _query(client, order_id, OrderWorkflow.status)
+        if closed.status in CLOSED_WITHOUT_FINISHING and view.status not in FINISHED:
+            view = view.model_copy(update={"status": OrderStatus.terminated})
+        return view
 
 
 async def available_actions(client: Client, order_id: str, actor: Actor | None = None) -> list[str]:
@@ -157,12 +174,6 @@ async def action_choices(client: Client, order_id: str, actor: Actor | None = No
         return {}
 
 
-async def closed_without_finishing(client: Client, order_id: str) -> bool:
-    """Whether the order's workflow was terminated or timed out (no workflow code ran to close the order)."""
-    status = (await handle_for(client, order_id).describe()).status
-    return status in (WorkflowExecutionStatus.TERMINATED, WorkflowExecutionStatus.TIMED_OUT)
-
-
 async def submitted_form(client: Client, order_id: str) -> OrderForm:
     """The order's form as last submitted (for pre-filling the completion page)."""
     return await _query(client, order_id, OrderWorkflow.submitted_form)
@@ -172,21 +183,41 @@ async def original_form(client: Client, order_id: str) -> OrderForm:
     """The form the order was started with (the workflow's input, first event of its history)."""
     async for event in handle_for(client, order_id).fetch_history_events():
         payloads = event.workflow_execution_started_event_attributes.input.payloads
-        [start] = await client.data_converter.decode(payloads, [OrderStart])
+        try:
+            [start] = await client.data_converter.decode(payloads, [OrderStart])
+        except PayloadDecryptionError as e:
+            raise _undecryptable(e, order_id) from e
         return start.form
     raise OrderError("not_found", f"No order {order_id!r}")
 
 
 async def _query(client: Client, order_id: str, query: Any, *args: Any, **options: Any) -> Any:
     try:
-        return await handle_for(client, order_id).query(query, *args, **options)
+        return await handle_for(client, order_id).query(query, *args, rpc_timeout=QUERY_TIMEOUT, **options)
     except WorkflowQueryFailedError as e:
         raise OrderError("unavailable", f"Order {order_id} cannot be read right now: {e}") from e
+    except PayloadDecryptionError as e:
+        raise _undecryptable(e, order_id) from e
     except RPCError as e:
         if e.status == RPCStatusCode.NOT_FOUND:
             raise OrderError("not_found", f"No order {order_id!r}") from e
+        _raise_if_stuck(e, f"Order {order_id} cannot be read right now")
         _raise_if_unreachable(e, f"Order {order_id} cannot be read right now")
         raise
+
+
+def _raise_if_stuck(e: RPCError, what: str) -> None:
+    """The order's workflow cannot run ("Workflow Task in failed state": its worker fails each workflow task, e.g. on
+    a message it cannot decrypt) or no worker answered in time: `unavailable` (503), never a 500."""
+    if e.status in (RPCStatusCode.FAILED_PRECONDITION, RPCStatusCode.CANCELLED):
+        raise OrderError("unavailable", f"{what}: its workflow is not answering ({e.message}); nothing was changed. "
+                                        "Is a worker running? Its log says why a workflow task fails") from e
+
+
+def _undecryptable(e: PayloadDecryptionError, order_id: str) -> OrderError:
+    """A payload this process cannot decrypt (its ORDERLY_ENCRYPTION_KEYS lack the key a worker wrote with):
+    a configuration to fix, answered as 503, never a 500."""
+    return OrderError("unavailable", f"Order {order_id} cannot be read by this Orderly process: {e}")
 
 
 async def _update(client: Client, order_id: str, update: Any, arg: Any, actor: Actor) -> ActionResult:
@@ -199,8 +230,11 @@ async def _update(client: Client, order_id: str, update: Any, arg: Any, actor: A
         raise OrderError("unavailable", f"Order {order_id} did not answer within {UPDATE_TIMEOUT.seconds} s: "
                                         "is a worker running? Ask again later; the same action is never applied "
                                         "twice") from e
+    except PayloadDecryptionError as e:
+        raise _undecryptable(e, order_id) from e
     except RPCError as e:
         if e.status != RPCStatusCode.NOT_FOUND:
+            _raise_if_stuck(e, f"Order {order_id} did not take the action right now")
             _raise_if_unreachable(e, f"Order {order_id} did not take the action right now")
             raise
         view = await order_status(client, order_id)  # raises not_found for an unknown order

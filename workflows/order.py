@@ -23,8 +23,9 @@ from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from models.actors import Actor
+    from models.undecodable import undecodable_reason
     from models.amendments import Amendment
-    from models.messages import CUSTOMER, STAFF, MessageKind
+    from models.messages import STAFF, MessageKind
     from models.order import (Acknowledgement, ActionResult, CallOutcome, Cancellation, CustomerRequest, DelayReport,
                               DeliveryReport, FeedbackEntry, FormCompletion, OrderForm, OrderStart, OrderStatus,
                               OrderView, Readiness, RequestResolution, Shipment, ShipmentCorrection)
@@ -96,10 +97,16 @@ class OrderWorkflow(OrderProcess, FormSteps, Fulfilment, Deadlines, Corrections,
         return decisions.choices(self.state, self.clock.today(), actor or Actor.operator())
 
     @workflow.signal(dynamic=True)
-    def unknown_message(self, name: str, args: Sequence[RawValue]) -> None:
-        """A signal the order has no use for (sent with Temporal's own tools): recorded, and the order goes on."""
-        self.state.record("message_dropped", f"A signal {name!r} from outside Orderly was dropped: orders take no "
-                                             "signals", signal=name)
+    async def unknown_message(self, name: str, args: Sequence[RawValue]) -> None:
+        """A signal the order has no use for (sent with Temporal's own tools, perhaps with a payload the worker
+        cannot decrypt): dropped and recorded, staff alerted, and the order goes on."""
+        reason = "; ".join(r for a in args if (r := undecodable_reason(a))) or "orders take no signals"
+        state = self.state
+        state.messages_dropped += 1
+        state.record("message_dropped", f"A message {name!r} from outside Orderly was dropped: {reason}",
+                     signal=name, reason=reason)
+        await self.notifier.tell(STAFF, MessageKind.message_dropped_alert, revision=str(state.messages_dropped),
+                                 name=name, reason=reason)
 
     # ---- step 1: intake and completing the form ----
 

@@ -20,7 +20,7 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from models.actors import Actor
-    from models.messages import MessageKind
+    from models.messages import BY_TEMPORAL, CANCELLED_BY, STAFF, MessageKind
     from models.order import OrderStatus
 
 from . import rules
@@ -64,6 +64,7 @@ class OrderProcess:
         """Wait for `condition` up to `timeout`; False on timeout. Raises OrderCancelled when the order is cancelled.
         A cancellation from Temporal arrives here as CancelledError: taken, the wait ends as a cancelled order's
         does; refused (the order has shipped), the order goes on waiting."""
+        await self.alert_refused_cancel()
         stop = (lambda: condition() or self.state.cancel_requested) if cancellable else condition
         deadline = None if timeout is None else workflow.now() + timeout
         while True:
@@ -76,7 +77,8 @@ class OrderProcess:
             except asyncio.TimeoutError:
                 break
             except asyncio.CancelledError:
-                self.cancel_from_temporal()
+                if not self.cancel_from_temporal():
+                    await self.alert_refused_cancel()
         if cancellable:
             self.stop_if_cancelled()
         return condition()
@@ -95,11 +97,21 @@ class OrderProcess:
             state.record("cancel_refused", f"A cancellation requested from Temporal was refused: {reason}",
                          requested_by="temporal")
             state.temporal_cancel_refused = reason
+            state.temporal_cancels_refused += 1
             return False
         state.cancelled_from_temporal = True
         self.take_cancellation(TEMPORAL_CANCEL, Actor.operator(), requested_by="temporal")
         workflow.logger.info("order %s cancelled from Temporal", state.order_id)
         return True
+
+    async def alert_refused_cancel(self) -> None:
+        """Staff hear of a cancellation from Temporal that was refused (the timeline alone is not enough)."""
+        state = self.state
+        if not state.temporal_cancel_refused:
+            return
+        reason, state.temporal_cancel_refused = state.temporal_cancel_refused, ""
+        await self.notifier.tell(STAFF, MessageKind.cancel_refused_alert, revision=str(state.temporal_cancels_refused),
+                                 reason=reason)
 
     def take_cancellation(self, reason: str, actor: Actor, **data: Any) -> None:
         self.state.cancel_requested = True
@@ -113,7 +125,7 @@ class OrderProcess:
 
     async def close_cancelled(self) -> None:
         """Everyone who knew of the order is told it is cancelled."""
-        await self.notifier.tell_submitter(MessageKind.cancellation_notice,
-                                           by_temporal=self.state.cancelled_from_temporal)
-        await self.notifier.tell_all(self.state.view.work_orders, MessageKind.work_order_cancelled)
+        by = {CANCELLED_BY: BY_TEMPORAL} if self.state.cancelled_from_temporal else {}
+        await self.notifier.tell_submitter(MessageKind.cancellation_notice, **by)
+        await self.notifier.tell_all(self.state.view.work_orders, MessageKind.work_order_cancelled, **by)
 

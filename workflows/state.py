@@ -35,7 +35,9 @@ class OrderState:
     intake_calls: int = 0
     cancel_requested: bool = False
     cancelled_from_temporal: bool = False  # the workflow closes as cancelled once everyone has been told
-    temporal_cancel_refused: str = ""     # why a cancellation from Temporal was refused (staff are alerted)
+    temporal_cancel_refused: str = ""     # why a cancellation from Temporal was refused, until staff are alerted
+    temporal_cancels_refused: int = 0
+    messages_dropped: int = 0              # signals from outside Orderly the order could not use
     acknowledgement_reminded: bool = False
     in_flight: str = ""                    # the course-changing action being carried out (rules.CONFLICTING)
     date_changed: bool = False             # a delay moved a date: the deadline timer starts again
