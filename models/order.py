@@ -235,6 +235,14 @@ class ActionResult(BaseModel):
     duplicate: bool = Field(default=False, description="true when the order already existed: nothing new was created")
 
 
+class OrderOutcome(BaseModel):
+    """What the order workflow returns when it closes: the order and how it ended. The rest is in the read model and
+    in the status query, which a closed workflow still answers."""
+
+    order_id: str
+    status: OrderStatus
+
+
 class OrderView(BaseModel):
     """The order as the `status` query returns it; also what the read model stores."""
 

@@ -6,8 +6,11 @@ names, emails, phone numbers and addresses in an order are unreadable in Tempora
 the Web UI (without the codec server, `starter/codec_server.py`). Search attributes are not: they hold none.
 
 An encrypted payload has the metadata `encoding: binary/encrypted` and `encryption-key-id: <id>`; its data is a fresh
-12-byte nonce followed by the AES-GCM ciphertext (with its 16-byte tag) of the whole original payload. The key id is
-bound as associated data, so a payload cannot be relabelled to another key.
+12-byte nonce followed by the AES-GCM ciphertext (with its 16-byte tag) of the whole original payload — zlib-compressed
+first when that makes a payload over 200 bytes smaller, marked `compression: zlib` (notices and the order's input
+are JSON that compresses to about half). The key id and the compression mark are bound as associated data, so a
+payload cannot be relabelled to another key, or said to be compressed when it is not. (Compression makes a payload's
+length depend on its content; the lengths are visible to whoever reads the history, the content is not.)
 
 Keys come from settings: `ORDERLY_ENCRYPTION_KEYS` (key id -> base64 of 32 random bytes, as a JSON object or
 `id:key,id:key`) and `ORDERLY_ENCRYPTION_KEY_ID` (the key new payloads are encrypted with; optional when there is
@@ -32,13 +35,16 @@ import dataclasses
 import json
 import os
 import re
+import zlib
 from collections.abc import Sequence
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from google.protobuf.message import DecodeError
 from temporalio.api.common.v1 import Payload
-from temporalio.contrib.pydantic import PydanticPayloadConverter, ToJsonOptions
+from pydantic_core import SchemaSerializer, core_schema
+from temporalio.contrib.pydantic import PydanticJSONPlainPayloadConverter
+from temporalio.converter import CompositePayloadConverter, DefaultPayloadConverter, JSONPlainPayloadConverter
 from temporalio.converter import DataConverter, DefaultFailureConverterWithEncodedAttributes, PayloadCodec
 
 from models.settings import Settings
@@ -47,6 +53,9 @@ from models.undecodable import undecodable_payload
 ENCODING = b"binary/encrypted"
 KEY_ID = "encryption-key-id"
 NONCE_SIZE = 12
+COMPRESSION = "compression"  # metadata of an encrypted payload whose plaintext was compressed first
+ZLIB = b"zlib"
+COMPRESS_OVER = 200  # bytes: smaller payloads gain nothing from compression
 KEY_ID_PATTERN = re.compile(r"[A-Za-z0-9._-]{1,64}")
 NO_KEYS = ("Temporal payload encryption has no key: customer names, emails, phone numbers and addresses would be "
            "stored in clear in Temporal's history. Set ORDERLY_ENCRYPTION_KEYS (key id -> base64 of 32 random bytes, "
@@ -139,9 +148,11 @@ class EncryptionCodec(PayloadCodec):
         cipher, key_id = self.ciphers[self.current], self.current
         out = []
         for payload in payloads:
+            plain, compressed = compressed_if_smaller(payload.SerializeToString())
             nonce = os.urandom(NONCE_SIZE)
-            sealed = cipher.encrypt(nonce, payload.SerializeToString(), associated_data(key_id))
-            out.append(Payload(metadata={"encoding": ENCODING, KEY_ID: key_id.encode()}, data=nonce + sealed))
+            sealed = cipher.encrypt(nonce, plain, associated_data(key_id, compressed))
+            metadata = {"encoding": ENCODING, KEY_ID: key_id.encode()} | ({COMPRESSION: ZLIB} if compressed else {})
+            out.append(Payload(metadata=metadata, data=nonce + sealed))
         return out
 
     async def decode(self, payloads: Sequence[Payload]) -> list[Payload]:
@@ -168,12 +179,14 @@ class EncryptionCodec(PayloadCodec):
                 f"a payload is encrypted with key id {key_id!r}, which is not among the configured keys "
                 f"({', '.join(sorted(self.ciphers)) or 'none'}): add it to ORDERLY_ENCRYPTION_KEYS")
         data = payload.data
+        compressed = payload.metadata.get(COMPRESSION) == ZLIB
         if len(data) < NONCE_SIZE + 16:
             raise PayloadDecryptionError(f"a payload encrypted with key id {key_id!r} is {len(data)} bytes, too short "
                                          "to hold a nonce and a tag: it was cut or altered")
         try:
-            plain = cipher.decrypt(data[:NONCE_SIZE], data[NONCE_SIZE:], associated_data(key_id))
-        except InvalidTag:
+            plain = cipher.decrypt(data[:NONCE_SIZE], data[NONCE_SIZE:], associated_data(key_id, compressed))
+            plain = zlib.decompress(plain) if compressed else plain
+        except (InvalidTag, zlib.error):
             raise PayloadDecryptionError(f"a payload encrypted with key id {key_id!r} does not decrypt: it was "
                                          "altered, or the key with that id is not the one it was encrypted with") from None
         try:
@@ -183,8 +196,18 @@ class EncryptionCodec(PayloadCodec):
                                          "is not a payload") from None
 
 
-def associated_data(key_id: str) -> bytes:
-    return b"orderly-payload-v1:" + key_id.encode()
+def associated_data(key_id: str, compressed: bool = False) -> bytes:
+    """Bound to the ciphertext: the key id, and whether the plaintext was compressed (relabelling either fails)."""
+    return b"orderly-payload-v1:" + key_id.encode() + (b":zlib" if compressed else b"")
+
+
+def compressed_if_smaller(plain: bytes) -> tuple[bytes, bool]:
+    """A payload over `COMPRESS_OVER` bytes, zlib-compressed where that makes it smaller (notices and the order's
+    input are JSON that halves); small ones as they are."""
+    if len(plain) <= COMPRESS_OVER:
+        return plain, False
+    packed = zlib.compress(plain, 6)
+    return (packed, True) if len(packed) < len(plain) else (plain, False)
 
 
 def codec_for(settings: Settings) -> EncryptionCodec | None:
@@ -207,13 +230,24 @@ def codec_for(settings: Settings) -> EncryptionCodec | None:
     return EncryptionCodec(keys, current)
 
 
-class LeanPayloadConverter(PydanticPayloadConverter):
-    """Pydantic JSON that leaves out every field never set (its default applies again when it is read): a notice's
-    order, a receipt, an action's answer carry what they say, not a key for every empty field. Half of a
-    one-part order's history payload bytes were such keys (docs/benchmarks.md)."""
+class LeanJSONPayloadConverter(PydanticJSONPlainPayloadConverter):
+    """Pydantic's JSON, leaving out every field whose value is its default (read back, the default applies again):
+    a notice's order, a receipt, an action's answer carry what they say, not a key for every empty field."""
+
+    lean = SchemaSerializer(core_schema.any_schema())
+
+    def to_payload(self, value: object) -> Payload:
+        return Payload(metadata={"encoding": self.encoding.encode()},
+                       data=self.lean.to_json(value, exclude_defaults=True))
+
+
+class LeanPayloadConverter(CompositePayloadConverter):
+    """The default payload converters, with JSON by `LeanJSONPayloadConverter`."""
 
     def __init__(self) -> None:
-        super().__init__(ToJsonOptions(exclude_unset=True))
+        lean = LeanJSONPayloadConverter()
+        super().__init__(*(lean if isinstance(c, JSONPlainPayloadConverter) else c
+                           for c in DefaultPayloadConverter.default_encoding_payload_converters))
 
 
 ORDERLY_CONVERTER = DataConverter(payload_converter_class=LeanPayloadConverter)

@@ -20,8 +20,8 @@ from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from models.actors import Actor
-from models.order import (ActionResult, FieldProblem, FormCompletion, OrderForm, OrderStart, OrderStatus, OrderView,
-                          workflow_id_for)
+from models.order import (ActionResult, FieldProblem, FormCompletion, OrderForm, OrderOutcome, OrderStart,
+                          OrderStatus, OrderView, workflow_id_for)
 from models.work_queues import CLOSED as FINISHED
 from models.catalog import Catalog, load_catalog
 from models.settings import PolicySettings, Settings
@@ -137,7 +137,7 @@ def same_order(first: OrderForm, again: OrderForm) -> bool:
     return first.model_dump(exclude={"order_id"}) == again.model_dump(exclude={"order_id"})
 
 
-def handle_for(client: Client, order_id: str) -> WorkflowHandle[OrderWorkflow, OrderView]:
+def handle_for(client: Client, order_id: str) -> WorkflowHandle[OrderWorkflow, OrderOutcome]:
     return client.get_workflow_handle_for(OrderWorkflow.run, workflow_id_for(order_id))
 
 

@@ -39,7 +39,8 @@ async def test_cli_delay_cancel_and_correct_shipment(client, settings, engine):
     code, out, err = await cli(client, settings, "cancel", "CLI-CANCEL", "--reason", "Ordered twice by mistake")
     assert code == 0, err
     assert "Cancellation accepted" in out
-    view = await orders.handle_for(client, "CLI-CANCEL").result()
+    await orders.handle_for(client, "CLI-CANCEL").result()
+    view = await orders.order_status(client, "CLI-CANCEL")
     assert view.status is OrderStatus.cancelled and view.cancel_reason == "Ordered twice by mistake"
     code, out, err = await cli(client, settings, "cancel", "CLI-CANCEL", "--reason", "again")
     assert code == 1 and "is cancelled and closed; it accepts no more actions" in err

@@ -51,7 +51,8 @@ async def test_cancel_and_ship_at_once_one_wins(client, settings, engine, worker
         loser = shipped if isinstance(shipped, Exception) else cancelled
         assert isinstance(loser, OrderError) and loser.kind == "refused", loser
         if isinstance(shipped, Exception):
-            view = await orders.handle_for(client, order_id).result()
+            await orders.handle_for(client, order_id).result()
+            view = await orders.order_status(client, order_id)
             assert view.status is OrderStatus.cancelled and view.shipment is None
             assert not messages_of(engine, order_id, "shipping_notice")
         else:

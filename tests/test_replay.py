@@ -139,11 +139,11 @@ def assert_lean(history) -> None:
     assert "core_patch" not in markers
     activities = [e.activity_task_scheduled_event_attributes.activity_type.name for e in history.events
                   if e.HasField("activity_task_scheduled_event_attributes")]
-    # the form-incomplete email; the form check of the completion; the confirmation; the work orders (one activity
-    # for the two departments); the delay notice to the customer and the change to the two departments; the shipping
-    # notice, its correction; the survey
-    assert activities == ["send_notice", "check_order_form", "send_notice", "send_notices", "send_notice",
-                          "send_notices", "send_notice", "send_notice", "send_notice"], activities
+    # the form-incomplete email; the form check of the completion; the confirmation with the work orders (one
+    # activity); the delay notice to the customer and the change to the two departments; the shipping notice, its
+    # correction; the survey
+    assert activities == ["send_notice", "check_order_form", "send_notices", "send_notice", "send_notices",
+                          "send_notice", "send_notice", "send_notice"], activities
     upserts = [set(e.upsert_workflow_search_attributes_event_attributes.search_attributes.indexed_fields)
                for e in history.events if e.HasField("upsert_workflow_search_attributes_event_attributes")]
     status, both = {"OrderStatus"}, {"OrderStatus", "ExpectedFulfillmentDate"}

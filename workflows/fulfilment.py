@@ -49,19 +49,20 @@ class Fulfilment:
 
     # ---- 3 and 4. confirm to the customer, work orders to the departments ----
 
-    async def confirm(self) -> None:
-        self.stop_if_cancelled()
-        sent = await self.notifier.tell(CUSTOMER, MessageKind.order_confirmation)
-        self.set_status(OrderStatus.confirmed, "Order confirmed to the customer" if sent
-                        else "Order confirmed; the confirmation email could not be delivered", new_date=True)
-
-    async def send_work_orders(self) -> None:
+    async def confirm_and_send_work_orders(self) -> None:
+        """The customer's confirmation and each department's work order go out together, in one trip with the order
+        once; the departments are listed as sent to from the start, so one that acknowledges at once is heard."""
         self.stop_if_cancelled()
         state = self.state
         state.view.work_orders = state.departments()
         state.ever_sent_work_order = list(dict.fromkeys([*state.ever_sent_work_order, *state.view.work_orders]))
         state.work_orders_sent_at = workflow.now()
-        await self.notifier.tell_all(state.view.work_orders, MessageKind.work_order)
+        confirmation, *_ = await self.notifier.tell_together(
+            [self.notifier.notice(CUSTOMER, MessageKind.order_confirmation),
+             *(self.notifier.notice(d, MessageKind.work_order) for d in state.view.work_orders)])
+        self.stop_if_cancelled()  # cancelled while they went out: everyone told above hears of it next
+        self.set_status(OrderStatus.confirmed, "Order confirmed to the customer" if confirmation
+                        else "Order confirmed; the confirmation email could not be delivered", new_date=True)
 
     # ---- 5. until everything has shipped, and arrived ----
 

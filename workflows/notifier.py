@@ -35,36 +35,42 @@ class Notifier:
 
     async def tell(self, to: str, kind: MessageKind, revision: str = "1", **extra: Any) -> bool:
         """Send a notice; True when it was delivered (now, or under the same key before)."""
-        notice = self.notice(to, kind, revision, **extra)
-        try:
-            receipt = await self.sent(NoticeSender.send_notice, notice)
-        except ActivityError as e:
-            self.state.record("message_failed", f"Could not send {kind.value} to {to}: {e.cause}", key=notice.key)
-            return False
-        return await self.told(notice, receipt)
+        [told] = await self.tell_together([self.notice(to, kind, revision, **extra)])
+        return told
 
     async def tell_all(self, recipients: Iterable[str], kind: MessageKind, revision: str = "1", **extra: Any) -> None:
-        """The same notice to several departments: one activity, the order once; one the provider could not take
-        at once is sent again on its own, with the retry policy."""
-        notices = [self.notice(to, kind, revision, **extra) for to in recipients]
-        if len(notices) < 2:
-            for notice in notices:
-                await self.tell(notice.to, kind, revision, **extra)
-            return
-        batch = NoticeBatch(order=notices[0].order, notices=[NoticeRequest(**n.model_dump(exclude={"order"}))
-                                                             for n in notices])
-        try:
-            receipts = await self.sent(NoticeSender.send_notices, batch)
-        except ActivityError as e:
-            for notice in notices:
-                self.state.record("message_failed", f"Could not send {kind.value} to {notice.to}: {e.cause}",
-                                  key=notice.key)
-            return
+        await self.tell_together([self.notice(to, kind, revision, **extra) for to in recipients])
+
+    async def tell_together(self, notices: list[Notice]) -> list[bool]:
+        """A step's notices: one alone goes by `send_notice`; several by one `send_notices` activity with the order
+        once, and one the provider could not take at once is sent again on its own, with the retry policy. Each is
+        at most once per key; True for each that was delivered."""
+        if not notices:
+            return []
+        if len(notices) == 1:
+            try:
+                receipts = [await self.sent(NoticeSender.send_notice, notices[0])]
+            except ActivityError as e:
+                return [self.not_sent(notices[0], e)]
+        else:
+            batch = NoticeBatch(order=notices[0].order, notices=[NoticeRequest(**n.model_dump(exclude={"order"}))
+                                                                 for n in notices])
+            try:
+                receipts = await self.sent(NoticeSender.send_notices, batch)
+            except ActivityError as e:
+                return [self.not_sent(notice, e) for notice in notices]
+        told = []
         for notice, receipt in zip(notices, receipts):
             if receipt.status == "retry":
-                await self.tell(notice.to, kind, revision, **extra)
+                told.append(await self.tell(notice.to, notice.kind, notice.revision, **notice.extra))
             else:
-                await self.told(notice, receipt)
+                told.append(await self.told(notice, receipt))
+        return told
+
+    def not_sent(self, notice: Notice, e: ActivityError) -> bool:
+        self.state.record("message_failed", f"Could not send {notice.kind.value} to {notice.to}: {e.cause}",
+                          key=notice.key)
+        return False
 
     async def sent(self, activity: Any, arg: Any) -> Any:
         """Run the send activity; sent again when a Temporal cancel interrupted it and was refused."""

@@ -27,8 +27,8 @@ with workflow.unsafe.imports_passed_through():
     from models.amendments import Amendment
     from models.messages import STAFF, MessageKind
     from models.order import (Acknowledgement, ActionResult, CallOutcome, Cancellation, CustomerRequest, DelayReport,
-                              DeliveryReport, FeedbackEntry, FormCompletion, OrderForm, OrderStart, OrderStatus,
-                              OrderView, Readiness, RequestResolution, Shipment, ShipmentCorrection)
+                              DeliveryReport, FeedbackEntry, FormCompletion, OrderForm, OrderOutcome, OrderStart,
+                              OrderStatus, OrderView, Readiness, RequestResolution, Shipment, ShipmentCorrection)
 
 from . import decisions, rules
 from .amending import Corrections
@@ -42,6 +42,7 @@ from .process import OrderCancelled, OrderProcess
 from .saving import ReadModelSaver
 from .state import OrderState
 
+
 @workflow.defn(name="OrderWorkflow")
 class OrderWorkflow(OrderProcess, FormSteps, Fulfilment, Deadlines, Corrections, Feedback):
     @workflow.init
@@ -54,16 +55,15 @@ class OrderWorkflow(OrderProcess, FormSteps, Fulfilment, Deadlines, Corrections,
         self.saver = ReadModelSaver(self.state)
 
     @workflow.run
-    async def run(self, start: OrderStart) -> OrderView:
+    async def run(self, start: OrderStart) -> OrderOutcome:
         saving = asyncio.ensure_future(self.saver.keep_current())
         try:
-            await self.until_form_complete()     # 1. standardized form; incomplete ones go back
-            await self.accept()                  # 2. in parts, each dated; listed in the read model
-            await self.confirm()                 # 3. details, dates, contact information
-            await self.send_work_orders()        # 4. warehouse, accounts receivable, manufacturers
-            await self.until_all_shipped()       # 5. acks, delays, at risk, late; each parcel's notice
+            await self.until_form_complete()            # 1. standardized form; incomplete ones go back
+            await self.accept()                         # 2. in parts, each dated; listed in the read model
+            await self.confirm_and_send_work_orders()   # 3-4. the customer; warehouse, accounts, makers
+            await self.until_all_shipped()              # 5. acks, delays, at risk, late; each parcel's notice
             await self.until_delivered()
-            await self.ask_for_feedback()        # 6. survey or call task, one reminder
+            await self.ask_for_feedback()               # 6. survey or call task, one reminder
         except FormExpired:
             await self.close_expired()
         except OrderCancelled:
@@ -72,7 +72,7 @@ class OrderWorkflow(OrderProcess, FormSteps, Fulfilment, Deadlines, Corrections,
         await self.saver.stop(saving.done)
         if self.state.cancelled_from_temporal:
             raise asyncio.CancelledError("cancelled from Temporal; the customer and the departments were told")
-        return self.state.view.model_copy(update={"timeline": []})  # the timeline is in the read model
+        return OrderOutcome(order_id=self.state.order_id, status=self.state.view.status)
 
     # ---- reads ----
 
@@ -292,7 +292,10 @@ class OrderWorkflow(OrderProcess, FormSteps, Fulfilment, Deadlines, Corrections,
 
     def result(self, message: str) -> ActionResult:
         view = self.state.view
-        return ActionResult(order_id=view.order_id, status=view.status, message=message, problems=view.problems)
+        result = ActionResult(order_id=view.order_id, status=view.status, message=message)
+        if view.problems:
+            result.problems = view.problems
+        return result
 
 
 class InFlight:

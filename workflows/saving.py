@@ -9,6 +9,7 @@ outage never fails an order.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 
 from temporalio import workflow
@@ -36,6 +37,7 @@ class ReadModelSaver:
             await workflow.wait_condition(lambda: self.state.version > self.tried or self.stopping)
             if self.state.version <= self.tried:
                 return
+            await asyncio.sleep(0)  # what else this activation changes (a step woken with this loop) goes in too
             await self.save()
 
     async def flush(self) -> None:
