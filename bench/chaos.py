@@ -9,7 +9,7 @@ started again), and the Temporal dev server is restarted once on its SQLite file
 
 It reports orders completed and lost (an order lost is one the driver started that did not reach `completed`), the
 faults survived, the driver's retries, and every duplicate provider send (a message key sent more than once), each
-matched against the one window the README names ("Messages: each one at most once"): a worker killed after the
+matched against the one window docs/messages.md names ("Messages: each one at most once"): a worker killed after the
 provider accepted a message and before the send log recorded it. The baselines are not run: under faults the
 ratio to a fault-free baseline would mean nothing.
 """
@@ -43,7 +43,7 @@ from .serve import SENDS_LOG
 from .stack import Measured, Stack
 
 WINDOW = ("the worker was SIGKILLed after the provider accepted the message and before the send log recorded it; "
-          "its activity's retry sent it again (README, 'Messages: each one at most once': the one window)")
+          "its activity's retry sent it again (docs/messages.md, 'Messages: each one at most once': the one window)")
 
 
 @dataclass
@@ -92,7 +92,7 @@ def sends_by_key(sends_log: Path, order_ids: set[str]) -> dict[str, list[tuple[f
 
 def explain_duplicates(sends: dict[str, list[tuple[float, int]]], logged_at: dict[str, float],
                        kills: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Every key sent more than once, and whether each repeat is the README's one window: the send before it was
+    """Every key sent more than once, and whether each repeat is docs/messages.md's one window: the send before it was
     made by a worker the bench SIGKILLed after that send, before the send log had the key (the log row was written
     after the kill, by the retry), and before the repeat."""
     out = []

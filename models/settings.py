@@ -94,7 +94,7 @@ class Settings(BaseSettings):
     at_risk_days: int = Field(default=2, ge=0, le=60, description="an open order not shipped whose expected "
                               "fulfillment date is at most this many days away is in the console's at-risk queue")
 
-    # ---- message channels (README: "Message channels") ----
+    # ---- message channels (docs/messages.md: "Channels") ----
     email_backend: Literal["outbox", "smtp", "sendgrid"] = Field(
         default="outbox", description="outbox writes .eml files under var/outbox; smtp and sendgrid deliver")
     sendgrid_api_key: SecretStr = Field(default=SecretStr(""), validation_alias=AliasChoices(
@@ -116,7 +116,7 @@ class Settings(BaseSettings):
         "seconds the send-log write is retried after a provider accepted a message, while the database is "
         "unreachable (kept under the send activity's 60 s timeout)"))
 
-    # ---- worker scaling (README: "Running it on several machines") ----
+    # ---- worker scaling (docs/deployment.md: "Workers") ----
     worker_mode: Literal["all", "workflows", "activities"] = Field(
         default="all", description="what this worker runs: both, only the order workflows, or only the activities")
     worker_max_concurrent_activities: int = Field(default=16, ge=1, description="activities run at once (threads)")
@@ -159,7 +159,7 @@ class Settings(BaseSettings):
         "where the post counts are kept (a `limits` storage URI): `memory://` for one web server, "
         "`redis://host:6379` (with the `redis` package) to share them between several"))
 
-    # ---- customer data in Temporal (README: "Customer data in Temporal"; plumbing/payload_encryption.py) ----
+    # ---- customer data in Temporal (docs/encryption.md; plumbing/payload_encryption.py) ----
     encryption: Literal["on", "off"] = Field(default="on", description="encrypt every Temporal payload; `off` "
                                              "stores new payloads in clear (and still decrypts with the keys given)")
     encryption_keys: SecretStr = Field(default=SecretStr(""), description="key id -> base64 of 32 random bytes, as a "

@@ -105,7 +105,7 @@ def test_chaos_bench_loses_no_order_and_sends_no_message_twice_through_kills_and
     c = report["chaos"]
     assert c["orders"] == 20 and c["completed"] == 20 and c["lost"] == 0, (c["final_statuses"], c["driver_failures"])
     assert c["kills"] >= 1 and c["server_restarts"] == 1, (c["kill_log"], c["server_restart_log"])
-    # a kill can land between the provider taking a message and the send log writing it down (the README's one
+    # a kill can land between the provider taking a message and the send log writing it down (docs/messages.md's one
     # window): such a duplicate is explained by the report; any other is a bug
     assert c["duplicates_not_explained"] == 0, report["messages"]["duplicate_keys"]
     m = report["messages"]

@@ -4,7 +4,8 @@ The customer orders a sofa, leaves the fabric out, sees the error, fixes it and 
 the confirmation email; the warehouse signs in to the console and ships; the status page shows the carrier and the
 tracking link; after delivery the survey is answered once.
 
-Set ORDERLY_SCREENSHOTS=docs/screenshots to refresh the README's screenshots from this run.
+Set ORDERLY_SCREENSHOTS=docs/screenshots to refresh the screenshots in docs/console.md and docs/languages.md from this
+run.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The Temporal Web UI (the dev server's own, in Debian's chromium) reads an order through `orderly codec-server`, as
-the README tells staff to set it up: sign in on the codec server's page, then the UI's browser codec setting with
-cross-origin credentials. Before that, the UI shows ciphertext."""
+docs/encryption.md tells staff to set it up: sign in on the codec server's page, then the UI's browser codec setting
+with cross-origin credentials. Before that, the UI shows ciphertext."""
 
 from __future__ import annotations
 
@@ -60,7 +60,7 @@ async def test_the_web_ui_shows_the_order_once_signed_in_to_the_codec_server(ui_
         assert "Input" in shown and re.search(CIPHERTEXT, shown)
         assert not any(value in shown for value in CUSTOMER)
 
-        # the README's steps: sign in on the codec server's page ...
+        # docs/encryption.md's steps: sign in on the codec server's page ...
         await page.goto(codec + "/")
         await page.fill("input[name=token]", "token-customer-service")
         await page.click("button[type=submit]")
