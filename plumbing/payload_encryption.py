@@ -53,6 +53,7 @@ from models.undecodable import undecodable_payload
 ENCODING = b"binary/encrypted"
 KEY_ID = "encryption-key-id"
 NONCE_SIZE = 12
+NULL = b"binary/null"
 COMPRESSION = "compression"  # metadata of an encrypted payload whose plaintext was compressed first
 ZLIB = b"zlib"
 COMPRESS_OVER = 200  # bytes: smaller payloads gain nothing from compression
@@ -148,6 +149,9 @@ class EncryptionCodec(PayloadCodec):
         cipher, key_id = self.ciphers[self.current], self.current
         out = []
         for payload in payloads:
+            if payload.metadata.get("encoding") == NULL and not payload.data:
+                out.append(payload)  # a null (a save's answer, a missing argument): nothing in it to hide
+                continue
             plain, compressed = compressed_if_smaller(payload.SerializeToString())
             nonce = os.urandom(NONCE_SIZE)
             sealed = cipher.encrypt(nonce, plain, associated_data(key_id, compressed))
