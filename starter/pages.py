@@ -213,6 +213,8 @@ HTTP_ERRORS = {
                                   "shop.")),
     405: (N_("Page not found"), N_("There is no page at this address. Check the link in your email, or go to the "
                                   "shop.")),
+    413: (N_("That was too much to send"), N_("What you sent is larger than we accept, so nothing was read or "
+                                             "changed. Please shorten it and try again.")),
     400: (N_("That could not be done"), N_("The request could not be read. Go back, reload the page and try "
                                           "again.")),
 }

@@ -15,6 +15,7 @@ from . import console, pages, web
 from . import health
 from .api import install_error_handlers, router
 from .post_limits import PostLimits
+from .request_guard import RequestGuard
 from plumbing.connection import connect
 
 
@@ -36,4 +37,6 @@ def create_app(settings: Settings, client: Client | None = None) -> FastAPI:
     app.include_router(router())
     app.include_router(web.router())
     app.include_router(console.router())
+    app.add_middleware(RequestGuard, cap=settings.max_request_bytes,
+                       tokens=lambda: app.state.settings.api_tokens)  # outermost: before anything reads a body
     return app

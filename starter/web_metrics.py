@@ -21,6 +21,9 @@ HTTP_LATENCY = Histogram("orderly_http_request_duration_seconds", "time to answe
                          ["method", "route"])
 ORDERS_CREATED = Counter("orderly_orders_created", "orders started (not counting duplicate submissions)",
                          ["channel"])
+# The label values a client cannot multiply: a made-up method counts as `(other)`, a path no route matches as
+# `(unmatched)`, so the series stay (methods x routes x statuses) however many requests are invented.
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 ORDER_PATH = re.compile(r"/orders/([A-Za-z0-9_.:-]+)")
 
 
@@ -65,6 +68,7 @@ def metrics_middleware(app) -> None:  # noqa: ANN001  (a FastAPI app)
             finally:
                 route = request.scope.get("route")
                 template = getattr(route, "path", None) or "(unmatched)"
+                method = request.method if request.method in METHODS else "(other)"
                 if template != "/metrics":
-                    HTTP_REQUESTS.labels(request.method, template, str(status)).inc()
-                    HTTP_LATENCY.labels(request.method, template).observe(time.perf_counter() - start)
+                    HTTP_REQUESTS.labels(method, template, str(status)).inc()
+                    HTTP_LATENCY.labels(method, template).observe(time.perf_counter() - start)
