@@ -21,6 +21,20 @@ MAX_QUANTITY = 99
 REQUIRED_CUSTOMER = {"name": N_("your name"), "email": N_("an email address we can write to")}
 REQUIRED_ADDRESS = {"line1": N_("the street address"), "city": N_("the city"), "postal_code": N_("the postal code"),
                     "country": N_("the country (two-letter code, e.g. US)")}
+EXCERPT = 40  # characters of a refused value an error message shows back
+
+
+def excerpt(value: Any, limit: int = EXCERPT) -> str:
+    """A refused value as an error shows it: its repr, cut to `limit` characters with an ellipsis (a 1.5 MB option
+    value must not come back whole, twice, in the 422)."""
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def field_path(*parts: str) -> str:
+    """A field's dotted path, each part cut to `EXCERPT` characters (a made-up option *name* is the caller's value
+    too)."""
+    return ".".join(p if len(p) <= EXCERPT else p[:EXCERPT - 1] + "…" for p in parts)
 
 
 @dataclass(frozen=True)
@@ -64,7 +78,7 @@ def validate_form(form: OrderForm, catalog: Catalog, dates: OrderDates | None = 
         product = catalog.product(line.sku)
         if product is None:
             problems.append(FieldProblem(field=f"{where}.sku", message=translate(
-                lang, "unknown product %(sku)s; products: %(skus)s", sku=repr(line.sku),
+                lang, "unknown product %(sku)s; products: %(skus)s", sku=excerpt(line.sku),
                 skus=", ".join(p.sku for p in catalog.products))))
             continue
         if not 1 <= line.quantity <= MAX_QUANTITY:
@@ -153,7 +167,7 @@ def _check_options(where: str, options: dict[str, Any], fields: list[FormField],
     known = {f.name for f in fields}
     for name in options:
         if name not in known:
-            problems.append(FieldProblem(field=f"{where}.options.{name}", message=translate(
+            problems.append(FieldProblem(field=field_path(f"{where}.options", name), message=translate(
                 lang, "not an option of this product (options: %(options)s)", options=", ".join(sorted(known)))))
     for f in fields:
         path = f"{where}.options.{f.name}"
@@ -186,7 +200,7 @@ def _check_value(f: FormField, value: Any, dates: OrderDates | None, lang: str =
         return translate(lang, message, label=f.label_in(lang), **values)
     if f.type is FieldType.choice:
         if value not in f.choices:
-            return say(N_("%(value)s is not available; choose one of: %(choices)s"), value=repr(value),
+            return say(N_("%(value)s is not available; choose one of: %(choices)s"), value=excerpt(value),
                        choices=", ".join(f.choice_label(c, lang) for c in f.choices))
     elif f.type is FieldType.number:
         number = _as_number(value)

@@ -30,7 +30,7 @@ from temporalio.api.common.v1 import Payloads
 from models.settings import Settings
 
 from .auth import Caller, fingerprint, role_of
-from .request_guard import RequestGuard
+from .request_guard import RequestGuard, body_cap
 from plumbing.payload_encryption import EncryptionCodec, PayloadDecryptionError, codec_for, EncryptionSettingsError
 
 READERS = ("admin", "customer-service")
@@ -58,10 +58,11 @@ def origins(settings: Settings) -> list[str]:
 
 def create_codec_app(settings: Settings, codec: EncryptionCodec) -> FastAPI:
     app = FastAPI(title="Orderly codec server", version="0.1.0", docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.settings = settings
+    app.add_middleware(RequestGuard, api_prefix=None)  # bodies capped (413)
     app.add_middleware(CORSMiddleware, allow_origins=origins(settings), allow_credentials=True,
                        allow_methods=["POST", "OPTIONS"],
                        allow_headers=["Authorization", "Content-Type", "X-Namespace"])
-    app.add_middleware(RequestGuard, cap=settings.max_request_bytes, api_prefix=None)  # bodies capped (413)
     sessions = URLSafeTimedSerializer(secrets.token_bytes(32), salt="orderly-codec-session")
 
     def role_for(token: str) -> str:
@@ -106,7 +107,8 @@ def create_codec_app(settings: Settings, codec: EncryptionCodec) -> FastAPI:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_request: Request, e: StarletteHTTPException) -> JSONResponse:
-        return error(e.status_code, "too_large" if e.status_code == 413 else "error", str(e.detail))
+        return error(e.status_code, "too_large" if e.status_code == 413 else "error",
+                     body_cap(e, settings.max_request_bytes))
 
     async def payloads_of(request: Request) -> Payloads:
         body = await request.body()

@@ -17,7 +17,7 @@ from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from jinja2 import pass_context
-from starlette.datastructures import FormData
+from starlette.datastructures import FormData, MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from models import i18n
@@ -162,18 +162,34 @@ async def posted_form(request: Request) -> FormData:
     return form
 
 
+class SecurityHeaders:
+    """`nosniff` on every answer, and `SECURITY_HEADERS` on every page (plain ASGI: see `web_metrics.RequestMetrics`)."""
+
+    def __init__(self, app) -> None:  # noqa: ANN001
+        self.app = app
+
+    async def __call__(self, scope, receive, send) -> None:  # noqa: ANN001
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message) -> None:  # noqa: ANN001
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                headers.setdefault("X-Content-Type-Options", "nosniff")
+                if scope["path"] not in DOCS_PATHS and headers.get("content-type", "").startswith("text/html"):
+                    for name, value in SECURITY_HEADERS.items():
+                        headers.setdefault(name, value)
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
 def install(app: FastAPI) -> None:
     """The pages' static files, security headers on every page, and Refusal turned into its page."""
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
 
-    @app.middleware("http")
-    async def _security_headers(request: Request, call_next):  # noqa: ANN001, ANN202
-        response = await call_next(request)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        if request.url.path not in DOCS_PATHS and response.headers.get("content-type", "").startswith("text/html"):
-            for name, value in SECURITY_HEADERS.items():
-                response.headers.setdefault(name, value)
-        return response
+    app.add_middleware(SecurityHeaders)
 
     @app.exception_handler(Refusal)
     async def _refusal(request: Request, e: Refusal) -> HTMLResponse:
