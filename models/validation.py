@@ -6,6 +6,7 @@ Every problem names the field it is about, so an incomplete form can be sent bac
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -141,13 +142,45 @@ def _missing(lang: str, what: str) -> str:
 def _check_customer(form: OrderForm, lang: str) -> list[FieldProblem]:
     problems = [FieldProblem(field=f"customer.{name}", kind="missing", message=_missing(lang, translate(lang, what)))
                 for name, what in REQUIRED_CUSTOMER.items() if not getattr(form.customer, name).strip()]
-    if form.customer.email.strip():
-        try:
-            validate_email(form.customer.email, check_deliverability=False)
-        except EmailNotValidError as e:
-            problems.append(FieldProblem(field="customer.email", message=translate(
-                lang, "not a valid email address: %(error)s", error=e)))
+    if form.customer.email.strip() and (problem := email_problem(form.customer.email, lang)):
+        problems.append(FieldProblem(field="customer.email", message=problem))
     return problems  # control characters never get this far: the form's fields are `models.inputs` types
+
+
+def email_problem(address: str, lang: str = DEFAULT_LANGUAGE) -> str | None:
+    """Why Orderly cannot write to `address` (None when it can). The part before the @ must be ASCII: an
+    internationalized mailbox needs SMTPUTF8 end to end, which Orderly does not promise, so it is refused here, with
+    a clear message, instead of being mangled on the way out. A domain may be internationalized (sent in its IDNA
+    form), but not one that mixes alphabets, as `аpple.com` with a Cyrillic а does."""
+    local, _, domain = address.strip().rpartition("@")
+    if not local.isascii():
+        return translate(lang, "use an address whose part before the @ has only plain letters (a-z), digits and "
+                               ". _ - +: we cannot send email to %(email)s", email=excerpt(address))
+    if any(len(_scripts(label)) > 1 for label in domain.split(".")):
+        return translate(lang, "the domain of %(email)s mixes alphabets (such as Latin and Cyrillic letters that "
+                               "look alike); please check the address", email=excerpt(address))
+    try:
+        validate_email(address, check_deliverability=False, allow_smtputf8=False)
+    except EmailNotValidError as e:
+        return translate(lang, "not a valid email address: %(error)s", error=e)
+    return None
+
+
+def _scripts(label: str) -> set[str]:
+    """The alphabets a domain label's letters come from (the first word of each letter's Unicode name)."""
+    return {unicodedata.name(ch, "?").split()[0] for ch in label if ch.isalpha()}
+
+
+def mailbox(address: str) -> str:
+    """The mailbox an address reaches, for counting posts per mailbox: lower case, the `+tag` dropped and the
+    domain in its IDNA (ASCII) form, so `Victim+7@Bücher.example` and `victim@xn--bcher-kva.example` count as one."""
+    local, _, domain = address.strip().lower().rpartition("@")
+    local = local.split("+", 1)[0]
+    try:
+        domain = domain.encode("idna").decode("ascii")
+    except UnicodeError:
+        pass  # not a domain IDNA can encode: counted as written
+    return f"{local}@{domain}"
 
 
 def _check_address(form: OrderForm, lang: str) -> list[FieldProblem]:

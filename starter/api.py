@@ -25,6 +25,7 @@ from store.search import KINDS, search_orders
 from models.catalog import Catalog
 from models.inputs import RequiredLine, SingleLine
 from models.messages import Delivery
+from models.paging import MAX_OFFSET
 from models.validation import field_path
 from models.order import Input, OrderForm, OrderStatus, OrderView
 from models.work_order import WorkOrderView
@@ -158,8 +159,8 @@ def router() -> APIRouter:
     @api.get("/orders")
     async def list_all(request: Request, caller: Annotated[Caller, Depends(require(*ALLOWED["read"]))],
                        status: OrderStatus | None = None, limit: Annotated[int, Query(ge=1, le=200)] = 50,
-                       offset: Annotated[int, Query(ge=0)] = 0,
-                       q: Annotated[str, Query(max_length=200, description=(
+                       offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
+                       q: Annotated[SingleLine, Query(max_length=200, description=(
                            "find orders by order number, customer name, email, phone or postcode (a prefix of "
                            "any of them); a manufacturer's token by order number only"))] = "") -> OrderPage:
         """Orders newest first, or those `q` finds; a manufacturer's token lists only the orders it has a work order

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
@@ -211,6 +212,18 @@ def install(app: FastAPI) -> None:
         return await _refusal(request, Refusal(e.status_code, heading, message, link="/staff" if staff else "/",
                                                link_text=N_("Orders") if staff else N_("Go to the shop"),
                                                headers=dict(e.headers or {})))
+
+    api_invalid = app.exception_handlers.get(RequestValidationError)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, e: RequestValidationError):  # noqa: ANN202
+        """A page's query parameter that cannot be taken (`?q=` with an invisible character, too long): a page."""
+        if not wants_page(request) and api_invalid is not None:
+            return await api_invalid(request, e)
+        heading, message = HTTP_ERRORS[400]
+        staff = is_staff_page(request)
+        return await _refusal(request, Refusal(422, heading, message, link="/staff" if staff else "/",
+                                               link_text=N_("Orders") if staff else N_("Go to the shop")))
 
     @app.exception_handler(Exception)
     async def _server_error(request: Request, e: Exception):  # noqa: ANN202
