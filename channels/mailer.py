@@ -21,6 +21,7 @@ from typing import Protocol
 
 from models.messages import OutgoingEmail
 from models.settings import Settings
+from store.private_files import write_private
 
 
 class DeliveryError(Exception):
@@ -111,10 +112,7 @@ class OutboxMailer:
 
     def send(self, email: OutgoingEmail) -> str:
         path = self.path_for(email)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        tmp.write_bytes(bytes(to_mime(email)))
-        tmp.replace(path)
+        write_private(path, bytes(to_mime(email)))  # 0600 in 0700 directories: customer data and links
         return str(path)
 
 
