@@ -21,6 +21,7 @@ from typing import Protocol
 
 from models.messages import OutgoingEmail
 from models.settings import Settings
+from store.private_files import write_private
 
 
 class DeliveryError(Exception):
@@ -85,14 +86,13 @@ def _text(value: str) -> str | Header:
 
 
 def _address(value: str) -> str:
-    """An address header's value, with a non-ASCII display name or local part encoded and a non-ASCII domain in
-    IDNA form."""
+    """An address header's value, with a non-ASCII display name encoded and a non-ASCII domain in IDNA form."""
     if value.isascii():
         return value
     name, address = parseaddr(value)
     local, _, domain = address.rpartition("@")
-    if not local.isascii():
-        local = Header(local, UTF8).encode()
+    if not local.isascii():  # (an encoded word inside an address is forbidden; the forms refuse such addresses)
+        raise ValueError(f"cannot send to {address!r}: its part before the @ is not ASCII (this needs SMTPUTF8)")
     if not domain.isascii():
         domain = domain.encode("idna").decode()
     return formataddr((name, f"{local}@{domain}"), charset=UTF8)
@@ -112,10 +112,7 @@ class OutboxMailer:
 
     def send(self, email: OutgoingEmail) -> str:
         path = self.path_for(email)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        tmp.write_bytes(bytes(to_mime(email)))
-        tmp.replace(path)
+        write_private(path, bytes(to_mime(email)))  # 0600 in 0700 directories: customer data and links
         return str(path)
 
 

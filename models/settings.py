@@ -91,6 +91,9 @@ class Settings(BaseSettings):
         "e.g. `{\"LBC\": \"https://www.lbcexpress.com/track/?tracking_no={tracking_number}\"}`"))
     console_page_size: int = Field(default=20, ge=1, le=500, description="rows a page in each staff console queue "
                                    "and in the console's order list and search results")
+    max_request_bytes: int = Field(default=1_048_576, ge=4096, description=(
+        "the largest request body the web server and the codec server read (bytes); a larger one is answered 413 "
+        "before it is read, and an API post without a valid token 401 before its body is read at all"))
     at_risk_days: int = Field(default=2, ge=0, le=60, description="an open order not shipped whose expected "
                               "fulfillment date is at most this many days away is in the console's at-risk queue")
 

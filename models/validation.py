@@ -6,6 +6,7 @@ Every problem names the field it is about, so an incomplete form can be sent bac
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -21,6 +22,20 @@ MAX_QUANTITY = 99
 REQUIRED_CUSTOMER = {"name": N_("your name"), "email": N_("an email address we can write to")}
 REQUIRED_ADDRESS = {"line1": N_("the street address"), "city": N_("the city"), "postal_code": N_("the postal code"),
                     "country": N_("the country (two-letter code, e.g. US)")}
+EXCERPT = 40  # characters of a refused value an error message shows back
+
+
+def excerpt(value: Any, limit: int = EXCERPT) -> str:
+    """A refused value as an error shows it: its repr, cut to `limit` characters with an ellipsis (a 1.5 MB option
+    value must not come back whole, twice, in the 422)."""
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def field_path(*parts: str) -> str:
+    """A field's dotted path, each part cut to `EXCERPT` characters (a made-up option *name* is the caller's value
+    too)."""
+    return ".".join(p if len(p) <= EXCERPT else p[:EXCERPT - 1] + "…" for p in parts)
 
 
 @dataclass(frozen=True)
@@ -64,7 +79,7 @@ def validate_form(form: OrderForm, catalog: Catalog, dates: OrderDates | None = 
         product = catalog.product(line.sku)
         if product is None:
             problems.append(FieldProblem(field=f"{where}.sku", message=translate(
-                lang, "unknown product %(sku)s; products: %(skus)s", sku=repr(line.sku),
+                lang, "unknown product %(sku)s; products: %(skus)s", sku=excerpt(line.sku),
                 skus=", ".join(p.sku for p in catalog.products))))
             continue
         if not 1 <= line.quantity <= MAX_QUANTITY:
@@ -127,13 +142,45 @@ def _missing(lang: str, what: str) -> str:
 def _check_customer(form: OrderForm, lang: str) -> list[FieldProblem]:
     problems = [FieldProblem(field=f"customer.{name}", kind="missing", message=_missing(lang, translate(lang, what)))
                 for name, what in REQUIRED_CUSTOMER.items() if not getattr(form.customer, name).strip()]
-    if form.customer.email.strip():
-        try:
-            validate_email(form.customer.email, check_deliverability=False)
-        except EmailNotValidError as e:
-            problems.append(FieldProblem(field="customer.email", message=translate(
-                lang, "not a valid email address: %(error)s", error=e)))
+    if form.customer.email.strip() and (problem := email_problem(form.customer.email, lang)):
+        problems.append(FieldProblem(field="customer.email", message=problem))
     return problems  # control characters never get this far: the form's fields are `models.inputs` types
+
+
+def email_problem(address: str, lang: str = DEFAULT_LANGUAGE) -> str | None:
+    """Why Orderly cannot write to `address` (None when it can). The part before the @ must be ASCII: an
+    internationalized mailbox needs SMTPUTF8 end to end, which Orderly does not promise, so it is refused here, with
+    a clear message, instead of being mangled on the way out. A domain may be internationalized (sent in its IDNA
+    form), but not one that mixes alphabets, as `аpple.com` with a Cyrillic а does."""
+    local, _, domain = address.strip().rpartition("@")
+    if not local.isascii():
+        return translate(lang, "use an address whose part before the @ has only plain letters (a-z), digits and "
+                               ". _ - +: we cannot send email to %(email)s", email=excerpt(address))
+    if any(len(_scripts(label)) > 1 for label in domain.split(".")):
+        return translate(lang, "the domain of %(email)s mixes alphabets (such as Latin and Cyrillic letters that "
+                               "look alike); please check the address", email=excerpt(address))
+    try:
+        validate_email(address, check_deliverability=False, allow_smtputf8=False)
+    except EmailNotValidError as e:
+        return translate(lang, "not a valid email address: %(error)s", error=e)
+    return None
+
+
+def _scripts(label: str) -> set[str]:
+    """The alphabets a domain label's letters come from (the first word of each letter's Unicode name)."""
+    return {unicodedata.name(ch, "?").split()[0] for ch in label if ch.isalpha()}
+
+
+def mailbox(address: str) -> str:
+    """The mailbox an address reaches, for counting posts per mailbox: lower case, the `+tag` dropped and the
+    domain in its IDNA (ASCII) form, so `Victim+7@Bücher.example` and `victim@xn--bcher-kva.example` count as one."""
+    local, _, domain = address.strip().lower().rpartition("@")
+    local = local.split("+", 1)[0]
+    try:
+        domain = domain.encode("idna").decode("ascii")
+    except UnicodeError:
+        pass  # not a domain IDNA can encode: counted as written
+    return f"{local}@{domain}"
 
 
 def _check_address(form: OrderForm, lang: str) -> list[FieldProblem]:
@@ -153,7 +200,7 @@ def _check_options(where: str, options: dict[str, Any], fields: list[FormField],
     known = {f.name for f in fields}
     for name in options:
         if name not in known:
-            problems.append(FieldProblem(field=f"{where}.options.{name}", message=translate(
+            problems.append(FieldProblem(field=field_path(f"{where}.options", name), message=translate(
                 lang, "not an option of this product (options: %(options)s)", options=", ".join(sorted(known)))))
     for f in fields:
         path = f"{where}.options.{f.name}"
@@ -186,7 +233,7 @@ def _check_value(f: FormField, value: Any, dates: OrderDates | None, lang: str =
         return translate(lang, message, label=f.label_in(lang), **values)
     if f.type is FieldType.choice:
         if value not in f.choices:
-            return say(N_("%(value)s is not available; choose one of: %(choices)s"), value=repr(value),
+            return say(N_("%(value)s is not available; choose one of: %(choices)s"), value=excerpt(value),
                        choices=", ".join(f.choice_label(c, lang) for c in f.choices))
     elif f.type is FieldType.number:
         number = _as_number(value)

@@ -66,7 +66,8 @@ def with_secrets(settings: Settings, stored: dict) -> Settings:
 
 def write_private(path: Path, data: dict) -> None:
     """Write the file readable by its owner only, replacing any old one in one step."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)  # (as store.private_files.private_dir)
+    os.chmod(path.parent, 0o700)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as f:

@@ -25,6 +25,8 @@ from store.search import KINDS, search_orders
 from models.catalog import Catalog
 from models.inputs import RequiredLine, SingleLine
 from models.messages import Delivery
+from models.paging import MAX_OFFSET
+from models.validation import field_path
 from models.order import Input, OrderForm, OrderStatus, OrderView
 from models.work_order import WorkOrderView
 
@@ -33,6 +35,7 @@ from .auth import Caller, require
 from .orders import OrderError
 from .actions import ALLOWED
 from .api_actions import add_action_routes
+from .request_guard import body_cap
 from .read_scopes import may_see, message_visible, restricted, row_visible, shown
 
 STATUS_OF = {"not_found": 404, "refused": 409, "invalid": 422, "forbidden": 403, "unavailable": 503}
@@ -90,16 +93,17 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_request: Request, e: RequestValidationError) -> JSONResponse:
-        details = [{"field": ".".join(str(p) for p in x["loc"] if p != "body"), "message": x["msg"]}
-                   for x in e.errors()]
+        details = [{"field": field_path(*(p if isinstance(p, str) else str(p) for p in x["loc"] if p != "body")),
+                    "message": x["msg"]} for x in e.errors()]
         return error(422, "invalid", "The request is not valid: " + "; ".join(
             f"{d['field']}: {d['message']}" for d in details), details)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_request: Request, e: StarletteHTTPException) -> JSONResponse:
-        kind = {401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed"}.get(
+        kind = {401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
+                413: "too_large"}.get(
             e.status_code, "error")
-        response = error(e.status_code, kind, str(e.detail))
+        response = error(e.status_code, kind, body_cap(e, _request.app.state.settings.max_request_bytes))
         if e.headers:
             response.headers.update(e.headers)
         return response
@@ -155,8 +159,8 @@ def router() -> APIRouter:
     @api.get("/orders")
     async def list_all(request: Request, caller: Annotated[Caller, Depends(require(*ALLOWED["read"]))],
                        status: OrderStatus | None = None, limit: Annotated[int, Query(ge=1, le=200)] = 50,
-                       offset: Annotated[int, Query(ge=0)] = 0,
-                       q: Annotated[str, Query(max_length=200, description=(
+                       offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
+                       q: Annotated[SingleLine, Query(max_length=200, description=(
                            "find orders by order number, customer name, email, phone or postcode (a prefix of "
                            "any of them); a manufacturer's token by order number only"))] = "") -> OrderPage:
         """Orders newest first, or those `q` finds; a manufacturer's token lists only the orders it has a work order

@@ -40,6 +40,18 @@ def role_of(tokens: dict[str, str], presented: str) -> str | None:
     return role
 
 
+TOKEN_REQUIRED = "An API token is required (Authorization: Bearer <token>)"
+TOKEN_INVALID = "This API token is not valid"
+
+
+def token_refusal(tokens: dict[str, str], authorization: str) -> str | None:
+    """Why an `Authorization` header does not name a configured token (None when it does)."""
+    scheme, _, presented = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not presented.strip():
+        return TOKEN_REQUIRED
+    return None if role_of(tokens, presented.strip()) is not None else TOKEN_INVALID
+
+
 def fingerprint(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()[:12]
 
@@ -49,11 +61,11 @@ def require(*roles: str):
     async def dependency(request: Request,
                    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> Caller:
         if credentials is None:
-            raise HTTPException(401, "An API token is required (Authorization: Bearer <token>)",
+            raise HTTPException(401, TOKEN_REQUIRED,
                                 headers={"WWW-Authenticate": "Bearer"})
         role = role_of(request.app.state.settings.api_tokens, credentials.credentials)
         if role is None:
-            raise HTTPException(401, "This API token is not valid", headers={"WWW-Authenticate": "Bearer"})
+            raise HTTPException(401, TOKEN_INVALID, headers={"WWW-Authenticate": "Bearer"})
         caller = Caller.of(role, fingerprint(credentials.credentials))
         if caller.role not in roles:
             raise HTTPException(403, f"The {caller.role} role cannot do this; it needs one of: {', '.join(roles)}")

@@ -16,6 +16,7 @@ from rich.table import Table
 
 from models.amendments import Amendment
 from models.order import FormCompletion, OrderStatus, OrderView
+from models.paging import MAX_OFFSET
 from models.settings import Settings
 
 from . import db as db_commands
@@ -187,6 +188,8 @@ def list_orders(status_filter: Optional[OrderStatus] = typer.Option(None, "--sta
                 limit: int = typer.Option(50, min=1, max=1000), offset: int = typer.Option(0, min=0),
                 as_json: bool = JSON) -> None:
     """List orders from the read model, newest first."""
+    if offset > MAX_OFFSET:
+        fail(f"--offset must be at most {MAX_OFFSET:,}, not {offset}", as_json, "invalid")
     from store.database import make_engine
     from store.read_model import list_orders as query
     rows = query(make_engine(Settings().db_url), status_filter.value if status_filter else None, limit, offset)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import getpass
 
 import asyncio
+import contextlib
 import json
 import os
 import sys
@@ -58,8 +59,13 @@ def read_form(path: str, as_json: bool) -> OrderForm:
         data = json.loads(text)
     except OSError as e:
         fail(f"cannot read {path}: {e.strerror}", as_json, "invalid")
+    except UnicodeDecodeError as e:
+        fail(f"{path} is not UTF-8 text (byte {e.start}: {e.object[e.start:e.start + 1]!r}); save it as UTF-8",
+             as_json, "invalid")
     except json.JSONDecodeError as e:
         fail(f"{path} is not valid JSON: {e}", as_json, "invalid")
+    except RecursionError:
+        fail(f"{path} is nested too deeply to be an order form", as_json, "invalid")
     return build(OrderForm, as_json, **data) if isinstance(data, dict) else fail(
         f"{path} must hold a JSON object (the order form)", as_json, "invalid")
 
@@ -115,6 +121,18 @@ def parse_date(value: str, option: str, as_json: bool) -> date:
         fail(f"{option} must be a date like 2026-12-31, not {value!r}", as_json, "invalid")
 
 
+def unexpected(e: Exception) -> int:
+    """An error no command foresaw, told in one line (`--json`: the JSON error on standard output); exit code 1.
+    The cause is one line too: the traceback is for a debugger (ORDERLY_CLI_TRACEBACK=1 prints it)."""
+    if os.environ.get("ORDERLY_CLI_TRACEBACK"):
+        import traceback
+        traceback.print_exc()
+    message = (str(e).splitlines() or [""])[0][:500] or type(e).__name__
+    with contextlib.suppress(typer.Exit):
+        fail(f"{message} ({type(e).__name__})", "--json" in sys.argv, "error")
+    return 1
+
+
 def exit_without_finalizing(run: Callable[[], Any]) -> None:
     """Run, flush, and end the process with run's exit code, skipping interpreter finalization (sdk-python#300)."""
     try:
@@ -124,6 +142,8 @@ def exit_without_finalizing(run: Callable[[], Any]) -> None:
         if isinstance(e.code, str):
             print(e.code, file=sys.stderr)
         code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
+    except Exception as e:  # noqa: BLE001  (a command never ends in a traceback: one line, or the JSON error)
+        code = unexpected(e)
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(code)

@@ -13,6 +13,7 @@ ORDERLY_CODEC_CORS_ORIGINS.
 
 from __future__ import annotations
 
+import hmac
 import html
 import logging
 import secrets
@@ -23,15 +24,18 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from google.protobuf import json_format
 from itsdangerous import BadSignature, URLSafeTimedSerializer
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from temporalio.api.common.v1 import Payloads
 
 from models.settings import Settings
 
 from .auth import Caller, fingerprint, role_of
+from .request_guard import RequestGuard, body_cap
 from plumbing.payload_encryption import EncryptionCodec, PayloadDecryptionError, codec_for, EncryptionSettingsError
 
 READERS = ("admin", "customer-service")
 SESSION_COOKIE = "orderly_codec_session"
+FORM_COOKIE = "orderly_codec_form"  # the sign-in form's token (double submit), as the staff console's CSRF cookie
 SESSION_MAX_AGE = 8 * 3600
 log = logging.getLogger("orderly.codec")
 
@@ -54,6 +58,8 @@ def origins(settings: Settings) -> list[str]:
 
 def create_codec_app(settings: Settings, codec: EncryptionCodec) -> FastAPI:
     app = FastAPI(title="Orderly codec server", version="0.1.0", docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.settings = settings
+    app.add_middleware(RequestGuard, api_prefix=None)  # bodies capped (413)
     app.add_middleware(CORSMiddleware, allow_origins=origins(settings), allow_credentials=True,
                        allow_methods=["POST", "OPTIONS"],
                        allow_headers=["Authorization", "Content-Type", "X-Namespace"])
@@ -99,6 +105,11 @@ def create_codec_app(settings: Settings, codec: EncryptionCodec) -> FastAPI:
     async def _refused(_request: Request, e: Refusal) -> JSONResponse:
         return error(e.status, e.kind, e.message)
 
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_request: Request, e: StarletteHTTPException) -> JSONResponse:
+        return error(e.status_code, "too_large" if e.status_code == 413 else "error",
+                     body_cap(e, settings.max_request_bytes))
+
     async def payloads_of(request: Request) -> Payloads:
         body = await request.body()
         try:
@@ -128,18 +139,32 @@ def create_codec_app(settings: Settings, codec: EncryptionCodec) -> FastAPI:
         payloads = await payloads_of(request)
         return answer(await codec.encode(payloads.payloads))
 
+    def sign_in_form(request: Request, message: str = "", status: int = 200) -> HTMLResponse:
+        """The sign-in page with a fresh form token, also set as this browser's cookie (a double submit)."""
+        form_token = secrets.token_urlsafe(32)
+        response = HTMLResponse(page(message, form_token, error=status != 200), status_code=status)
+        response.set_cookie(FORM_COOKIE, form_token, httponly=True, samesite="strict", path="/")
+        return response
+
     @app.get("/", response_class=HTMLResponse)
     async def sign_in_page(request: Request) -> HTMLResponse:
         signed_in = request.cookies.get(SESSION_COOKIE) is not None
-        return HTMLResponse(page("Signed in: the Temporal Web UI on this browser can decode payloads "
-                                 "(Codec Server setting: include cross-origin credentials)." if signed_in else ""))
+        return sign_in_form(request, "Signed in: the Temporal Web UI on this browser can decode payloads "
+                                     "(Codec Server setting: include cross-origin credentials)." if signed_in else "")
 
     @app.post("/session", response_class=HTMLResponse)
-    async def sign_in(token: str = Form("")) -> Any:
+    async def sign_in(request: Request, token: str = Form(""), form_token: str = Form("", alias="form")) -> Any:
+        """Sign in, from this server's own page only: a post from another origin, or without the form token of the
+        page this browser was given, is refused (a login CSRF would sign the browser in as someone else)."""
+        if not same_origin(request):
+            return sign_in_form(request, "This sign-in came from another site; use the form on this page.", 403)
+        cookie = request.cookies.get(FORM_COOKIE, "")
+        if not cookie or not hmac.compare_digest(cookie.encode(), form_token.encode()):
+            return sign_in_form(request, "This sign-in form has expired; please sign in again.", 403)
         try:
             role = role_for(token.strip())
         except Refusal as e:
-            return HTMLResponse(page(e.message, error=True), status_code=e.status)
+            return sign_in_form(request, e.message, e.status)
         response = RedirectResponse("./", status_code=303)
         response.set_cookie(SESSION_COOKIE, sessions.dumps(f"{role} {fingerprint(token.strip())}"),
                             max_age=SESSION_MAX_AGE, httponly=True, samesite="strict")
@@ -148,14 +173,21 @@ def create_codec_app(settings: Settings, codec: EncryptionCodec) -> FastAPI:
     return app
 
 
-def page(message: str, error: bool = False) -> str:
+def same_origin(request: Request) -> bool:
+    """Whether a browser's post names this server as its origin (no `Origin` header: not a browser's post)."""
+    origin = request.headers.get("origin")
+    return origin is None or origin.rstrip("/") == f"{request.url.scheme}://{request.headers.get('host', '')}"
+
+
+def page(message: str, form_token: str, error: bool = False) -> str:
     note = f'<p style="color:{"#a00" if error else "#060"}">{html.escape(message)}</p>' if message else ""
     return f"""<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Orderly codec server</title></head>
 <body style="font-family:sans-serif;max-width:40em;margin:3em auto">
 <h1>Orderly codec server</h1>
 <p>Decrypts order payloads for the Temporal Web UI. Sign in with an API token of one of the roles
 {", ".join(READERS)}; the session lasts 8 hours on this browser.</p>{note}
-<form method="post" action="session"><label>API token <input name="token" type="password" autocomplete="off"
+<form method="post" action="session"><input type="hidden" name="form" value="{html.escape(form_token)}">
+<label>API token <input name="token" type="password" autocomplete="off"
 required></label> <button type="submit">Sign in</button></form></body></html>"""
 
 

@@ -13,11 +13,11 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from pydantic import ValidationError
@@ -26,6 +26,8 @@ from channels import resend as staff_resend
 from channels.resend import ResendRefused
 from store import message_log, read_model, search
 from models.amendments import Amendment
+from models.inputs import SingleLine
+from models.paging import page_number
 from models.parts import unshipped
 from models.order import Channel, OrderStatus
 
@@ -163,17 +165,18 @@ def router() -> APIRouter:
         return response
 
     @console.get("", response_class=HTMLResponse)
-    async def home(request: Request, status: str = "", q: str = "") -> Response:
+    async def home(request: Request, status: str = "",
+                   q: Annotated[SingleLine, Query(max_length=200)] = "") -> Response:
         caller = signed_in(request)
         if caller is None:
             return redirect(request, "/staff/login")
         chosen = status if status in {s.value for s in OrderStatus} else None
-        pages = {k.removeprefix("page-"): int(v) for k, v in request.query_params.items()
-                 if k.startswith("page-") and v.isdigit()}
+        pages = {k.removeprefix("page-"): page_number(v) for k, v in request.query_params.items()
+                 if k.startswith("page-")}
         params = dict(request.query_params)
         response = render(request, "staff_home.html", staff=caller, ok=request.cookies.get(FLASH_COOKIE),
                           query=lambda key, page: urlencode({**params, f"page-{key}": page}),
-                          **overview(request, caller, chosen, q[:200], pages))
+                          **overview(request, caller, chosen, q, pages))
         response.delete_cookie(FLASH_COOKIE, path="/staff")
         return response
 

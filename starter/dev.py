@@ -22,6 +22,8 @@ from workflows.search_attributes import ALL as SEARCH_ATTRIBUTES
 
 from plumbing.payload_encryption import encryption_problem
 from plumbing.secrets import token_for, with_dev_secrets
+from store.private_files import private_dir, private_file
+
 from .web_app import create_app
 from plumbing.connection import connect
 
@@ -78,12 +80,12 @@ async def run_dev(settings: Settings, port: int, ui_port: int) -> None:
         if port_in_use(p):
             raise SystemExit(f"error: port {p} is already in use (another `orderly dev` running?); "
                              "choose others with --port / --ui-port / --web-port")
-    settings.var_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(settings.var_dir)
     settings = with_dev_secrets(settings).model_copy(update={"temporal_address": f"127.0.0.1:{port}"})
     if problem := encryption_problem(settings):  # keys given in settings that cannot work
         raise SystemExit(f"error: {problem}")
     log = settings.var_dir / "temporal.log"
-    with open(log, "ab") as log_file:
+    with open(private_file(log), "ab") as log_file:
         proc = subprocess.Popen(server_command(settings, port, ui_port), stdout=log_file, stderr=subprocess.STDOUT,
                                 start_new_session=True, preexec_fn=die_with_parent)
     try:

@@ -9,7 +9,8 @@ from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST
 from sqlalchemy import text
 
-from .web_metrics import metrics_middleware, metrics_text
+from .temporal_link import TemporalLink
+from .web_metrics import RequestMetrics, metrics_text
 
 CHECK_TIMEOUT = 3.0  # seconds for each dependency to answer
 
@@ -51,6 +52,9 @@ async def temporal_ok(request: Request) -> None:
     client = getattr(request.app.state, "client", None)
     if client is None:
         raise RuntimeError("not connected yet")
+    if isinstance(client, TemporalLink) and client.client is None:
+        raise RuntimeError(f"cannot reach Temporal at {client.settings.temporal_address} ({client.problem}); "
+                           "connecting again by itself")
     if not await client.service_client.check_health():
         raise RuntimeError("the server reports itself unhealthy")
 
@@ -62,5 +66,5 @@ def database_ok(engine) -> None:  # noqa: ANN001
 
 def install(app) -> None:  # noqa: ANN001  (a FastAPI app)
     """Mount the operations routes and measure every request."""
-    metrics_middleware(app)
+    app.add_middleware(RequestMetrics)
     app.include_router(router())

@@ -153,6 +153,8 @@ FIELD_MESSAGES = {
     "string_too_long": N_("must be at most %(max_length)s characters"),
     "control_characters": N_("contains control characters (line breaks, tabs or escapes); use one line of text"),
     "blank": N_("must not be blank"),
+    "format_characters": N_("contains an invisible, direction-changing or non-text character (U+%(code)s); use "
+                            "plain text"),
 }
 
 

@@ -13,11 +13,12 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from jinja2 import pass_context
-from starlette.datastructures import FormData
+from starlette.datastructures import FormData, MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from models import i18n
@@ -162,18 +163,34 @@ async def posted_form(request: Request) -> FormData:
     return form
 
 
+class SecurityHeaders:
+    """`nosniff` on every answer, and `SECURITY_HEADERS` on every page (plain ASGI: see `web_metrics.RequestMetrics`)."""
+
+    def __init__(self, app) -> None:  # noqa: ANN001
+        self.app = app
+
+    async def __call__(self, scope, receive, send) -> None:  # noqa: ANN001
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message) -> None:  # noqa: ANN001
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                headers.setdefault("X-Content-Type-Options", "nosniff")
+                if scope["path"] not in DOCS_PATHS and headers.get("content-type", "").startswith("text/html"):
+                    for name, value in SECURITY_HEADERS.items():
+                        headers.setdefault(name, value)
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
 def install(app: FastAPI) -> None:
     """The pages' static files, security headers on every page, and Refusal turned into its page."""
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
 
-    @app.middleware("http")
-    async def _security_headers(request: Request, call_next):  # noqa: ANN001, ANN202
-        response = await call_next(request)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        if request.url.path not in DOCS_PATHS and response.headers.get("content-type", "").startswith("text/html"):
-            for name, value in SECURITY_HEADERS.items():
-                response.headers.setdefault(name, value)
-        return response
+    app.add_middleware(SecurityHeaders)
 
     @app.exception_handler(Refusal)
     async def _refusal(request: Request, e: Refusal) -> HTMLResponse:
@@ -196,6 +213,18 @@ def install(app: FastAPI) -> None:
                                                link_text=N_("Orders") if staff else N_("Go to the shop"),
                                                headers=dict(e.headers or {})))
 
+    api_invalid = app.exception_handlers.get(RequestValidationError)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, e: RequestValidationError):  # noqa: ANN202
+        """A page's query parameter that cannot be taken (`?q=` with an invisible character, too long): a page."""
+        if not wants_page(request) and api_invalid is not None:
+            return await api_invalid(request, e)
+        heading, message = HTTP_ERRORS[400]
+        staff = is_staff_page(request)
+        return await _refusal(request, Refusal(422, heading, message, link="/staff" if staff else "/",
+                                               link_text=N_("Orders") if staff else N_("Go to the shop")))
+
     @app.exception_handler(Exception)
     async def _server_error(request: Request, e: Exception):  # noqa: ANN202
         """A bug: the browser gets a page in its language (the error is still logged); anything else the plain 500."""
@@ -213,6 +242,8 @@ HTTP_ERRORS = {
                                   "shop.")),
     405: (N_("Page not found"), N_("There is no page at this address. Check the link in your email, or go to the "
                                   "shop.")),
+    413: (N_("That was too much to send"), N_("What you sent is larger than we accept, so nothing was read or "
+                                             "changed. Please shorten it and try again.")),
     400: (N_("That could not be done"), N_("The request could not be read. Go back, reload the page and try "
                                           "again.")),
 }

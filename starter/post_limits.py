@@ -21,6 +21,7 @@ from limits.storage import storage_from_string
 
 from models.i18n import N_, translate, translate_plural
 from models.settings import Settings
+from models.validation import mailbox
 
 from .pages import Refusal
 
@@ -63,9 +64,10 @@ class PostLimits:
         await self._count(self.per_address, (page, "address", address), what, "", language)
 
     async def by_email(self, email: str, page: str, what: str, language: str | None = None) -> None:
-        """Count a post that would write to `email`; refuse it once that address is over a limit."""
+        """Count a post that would write to `email`; refuse it once its mailbox is over a limit (however spelt:
+        case, `+tag`, an internationalized domain in either form)."""
         if email:
-            await self._count(self.per_email, (page, "email", email.strip().lower()), what, email, language)
+            await self._count(self.per_email, (page, "email", mailbox(email)), what, email, language)
 
     async def _count(self, items: list[RateLimitItem], key: tuple[str, ...], what: str, email: str,
                      language: str | None) -> None:

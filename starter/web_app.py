@@ -15,14 +15,21 @@ from . import console, pages, web
 from . import health
 from .api import install_error_handlers, router
 from .post_limits import PostLimits
-from plumbing.connection import connect
+from .request_guard import RequestGuard
+from .temporal_link import TemporalLink
 
 
 def create_app(settings: Settings, client: Client | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        app.state.client = client or await connect(settings)
+        if client is not None:
+            app.state.client = client
+            yield
+            return
+        app.state.client = link = TemporalLink(settings)  # serves at once; connects (and reconnects) by itself
+        link.start()
         yield
+        await link.stop()
 
     app = FastAPI(title="Orderly", version="0.1.0", lifespan=lifespan,
                   description="Orders as durable Temporal workflows: start them, read them, act on them.")
@@ -36,4 +43,5 @@ def create_app(settings: Settings, client: Client | None = None) -> FastAPI:
     app.include_router(router())
     app.include_router(web.router())
     app.include_router(console.router())
+    app.add_middleware(RequestGuard)  # before anything reads a body
     return app

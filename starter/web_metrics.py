@@ -21,6 +21,9 @@ HTTP_LATENCY = Histogram("orderly_http_request_duration_seconds", "time to answe
                          ["method", "route"])
 ORDERS_CREATED = Counter("orderly_orders_created", "orders started (not counting duplicate submissions)",
                          ["channel"])
+# The label values a client cannot multiply: a made-up method counts as `(other)`, a path no route matches as
+# `(unmatched)`, so the series stay (methods x routes x statuses) however many requests are invented.
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 ORDER_PATH = re.compile(r"/orders/([A-Za-z0-9_.:-]+)")
 
 
@@ -48,23 +51,35 @@ def metrics_text(engine: Engine) -> bytes:
     return generate_latest(REGISTRY) + generate_latest(registry)
 
 
-def metrics_middleware(app) -> None:  # noqa: ANN001  (a FastAPI app)
+class RequestMetrics:
     """Count every request and time it, labelled by the route's template (`/api/orders/{order_id}`), not its path;
-    log lines written while answering a request about an order name the order."""
+    log lines written while answering a request about an order name the order. Plain ASGI (not Starlette's
+    `BaseHTTPMiddleware`, which would wrap an error raised while reading the body, the 413 of
+    `request_guard`, into an exception group that no handler recognises)."""
 
-    @app.middleware("http")
-    async def _measure(request, call_next):  # noqa: ANN001, ANN202
+    def __init__(self, app) -> None:  # noqa: ANN001
+        self.app = app
+
+    async def __call__(self, scope, receive, send) -> None:  # noqa: ANN001
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
         start = time.perf_counter()
         status = 500
-        found = ORDER_PATH.search(request.url.path)
+
+        async def counted_send(message) -> None:  # noqa: ANN001
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        found = ORDER_PATH.search(scope["path"])
         with order_context(found.group(1) if found else None):
             try:
-                response = await call_next(request)
-                status = response.status_code
-                return response
+                await self.app(scope, receive, counted_send)
             finally:
-                route = request.scope.get("route")
-                template = getattr(route, "path", None) or "(unmatched)"
+                template = getattr(scope.get("route"), "path", None) or "(unmatched)"
+                method = scope["method"] if scope["method"] in METHODS else "(other)"
                 if template != "/metrics":
-                    HTTP_REQUESTS.labels(request.method, template, str(status)).inc()
-                    HTTP_LATENCY.labels(request.method, template).observe(time.perf_counter() - start)
+                    HTTP_REQUESTS.labels(method, template, str(status)).inc()
+                    HTTP_LATENCY.labels(method, template).observe(time.perf_counter() - start)

@@ -22,6 +22,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlmodel import create_engine
 
 from store import migrations
+from store.private_files import private_file
 from models import tables  # noqa: F401  (registers the tables)
 
 MIGRATIONS_DIR = Path(migrations.__file__).parent
@@ -35,7 +36,7 @@ _at_head: set[str] = set()  # URLs this process has already brought to head
 def make_engine(url: str, migrate: bool = True) -> Engine:
     """An engine for `url`; with `migrate`, the database is upgraded to the newest revision first."""
     if url.startswith("sqlite:///"):
-        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        private_file(Path(url.removeprefix("sqlite:///")))  # 0600 in a 0700 dir (SQLite gives -wal/-shm its mode)
         # connections kept open for a worker's 16 activity threads (ORDERLY_WORKER_MAX_CONCURRENT_ACTIVITIES): past
         # the default pool of 5, each write opened a new connection (and ran the pragmas below) and closed it again
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, pool_size=20,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import re
 import subprocess
 
 import httpx
@@ -111,10 +112,11 @@ async def test_the_web_ui_signs_in_once_and_its_cookie_stands_for_the_token(code
     async with httpx.AsyncClient(base_url=codec_server) as http:
         page = await http.get("/")
         assert page.status_code == 200 and 'name="token"' in page.text
-        wrong = await http.post("/session", data={"token": "token-warehouse"})
+        wrong = await http.post("/session", data={"token": "token-warehouse", "form": form_token(page.text)})
         assert wrong.status_code == 403 and "cannot read customer data" in wrong.text
         assert SESSION_COOKIE not in http.cookies
-        signed_in = await http.post("/session", data={"token": "token-customer-service"})
+        signed_in = await http.post("/session", data={"token": "token-customer-service",
+                                                      "form": form_token(wrong.text)})
         assert signed_in.status_code == 303
         cookie = signed_in.cookies[SESSION_COOKIE]
         assert "token-customer-service" not in cookie  # the cookie is a signed session, not the token
@@ -163,8 +165,13 @@ def test_the_codec_server_refuses_to_start_when_it_could_not_serve_anyone(tmp_pa
         main(Settings(**base, encryption_keys=f"a:{new_key()}", api_tokens={"t": "warehouse"}), None, None)
 
 
+def form_token(page: str) -> str:
+    return re.search(r'name="form" value="([^"]+)"', page).group(1)
+
+
 async def signed_in_browser(http: httpx.AsyncClient, token: str) -> None:
-    signed_in = await http.post("/session", data={"token": token})
+    page = await http.get("/")
+    signed_in = await http.post("/session", data={"token": token, "form": form_token(page.text)})
     assert signed_in.status_code == 303, signed_in.text
     assert SESSION_COOKIE in http.cookies
 
@@ -226,3 +233,35 @@ async def test_a_codec_session_expires_after_8_hours(codec_server, settings, mon
         expired = await http.post("/decode", json=body)
         assert expired.status_code == 401 and "has expired" in expired.json()["error"]["message"]
         assert "Ada" not in expired.text
+
+
+async def test_sign_in_is_refused_from_another_origin_or_without_the_page_s_form_token(codec_server):
+    """Issue 31, section 3: a login CSRF. A page on another site can make a browser post a token of its own to
+    /session (signing the browser in as the attacker); the post must come from the codec server's own page: its
+    Origin, and the form token that page set in this browser's cookie."""
+    async with httpx.AsyncClient(base_url=codec_server) as http:
+        page = await http.get("/")
+        token = form_token(page.text)
+        set_cookie = page.headers["set-cookie"].lower()
+        assert "httponly" in set_cookie and "samesite=strict" in set_cookie
+        elsewhere = await http.post("/session", data={"token": "token-admin", "form": token},
+                                    headers={"Origin": "https://evil.example"})
+        assert elsewhere.status_code == 403 and "another site" in elsewhere.text
+        without = await http.post("/session", data={"token": "token-admin"}, headers={"Origin": codec_server})
+        assert without.status_code == 403 and "expired" in without.text
+        forged = await http.post("/session", data={"token": "token-admin", "form": "guessed"})
+        assert forged.status_code == 403
+        assert SESSION_COOKIE not in http.cookies
+        page = await http.get("/")
+        ok = await http.post("/session", data={"token": "token-admin", "form": form_token(page.text)},
+                             headers={"Origin": codec_server})
+        assert ok.status_code == 303 and SESSION_COOKIE in http.cookies
+
+
+async def test_a_body_over_the_cap_is_refused_413_before_it_is_read(codec_server, settings):
+    async with httpx.AsyncClient(base_url=codec_server) as http:
+        big = b'{"payloads": [' + b" " * (settings.max_request_bytes + 1) + b"]}"
+        answer = await http.post("/decode", content=big, headers={"Authorization": "Bearer token-admin",
+                                                                  "Content-Type": "application/json"})
+    assert answer.status_code == 413, answer.text
+    assert answer.json()["error"]["kind"] == "too_large" and "larger than this server accepts" in answer.text

@@ -80,3 +80,43 @@ def test_image_ships_the_migrations_and_the_read_model_database_exists():
     assert (ROOT / "store" / "migrations" / "env.py").is_file(), "the migrations ship inside store/"
     init = (ROOT / "deploy" / "postgres-init.sql").read_text()
     assert "CREATE DATABASE orderly" in init
+
+
+def test_temporal_runs_on_supported_images_after_its_schema_jobs(compose):
+    """Issue 31, section 5: off the deprecated `temporalio/auto-setup`. The schemas of the default and visibility
+    stores are one-off `temporal-sql-tool` jobs of `temporalio/admin-tools` (create, set up, upgrade); the server
+    (`temporalio/server`) waits for both to finish; then the job that makes the namespace and search attributes;
+    then Orderly. Server and tools are the same pinned version."""
+    services = compose["services"]
+    images = {name: service["image"] for name, service in services.items()}
+    assert not any("auto-setup" in image for image in images.values()), images
+    server = services["temporal"]
+    assert server["image"].startswith("temporalio/server:")
+    version = server["image"].split(":")[1]
+    jobs = {name for name, rule in server["depends_on"].items() if rule["condition"] == "service_completed_successfully"}
+    stores = {}
+    for job in jobs:
+        assert images[job] == f"temporalio/admin-tools:{version}", job
+        script = " ".join(services[job]["command"])
+        database = re.search(r"--db (\w+) update-schema -d (\S+)", script)
+        assert database, f"{job} does not upgrade a schema with temporal-sql-tool"
+        assert f"--db {database.group(1)} setup-schema -v 0.0" in script
+        stores[database.group(1)] = database.group(2)
+        assert services[job]["depends_on"]["postgresql"]["condition"] == "service_healthy"
+    assert stores == {"temporal": "/etc/temporal/schema/postgresql/v12/temporal/versioned",
+                      "temporal_visibility": "/etc/temporal/schema/postgresql/v12/visibility/versioned"}
+    attributes = services["search-attributes"]
+    assert attributes["image"] == f"temporalio/admin-tools:{version}"
+    assert attributes["depends_on"]["temporal"]["condition"] == "service_healthy"
+    assert "namespace create --namespace default" in " ".join(attributes["command"])
+    for name in APP_SERVICES - {"codec-server"}:
+        assert services[name]["depends_on"]["search-attributes"]["condition"] == "service_completed_successfully"
+
+    def started_before(first: str, then: str) -> bool:  # `then` waits, directly or not, for `first`
+        waits = set(services[then].get("depends_on") or {})
+        return first in waits or any(started_before(first, w) for w in waits)
+
+    for first, then in (("temporal-schema", "temporal"), ("temporal-visibility-schema", "temporal"),
+                        ("temporal", "search-attributes"), ("search-attributes", "web"),
+                        ("search-attributes", "worker")):
+        assert started_before(first, then) and not started_before(then, first), (first, then)

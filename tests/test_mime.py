@@ -11,7 +11,7 @@ from models.messages import OutgoingEmail
 
 CASES = [
     ("ada@example.com", "Orderly <orders@example.com>", "Your order ORD-1 is confirmed"),
-    ("zoë@example.com", "Orderly Möbel <orders@example.com>", "Ihre Bestellung — Zoë"),
+    ("Zoë Müller <zoe@example.com>", "Orderly Möbel <orders@example.com>", "Ihre Bestellung — Zoë"),
     ("ada@bücher.de", "orders@example.com", "Order " + "long " * 40 + "subject"),
     ("ada@example.com", "orders@example.com", "x" * 200),
 ]
@@ -27,8 +27,17 @@ def test_a_mail_client_reads_back_what_was_sent(to, sender, subject):
     msg = message_from_bytes(raw, policy=policy.default)
     assert msg["Subject"] == subject
     assert msg["From"].addresses[0].display_name == (sender.split(" <")[0] if "<" in sender else "")
-    assert msg["To"].addresses[0].addr_spec == to.replace("bücher.de", "xn--bcher-kva.de")
+    assert msg["To"].addresses[0].addr_spec == to.split("<")[-1].rstrip(">").replace("bücher.de", "xn--bcher-kva.de")
     assert msg["Message-ID"] == message_id(email) and msg["X-Orderly-Key"] == email.key
     assert msg.get_content_type() == "multipart/alternative"
     assert msg.get_body(("plain",)).get_content().rstrip("\n") == email.text
     assert msg.get_body(("html",)).get_content().rstrip("\n") == email.html
+
+
+def test_a_non_ascii_mailbox_is_refused_not_written_as_an_encoded_word():
+    """Issue 31: `josé.garcía@example.com` was written with an encoded word inside the address (forbidden) and sent
+    as raw 8-bit. The forms refuse such addresses; the mailer refuses them too rather than mangle one."""
+    email = OutgoingEmail(key="ORD-1/order_confirmation/customer/1", kind="order_confirmation", order_id="ORD-1",
+                          to="josé.garcía@example.com", sender="orders@example.com", subject="s", text="t", html="")
+    with pytest.raises(ValueError, match="not ASCII"):
+        to_mime(email)
