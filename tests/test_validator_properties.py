@@ -22,9 +22,11 @@ PROBLEM_PATH = re.compile(r"^(customer\.(name|email|phone)|shipping_address\.(li
                           r"|lines\[(\d+)\](\.sku|\.quantity|\.options\.[^.]+)?)$")
 CHECKS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
-# one line of text: no control characters, and no line or paragraph separator (U+2028, U+2029), which the forms
-# refuse as line breaks (`models.inputs.one_line`)
-plain = st.text(st.characters(min_codepoint=32, max_codepoint=0x2FFF, exclude_categories=("Cs", "Cc", "Zl", "Zp")),
+# one line of text: no control characters, no line or paragraph separator (U+2028, U+2029), which the forms refuse
+# as line breaks, and no format or unassigned characters (soft hyphen, direction marks), refused as invisible
+# (`models.inputs.one_line`)
+PLAIN = ("Cs", "Cc", "Cf", "Cn", "Co", "Zl", "Zp")
+plain = st.text(st.characters(min_codepoint=32, max_codepoint=0x2FFF, exclude_categories=PLAIN),
                 min_size=1, max_size=30).filter(lambda s: s.strip() != "")
 anything = st.one_of(st.text(max_size=40), st.integers(-10**6, 10**6), st.floats(allow_nan=True), st.booleans(),
                      st.none(), st.lists(st.integers(), max_size=2))
@@ -72,7 +74,7 @@ def valid_form(draw) -> OrderForm:
 def typed(size: int) -> st.SearchStrategy:
     """Text as people type it, hostile included; mostly without control characters, which the form's types refuse
     outright (test_single_line_fields_refuse_control_characters), so that most forms reach the validator."""
-    printable = st.characters(exclude_categories=("Cc", "Cs", "Zl", "Zp"))
+    printable = st.characters(exclude_categories=PLAIN)
     return st.one_of(st.text(printable, max_size=size), st.text(printable, max_size=size), st.text(max_size=size))
 
 
