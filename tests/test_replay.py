@@ -107,6 +107,7 @@ async def parts_scenario(client, settings) -> None:
     await orders.act(client, "HIST-PARTS", "amend", Amendment(form=sofa_form(lines=[
         {**sofa, "quantity": 1}, {**bookcase, "options": {**bookcase["options"], "wood": "walnut"}}]), reason="Walnut"))
     await orders.act(client, "HIST-PARTS", "resolve_request", RequestResolution(note="Corrected"))
+    await orders.act(client, "HIST-PARTS", "ready", Readiness(department="nordwood"))  # made again, in walnut
     await orders.act(client, "HIST-PARTS", "ship", Shipment(tracking_number="1ZB", **parcel))
     await wait_for(client, "HIST-PARTS", lambda v: sum(e.data.get("message_kind") == "shipping_notice"
                                                        for e in v.timeline) == 2)
@@ -147,5 +148,6 @@ def assert_lean(history) -> None:
     upserts = [set(e.upsert_workflow_search_attributes_event_attributes.search_attributes.indexed_fields)
                for e in history.events if e.HasField("upsert_workflow_search_attributes_event_attributes")]
     status, both = {"OrderStatus"}, {"OrderStatus", "ExpectedFulfillmentDate"}
-    # incomplete; confirmed (with the date); delayed (the new date); shipped, delivered, completed
-    assert upserts == [status, both, both, status, status, status], upserts
+    # incomplete; received again (the form came back complete); confirmed (with the date); delayed (the new date);
+    # shipped, delivered, completed
+    assert upserts == [status, status, both, both, status, status, status], upserts
