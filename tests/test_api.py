@@ -118,7 +118,7 @@ async def test_staff_actions_through_the_lifecycle_and_their_refusals(http, clie
 
 async def test_cancellation_by_customer_service(http, client):
     await http.post("/api/orders", json=form(order_id="API-3"), headers=auth("service"))
-    await wait_for(client, "API-3", lambda v: bool(v.work_orders))
+    await wait_for(client, "API-3", lambda v: bool(v.work_orders) and v.status.value != "received")
     assert_error(await http.post("/api/orders/API-3/cancellation", json={"reason": "x"}, headers=auth("warehouse")),
                  403, "forbidden")
     ok = await http.post("/api/orders/API-3/cancellation", json={"reason": "Customer request"},

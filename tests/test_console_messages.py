@@ -29,7 +29,7 @@ async def test_a_failed_message_is_shown_and_resent_once_by_staff(client, settin
                                         "smtp_starttls": False})
         async with running_worker(client, s), serving(create_app(s, client)) as web:
             await orders.submit_order(client, s, sofa_form(order_id="RESEND-1"))
-            await wait_for(client, "RESEND-1", lambda v: bool(v.work_orders))
+            await wait_for(client, "RESEND-1", lambda v: bool(v.work_orders) and v.status.value != "received")
             [failed] = messages_of(engine, "RESEND-1", "order_confirmation")
             assert failed.status == "failed" and "550" in failed.last_error
 

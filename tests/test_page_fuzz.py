@@ -73,7 +73,7 @@ async def test_any_shop_post_gets_a_page_and_accepted_orders_hold_clean_text(web
 
 async def test_any_console_action_post_gets_a_page(web, client, settings):
     await orders.submit_order(client, settings, sofa_form(order_id="FUZZ-CONSOLE"))
-    await wait_for(client, "FUZZ-CONSOLE", lambda v: bool(v.work_orders))
+    await wait_for(client, "FUZZ-CONSOLE", lambda v: bool(v.work_orders) and v.status.value != "received")
     fields = {name: ACTIONS[name].input_fields() for name in ("acknowledge", "delay", "ship", "correct_shipment",
                                                                "cancel", "feedback")}
 

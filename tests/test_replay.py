@@ -72,11 +72,11 @@ async def run_scenarios(client, settings, monkeypatch) -> list[str]:
     await orders.act(client, "HIST-COMPLETED", "feedback", FeedbackEntry(rating=4, comment="good"))
 
     await orders.submit_order(client, settings, sofa_form(order_id="HIST-CANCELLED"))
-    await wait_for(client, "HIST-CANCELLED", lambda v: bool(v.work_orders))
+    await wait_for(client, "HIST-CANCELLED", lambda v: bool(v.work_orders) and v.status.value != "received")
     await orders.act(client, "HIST-CANCELLED", "cancel", Cancellation(reason="changed plans"))
 
     await orders.submit_order(client, settings, sofa_form(order_id="HIST-TEMPORAL-CANCELLED"))
-    await wait_for(client, "HIST-TEMPORAL-CANCELLED", lambda v: bool(v.work_orders))
+    await wait_for(client, "HIST-TEMPORAL-CANCELLED", lambda v: bool(v.work_orders) and v.status.value != "received")
     await orders.handle_for(client, "HIST-TEMPORAL-CANCELLED").cancel()  # from the Web UI or CLI, not Orderly
 
     await parts_scenario(client, settings)

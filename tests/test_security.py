@@ -179,7 +179,7 @@ async def test_no_secret_reaches_the_logs(client, settings, worker):
             created = await http.post("/api/orders", json=sofa_form(order_id="LOGS-1").model_dump(
                 mode="json", exclude_none=True), headers=headers)
             assert created.status_code == 201, created.text
-            await wait_for(client, "LOGS-1", lambda v: bool(v.work_orders))
+            await wait_for(client, "LOGS-1", lambda v: bool(v.work_orders) and v.status.value != "received")
             link = sign(settings.secret_key.get_secret_value(), "LOGS-1", "status")
             assert (await http.get(f"/orders/LOGS-1?t={link}")).status_code == 200
             await http.get("/api/orders/LOGS-1", headers={"Authorization": "Bearer token-wrong"})
