@@ -54,12 +54,13 @@ def test_a_tiny_bench_completes_every_order_once_and_reports_against_the_baselin
     # how many depends on when the driver acts
     saves = "marker_recorded:core_local_activity"
     assert 5 <= orderly[saves] <= 10 and 5 <= baseline[saves] <= 10, (orderly[saves], baseline[saves])
-    # the feedback reminder's timer is only recorded if the feedback comes after the order started waiting for it
-    assert baseline["timer_started"] == 4 and orderly["timer_started"] in (3, 4)
+    # the nearest deadline while waiting to ship, the feedback delay; the feedback reminder's timer is only recorded if
+    # the feedback comes after the order started waiting for it
+    assert baseline["timer_started"] in (2, 3) and orderly["timer_started"] in (2, 3)
     # 3 activities: the confirmation with the 2 work orders, shipping notice, feedback request (the submitter checks
-    # the form); 5 upserts: the patch's change version, confirmed, shipped, delivered, completed
+    # the form); 4 upserts: confirmed, shipped, delivered, completed
     assert orderly["activity_task_scheduled"] == 3 and orderly["workflow_execution_update_completed"] == 6
-    assert orderly["upsert_workflow_search_attributes"] == 5
+    assert orderly["upsert_workflow_search_attributes"] == 4
 
     # the straightforward shape records what it claims: 10 activities, 5 updates, 1 timer, nothing local
     plain = report["history"]["straightforward"]["by_type"]

@@ -91,7 +91,7 @@ async def test_a_rep_finds_the_order_by_email_and_works_the_feedback_call(chromi
     await rep.reload()
     assert await rep.locator(row).count() == 0, "the call is done"
     await rep.goto(web + f"/staff/orders/{order_id}")
-    assert "Feedback received by phone: 4/5" in await rep.locator("#timeline").inner_text()
+    assert "Feedback received by phone (customer-service): 4/5" in await rep.locator("#timeline").inner_text()
 
 
 async def test_the_warehouse_lead_pages_through_its_queue(small_pages, chromium, web, client, settings, engine):
@@ -123,7 +123,8 @@ async def test_the_dashboard_counts_match_the_order_pages_after_shipping_unackno
                                                                             sofa_form(lines=BOOKCASE))).order_id)
         await orders.act(client, view.order_id, "acknowledge", Acknowledgement(department="warehouse"))
         await orders.act(client, view.order_id, "ship", Shipment(carrier="UPS", tracking_number="1Z9",
-                                                                  expected_delivery_date=later(view, 20)))
+                                                                  expected_delivery_date=later(view, 20),
+                                                                  ready_override="Collected at the joinery"))
         shipped.append(view.order_id)
     acknowledged = await distributed(client, engine, (await orders.submit_order(client, settings,
                                                                                 sofa_form())).order_id)

@@ -98,7 +98,8 @@ async def send_attempts(client, order_id: str) -> list[tuple[str, int]]:  # noqa
             attrs = event.activity_task_scheduled_event_attributes
             if attrs.activity_type.name == "send_notice":
                 [notice] = await client.data_converter.decode(attrs.input.payloads)
-                scheduled[event.event_id] = f"{order_id}/{notice['kind']}/{notice['to']}/{notice['revision']}"
+                revision = notice.get("revision", "1")  # (payloads leave out fields at their default)
+                scheduled[event.event_id] = f"{order_id}/{notice['kind']}/{notice['to']}/{revision}"
         elif event.HasField("activity_task_started_event_attributes"):
             attrs = event.activity_task_started_event_attributes
             if attrs.scheduled_event_id in scheduled:
