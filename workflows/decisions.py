@@ -2,14 +2,15 @@
 
 `refusal` is what the update's validator and handler ask (`OrderWorkflow.decide`), and `available` and `choices`
 what the console is offered: the same decision everywhere. Actions that change the order's course (`CONFLICTING`)
-are decided one at a time: while one is being carried out (its messages still going out), another is refused with
-the reason, so two sent at the same moment never both go through and nobody hears two contradicting things.
+are decided one at a time: while one is being carried out (its messages still going out, up to `SAME_MOMENT`), another
+is refused with the reason, so two sent at the same moment never both go through and nobody hears two contradicting
+things.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date
+from datetime import date, timedelta
 from types import MappingProxyType
 from typing import Any
 
@@ -51,6 +52,9 @@ INPUTS: Mapping[str, type] = MappingProxyType({
     "mark_delivered": DeliveryReport, "submit_feedback": FeedbackEntry, "record_call_outcome": CallOutcome,
     "customer_request": CustomerRequest, "resolve_request": RequestResolution, "amend_order": Amendment,
     "cancel": Cancellation})
+# How long a course-changing action holds the others back while its messages go out: they normally take
+# milliseconds; when a provider is down and they are being retried, the order is not held for the length of the outage
+SAME_MOMENT = timedelta(seconds=30)
 CONFLICTING = frozenset({"complete_form", "amend_order", "cancel", "report_delay", "mark_shipped", "correct_shipment",
                          "mark_delivered"})
 
@@ -60,7 +64,7 @@ def refusal(name: str, s: OrderState, today: date, actor: Actor, arg: Any = None
     action being carried out (`again`: this is that action, asked again after its own wait), then its own rule."""
     if actor.role not in ROLES[name] and actor.role != OPERATOR_ROLE:
         return Forbidden(f"{described(actor)} cannot {name.replace('_', ' ')}; it needs one of: {', '.join(ROLES[name])}")
-    if name in CONFLICTING and s.in_flight and not again:
+    if name in CONFLICTING and s.in_flight and not again and workflow.now() - s.in_flight_since < SAME_MOMENT:
         return (f"Order {s.order_id} is busy: {s.in_flight} is being carried out; nothing changed, try again in a "
                 "moment")
     return RULES[name](s, today, actor, arg)

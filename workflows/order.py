@@ -303,7 +303,7 @@ class InFlight:
         self.state, self.what = state, what
 
     async def __aenter__(self) -> None:
-        self.state.in_flight = self.what
+        self.state.in_flight, self.state.in_flight_since = self.what, workflow.now()
 
     async def __aexit__(self, *exc: object) -> None:
         self.state.in_flight = ""

@@ -39,7 +39,8 @@ class OrderState:
     temporal_cancels_refused: int = 0
     messages_dropped: int = 0              # signals from outside Orderly the order could not use
     acknowledgement_reminded: bool = False
-    in_flight: str = ""                    # the course-changing action being carried out (rules.CONFLICTING)
+    in_flight: str = ""                    # the course-changing action being carried out (decisions.CONFLICTING)
+    in_flight_since: datetime | None = None
     date_changed: bool = False             # a delay moved a date: the deadline timer starts again
     shipments_told: int = 0                # shipments whose shipping notice has gone out
     work_orders_sent_at: datetime | None = None
