@@ -74,6 +74,13 @@ async def test_a_temporal_cancel_of_a_shipped_order_is_refused_and_the_order_car
     [refused] = [e for e in view.timeline if e.kind == "cancel_refused"]
     assert "already shipped and can no longer be cancelled" in refused.text and refused.data["requested_by"] == "temporal"
     assert view.status is OrderStatus.shipped and not messages_of(engine, "TCANCEL-2", "cancellation_notice")
+    for _ in range(100):  # staff are alerted, not only the timeline
+        if messages_of(engine, "TCANCEL-2", "cancel_refused_alert"):
+            break
+        await asyncio.sleep(0.1)
+    [alert] = messages_of(engine, "TCANCEL-2", "cancel_refused_alert")
+    assert alert.status == "sent" and alert.recipient == settings.staff_alert_email
+    assert "already shipped" in alert.text
 
     await orders.act(client, "TCANCEL-2", "deliver")
     await orders.act(client, "TCANCEL-2", "feedback", FeedbackEntry(rating=5))
