@@ -7,7 +7,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
-from .inputs import Input, RequiredLine, Text
+from .inputs import Input, OptionalLine, RequiredLine, Text
 
 MAX_OPEN_REQUESTS = 5  # more than this waiting on one order is someone pasting, not a customer talking
 
@@ -15,6 +15,8 @@ MAX_OPEN_REQUESTS = 5  # more than this waiting on one order is someone pasting,
 class CustomerRequest(Input):
     message: Text = Field(min_length=1, max_length=2000, title="What is wrong",
                           description="the customer's words, as they wrote them")
+    idempotency_key: OptionalLine = Field(default=None, max_length=64, title="Idempotency key", description=(
+        "sent again with the same key (a reloaded page, a retried call), the request is taken once"))
 
 
 class RequestResolution(Input):

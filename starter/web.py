@@ -8,9 +8,10 @@ saying so. The pages use the same validator and the same workflow updates as the
 from __future__ import annotations
 
 import hashlib
+import secrets
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from starlette.datastructures import FormData
 
@@ -139,7 +140,7 @@ def router() -> APIRouter:
 
     @pages.get("/orders/{order_id}", response_class=HTMLResponse)
     async def order_status_page(order_id: str, request: Request, t: str = "", placed: str = "",
-                                again: str = "") -> HTMLResponse:
+                                again: str = "", sent: str = "") -> HTMLResponse:
         check_link(request, order_id, t, "status")
         view = await load(request, order_id)
         catalog = request.app.state.catalog
@@ -153,7 +154,8 @@ def router() -> APIRouter:
                                      for s in view.shipments},
                       form_url=link(request, order_id, "form") if view.status is OrderStatus.incomplete else None,
                       survey_url=link(request, order_id, "survey") if survey_open else None,
-                      tell_us_url=None if view.status in CLOSED else f"/orders/{order_id}/requests?t={t}")
+                      tell_us_url=None if view.status in CLOSED else f"/orders/{order_id}/requests?t={t}",
+                      request_key=secrets.token_urlsafe(16), sent=bool(sent))
 
     async def completion_page(request: Request, order_id: str, t: str, page=None, status: int = 200):  # noqa: ANN001, ANN202
         view = await load(request, order_id)
@@ -266,13 +268,17 @@ def router() -> APIRouter:
                       link=link(request, order_id, "status"), link_text=N_("See your order"), language=view.language)
 
     @pages.post("/orders/{order_id}/requests", response_class=HTMLResponse)
-    async def send_request(order_id: str, request: Request, t: str = "") -> HTMLResponse:
-        """"Something wrong? Tell us": the customer's words reach customer service as a task (and an email)."""
+    async def send_request(order_id: str, request: Request, t: str = "") -> Response:
+        """"Something wrong? Tell us": the customer's words reach customer service as a task (and an email). The
+        page's one-time key makes a post sent twice (the back button, a retry) one request; the answer is a redirect
+        to the status page (post, redirect, get), so reloading it sends nothing."""
         data = await linked_post(request, order_id, t, "status", "request", ANSWERS_FROM_ADDRESS)
         view = await load(request, order_id)
         back = dict(link=link(request, order_id, "status"), link_text=N_("See your order"), language=view.language)
         try:
-            entry = CustomerRequest.model_validate_strings({"message": str(data.get("message", ""))})
+            key = str(data.get("request_key", ""))[:64]
+            entry = CustomerRequest.model_validate_strings({"message": str(data.get("message", ""))}
+                                                           | ({"idempotency_key": key} if key else {}))
         except ValidationError:
             return render(request, "message.html", 422, heading=N_("Your message was not sent"),
                           message=N_("Please tell us in a few words what is wrong: up to 2000 characters, without "
@@ -285,8 +291,7 @@ def router() -> APIRouter:
                 raise as_refusal(e, view.language) from e
             return render(request, "message.html", 409, heading=N_("Your message was not sent"),
                           message=N_("This order cannot take messages now; please email or call us instead."), **back)
-        return render(request, "message.html", heading=N_("Thank you"),
-                      message=N_("Customer service has your message and will get back to you."), **back)
+        return RedirectResponse(f"{link(request, order_id, 'status')}&sent=1#tell-us", status_code=303)
 
     return pages
 

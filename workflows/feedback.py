@@ -66,6 +66,10 @@ class Feedback:
 
     async def take_customer_request(self, request: CustomerRequest, actor: Actor) -> str:
         state = self.state
+        if request.idempotency_key:
+            if request.idempotency_key in state.request_keys:  # the same form sent again: taken once
+                return "Customer service already has this message; it was not sent again"
+            state.request_keys.append(request.idempotency_key)
         record = RequestRecord(number=len(state.view.requests) + 1, message=request.message,
                                received_at=workflow.now())
         state.view.requests.append(record)

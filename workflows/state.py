@@ -37,6 +37,7 @@ class OrderState:
     cancelled_from_temporal: bool = False  # the workflow closes as cancelled once everyone has been told
     temporal_cancel_refused: str = ""     # why a cancellation from Temporal was refused, until staff are alerted
     temporal_cancels_refused: int = 0
+    request_keys: list[str] = field(default_factory=list)  # idempotency keys of the customer requests taken
     messages_dropped: int = 0              # signals from outside Orderly the order could not use
     acknowledgement_reminded: bool = False
     in_flight: str = ""                    # the course-changing action being carried out (decisions.CONFLICTING)
