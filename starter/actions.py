@@ -102,6 +102,7 @@ ACTIONS: dict[str, Action] = {a.name: a for a in (
     Action("deliver", OrderWorkflow.mark_delivered, DeliveryReport, "Mark delivered",
            "Mark a shipment delivered (--shipment N; none: the one on its way); feedback is requested after the "
            "policy's delay once every shipment has arrived.", "delivery", cli="deliver",
+           choices={"shipment": lambda view, caller: [str(s.number) for s in view.shipments if s.delivered_at is None]},
            note="The customer has the parcel."),
     Action("amend", OrderWorkflow.amend_order, Amendment, "Correct this order",
            "Correct a confirmed order with the whole corrected form and a reason: what has not shipped changes, the "

@@ -134,3 +134,26 @@ async def test_the_console_shows_the_parts_and_ships_what_is_ready(web, client, 
     assert "SOFA-3S has already shipped in full" in unescape(refused.text)
     await warehouse.aclose()
     await maker.aclose()
+
+
+async def test_the_console_marks_one_of_several_parcels_delivered(web, client, settings, engine):
+    """Two parcels on their way: the console offers "Mark delivered" with the shipment to choose (the API could, the
+    console could not), and delivering one leaves the other on its way."""
+    cushions = {"sku": "CUSHION", "quantity": 4, "options": {"color": "sand"}}
+    await orders.submit_order(client, settings, sofa_form(order_id="CON-TWO", lines=[
+        sofa_form().lines[0].model_dump(), cushions]))
+    await wait_for(client, "CON-TWO", lambda v: v.status is OrderStatus.confirmed and bool(v.work_orders))
+    soon = date.today() + timedelta(days=4)
+    for tracking, line in (("1Z1", "SOFA-3S"), ("1Z2", "CUSHION")):
+        await orders.act(client, "CON-TWO", "ship", Shipment(carrier="UPS", tracking_number=tracking,
+                                                             expected_delivery_date=soon, lines=[line]))
+    warehouse = await staff_session(web, "token-warehouse")
+    page = unescape((await warehouse.get("/staff/orders/CON-TWO")).text)
+    assert 'action="/staff/orders/CON-TWO/deliver"' in page
+    assert '<option value="1"' in page and '<option value="2"' in page
+    delivered = await staff_post(warehouse, "/staff/orders/CON-TWO/deliver", shipment="2")
+    assert "Delivery of shipment 2 recorded" in unescape(delivered.text), delivered.text
+    view = await orders.order_status(client, "CON-TWO")
+    assert [s.delivered_at is not None for s in view.shipments] == [False, True]
+    assert view.status is OrderStatus.partially_delivered
+    await warehouse.aclose()

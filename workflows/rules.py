@@ -169,7 +169,9 @@ def mark_delivered(s: OrderState, today: date, actor: Actor, report: DeliveryRep
     if not on_the_way or s.closed:
         return (f"Order {s.order_id} cannot be marked delivered: it is {_state(s)}, and only a shipped order can "
                 "be delivered")
-    number = report.shipment if report is not None else None
+    if report is None:  # asked without an input (what the console offers): any shipment on its way can be
+        return None
+    number = report.shipment
     if number is None:
         if len(on_the_way) > 1:
             return (f"Order {s.order_id} has {len(on_the_way)} shipments on their way "
