@@ -16,7 +16,7 @@ from temporalio.exceptions import ActivityError, CancelledError
 
 with workflow.unsafe.imports_passed_through():
     from activities.notice_sending import NoticeSender
-    from models.messages import CUSTOMER, MessageKind, Notice, NoticeBatch, NoticeRequest, Receipt, delivery_failed_notice
+    from models.messages import CUSTOMER, MessageKind, Notice, NoticeBatch, Receipt, delivery_failed_notice
 
 from .activity_options import SEND_OPTIONS
 from .state import OrderState
@@ -53,8 +53,7 @@ class Notifier:
             except ActivityError as e:
                 return [self.not_sent(notices[0], e)]
         else:
-            batch = NoticeBatch(order=notices[0].order, notices=[NoticeRequest(**n.model_dump(exclude={"order"}))
-                                                                 for n in notices])
+            batch = NoticeBatch.of(notices)
             try:
                 receipts = await self.sent(NoticeSender.send_notices, batch)
             except ActivityError as e:

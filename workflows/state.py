@@ -204,9 +204,6 @@ class OrderState:
     def pending_acknowledgements(self) -> list[str]:
         return [d for d in self.view.work_orders if d not in self.view.acknowledged]
 
-    def acknowledged_or_moved_on(self) -> bool:
-        return not self.pending_acknowledgements or not self.view.status.is_open_for_fulfillment
-
     def shipped_or_new_date(self) -> bool:
         return len(self.view.shipments) > self.shipments_told or self.date_changed
 
