@@ -87,7 +87,7 @@ def fulfilled(rng: random.Random, view: OrderView, status: OrderStatus, now: dat
     requests = [RequestRecord(number=1, message="Could you deliver in the afternoon?",
                               received_at=view.received_at + timedelta(days=1),
                               resolved_at=None if rng.random() < 0.5 else view.received_at + timedelta(days=2))
-                ] if rng.random() < 0.08 else []
+                ] if rng.random() < 0.2 else []
     call = None
     if status in (OrderStatus.delivered, OrderStatus.completed) and rng.random() < 0.3:
         asked = min(now - timedelta(hours=1), view.received_at + timedelta(days=30))

@@ -10,7 +10,7 @@ A third party (a manufacturer) may find its orders by order number only: it sees
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import and_, delete, false, or_, select
@@ -94,7 +94,7 @@ def matching_ids(engine: Engine, q: str, kinds: Iterable[str] = KINDS):  # noqa:
 
 
 def search_orders(engine: Engine, q: str, status: str | None = None, limit: int = 50, offset: int = 0,
-                  visible: Callable[[dict], bool] | None = None, kinds: Iterable[str] = KINDS) -> list[OrderRecord]:
-    """The orders found by `q`, newest first; with `visible`, only rows whose stored view it accepts."""
+                  party: str | None = None, kinds: Iterable[str] = KINDS, after: Any = None) -> list[OrderRecord]:
+    """The orders found by `q`, newest first; with `party`, only the orders it may see (`read_model.list_orders`)."""
     from .read_model import list_orders  # (read_model writes the terms with this module's `write_terms`)
-    return list_orders(engine, status, limit, offset, visible, order_ids=matching_ids(engine, q, kinds))
+    return list_orders(engine, status, limit, offset, party, order_ids=matching_ids(engine, q, kinds), after=after)

@@ -14,6 +14,7 @@ from bench.read_model_mix import first_events, order_views
 from models.tables import OrderSearchTerm
 from starter import console_queues
 from starter.auth import Caller
+from starter.read_scopes import scope
 from store import read_model, search
 from tests import read_model_oracle as oracle
 
@@ -90,29 +91,18 @@ def test_every_queue_and_the_overdue_list_are_the_old_filters(engine, settings, 
 # The read model's answers, as the console and the API ask for them.
 
 def read_model_list(engine, caller, status, limit, offset):
-    from starter.read_scopes import restricted, row_visible
-    visible = (lambda view: row_visible(caller, view)) if restricted(caller) else None
-    return read_model.list_orders(engine, status, limit, offset, visible=visible)
+    return read_model.list_orders(engine, status, limit, offset, scope(caller))
 
 
 def read_model_search(engine, caller, q, limit, offset, kinds):
-    from starter.read_scopes import restricted, row_visible
-    visible = (lambda view: row_visible(caller, view)) if restricted(caller) else None
-    return search.search_orders(engine, q, None, limit, offset, visible, kinds=kinds)
+    return search.search_orders(engine, q, None, limit, offset, scope(caller), kinds)
 
 
 def read_model_counts(engine, caller):
-    from collections import Counter
-
-    from starter.read_scopes import restricted, row_visible
-    if not restricted(caller):
-        return read_model.count_by_status(engine)
-    return dict(Counter(r.status for r in read_model.list_orders(engine, None, limit=100_000,
-                                                                 visible=lambda v: row_visible(caller, v))))
+    return read_model.count_by_status(engine, scope(caller))
 
 
 def overdue_ids(engine, caller, today):
-    views = console_queues.active_views(engine, caller)
-    return [v.order_id for v in sorted((v for v in views if v.status.value in ("confirmed", "delayed")
-                                        and v.expected_fulfillment_date and v.expected_fulfillment_date < today),
-                                       key=lambda v: v.expected_fulfillment_date)]
+    entries, count = console_queues.overdue(engine, caller, today, 10_000)
+    assert count == len(entries)
+    return [e.view.order_id for e in entries]
