@@ -1,6 +1,7 @@
 """The read side on indexes (issue 26): who may see an order (`order_parties`) and what each staff queue holds
 (`queue_entries`) as rows written with the order, filled here from the orders already stored; `orders` indexed by
-`received_at` (with the order number, for keyset paging) and by status with it.
+`received_at` (with the order number, for keyset paging) and by status with it; the search terms written again as
+they are normalized now (accents off, a name from each of its words on, a phone's last 7-10 digits).
 
 Revision ID: 0006_read_side_indexes
 Revises: 0005_send_log_content_hash
@@ -55,10 +56,12 @@ def fill_from_stored_orders() -> None:
 
     from models.order import OrderView
     from store.queue_rows import write_rows  # the same rows the read model writes from now on
+    from store.search import write_terms  # and the search terms as they are normalized from now on
 
     orders = sa.table("orders", sa.column("order_id", sa.String()), sa.column("view", sa.JSON()))
     conn = op.get_bind()
-    for _order_id, view in conn.execute(sa.select(orders.c.order_id, orders.c.view)).all():
+    for order_id, view in conn.execute(sa.select(orders.c.order_id, orders.c.view)).all():
+        write_terms(conn, conn, order_id, view or {})
         try:
             write_rows(conn, OrderView.model_validate(view or {}))
         except ValidationError:
