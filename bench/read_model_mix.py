@@ -21,8 +21,10 @@ from models.shipments import Shipment
 
 MAKERS = ("nordwood", "oakline", "fabrica", "ironworks")
 DEPARTMENTS = ("warehouse", "accounts-receivable")
-NAMES = ("Maria Dela Cruz", "Katherine Johnson", "Jean-Luc Van der Berg", "Ana María López", "Chen Wei", "Sam Smith",
-         "Olu Adeyemi", "Zoë Brontë", "Juan de la Rosa", "Priya Natarajan")
+FIRST = ("Maria", "Katherine", "Jean-Luc", "Ana María", "Wei", "Sam", "Olu", "Zoë", "Juan", "Priya", "Ahmed", "Lena",
+         "Tomás", "Aiko", "Grace", "Pedro", "Fatima", "Noah", "Ines", "Ravi")
+LAST = ("Dela Cruz", "Johnson", "Van der Berg", "López", "Chen", "Smith", "Adeyemi", "Brontë", "de la Rosa",
+        "Natarajan", "Okafor", "Müller", "Kowalski", "Nguyen", "O'Brien", "Haddad", "Silva", "Tanaka", "Rossi", "Kim")
 OPEN = (OrderStatus.confirmed, OrderStatus.delayed, OrderStatus.partially_shipped, OrderStatus.shipped,
         OrderStatus.partially_delivered, OrderStatus.delivered, OrderStatus.received, OrderStatus.incomplete)
 OPEN_SHARE = 0.1  # the newest tenth of the orders is still open
@@ -44,8 +46,8 @@ def order_views(n: int, now: datetime, seed: int = 26, prefix: str = "ORD") -> I
 
 def order_view(rng: random.Random, order_id: str, status: OrderStatus, received: datetime,
                now: datetime) -> OrderView:
-    name = rng.choice(NAMES)
-    customer = Customer(name=name, email=f"{name.split()[-1].lower()}{rng.randint(1, 999)}@example.com",
+    name = f"{rng.choice(FIRST)} {rng.choice(LAST)}"
+    customer = Customer(name=name, email=f"{name.split()[-1].lower()}{rng.randint(1, 9999)}@example.com",
                         phone=f"+1 ({rng.randint(200, 999)}) 555-{rng.randint(0, 9999):04d}")
     address = Address(line1="1 Main St", city="Springfield", postal_code=f"{rng.randint(10000, 99999)}", country="US")
     picked = rng.sample(SKUS, rng.randint(1, 3))
