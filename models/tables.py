@@ -14,6 +14,8 @@ def utcnow() -> datetime:
 
 class OrderRecord(SQLModel, table=True):
     __tablename__ = "orders"
+    __table_args__ = (Index("ix_orders_received_at", "received_at", "order_id"),
+                      Index("ix_orders_status_received_at", "status", "received_at", "order_id"))
 
     order_id: str = Field(primary_key=True, max_length=64)
     status: str = Field(index=True, max_length=20)
@@ -107,3 +109,39 @@ class OrderSearchTerm(SQLModel, table=True):
     term: str = Field(primary_key=True, max_length=254)
     order_id: str = Field(primary_key=True, max_length=64, index=True)
     kind: str = Field(max_length=20, description="order, name, email, phone or postcode")
+
+
+class OrderParty(SQLModel, table=True):
+    """Who besides Orderly's own staff may see an order: each fulfiller of its lines (a manufacturer), with the
+    order's `received_at` and `status` copied, so a third party's list, count and page are one index range."""
+
+    __tablename__ = "order_parties"
+    __table_args__ = (Index("ix_order_parties_party", "party", "received_at", "order_id"),
+                      Index("ix_order_parties_party_status", "party", "status", "received_at", "order_id"))
+
+    order_id: str = Field(primary_key=True, max_length=64)
+    party: str = Field(primary_key=True, max_length=64)
+    received_at: datetime
+    status: str = Field(max_length=20)
+
+
+class QueueEntry(SQLModel, table=True):
+    """One entry of a staff work queue (`store/queue_rows.py`): `wo` (a department's unacknowledged work order),
+    `arrived` (a maker's part at the warehouse), `requests`, `calls` (the feedback call, due from `call_from`),
+    `late` (an open order's next date not shipped, late or at risk by the day it is read) and `overdue`."""
+
+    __tablename__ = "queue_entries"
+    __table_args__ = (Index("ix_queue_entries_department", "queue", "department", "received_at", "order_id"),
+                      Index("ix_queue_entries_due", "queue", "due", "order_id"))
+
+    order_id: str = Field(primary_key=True, max_length=64)
+    queue: str = Field(primary_key=True, max_length=20)
+    seq: int = Field(primary_key=True)
+    department: str = Field(default="", max_length=64)
+    due: date | None = None
+    shown_due: date | None = Field(default=None, description="the date a `late` entry shows: the order's expected "
+                                                                 "fulfillment date (`due` is its next part's)")
+    note: str = ""
+    received_at: datetime
+    call_from: datetime | None = None
+    call_retried: bool = False

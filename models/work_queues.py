@@ -11,7 +11,8 @@ the same questions of the same view, so a queue cannot say what the order page c
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from datetime import timezone as dt_timezone
 from zoneinfo import ZoneInfo
 
 from .calendar import is_business_day
@@ -31,14 +32,23 @@ def unacknowledged(view: OrderView) -> list[str]:
 
 def call_due(view: OrderView, timezone: str, holidays_country: str) -> date | None:
     """The first try is due the day the call was asked for; after a try with no answer, the next business day."""
+    start = call_start(view)
+    return None if start is None else call_due_from(*start, timezone, holidays_country)
+
+
+def call_start(view: OrderView) -> tuple[datetime, bool] | None:
+    """When the open call's next try counts from, and whether a try went unanswered (none: no call to make)."""
     call = view.feedback_call
     if call is None or call.closed or view.feedback is not None or view.status is not OrderStatus.delivered:
         return None
-    tz = ZoneInfo(timezone)
     unanswered = [t for t in call.tries if t.outcome == NO_ANSWER]
-    if not unanswered:
-        return call.requested_at.astimezone(tz).date()
-    return next_business_day(unanswered[-1].at.astimezone(tz).date(), holidays_country)
+    return (unanswered[-1].at, True) if unanswered else (call.requested_at, False)
+
+
+def call_due_from(at: datetime, retried: bool, timezone: str, holidays_country: str) -> date:
+    """`at` naive is UTC (as the read model stores it)."""
+    day = (at if at.tzinfo else at.replace(tzinfo=dt_timezone.utc)).astimezone(ZoneInfo(timezone)).date()
+    return next_business_day(day, holidays_country) if retried else day
 
 
 def next_business_day(day: date, holidays_country: str) -> date:

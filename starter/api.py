@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, FastAPI, Header, Query, Request
 from fastapi.exceptions import RequestValidationError
@@ -20,12 +21,12 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from channels import resend as staff_resend
 from channels.resend import ResendRefused
 from store import message_log
-from store.read_model import list_orders
+from store.read_model import key_of, list_orders
 from store.search import KINDS, search_orders
 from models.catalog import Catalog
 from models.inputs import RequiredLine, SingleLine
 from models.messages import Delivery
-from models.paging import MAX_OFFSET
+from models.paging import MAX_OFFSET, cursor, position
 from models.validation import field_path
 from models.order import Input, OrderForm, OrderStatus, OrderView
 from models.work_order import WorkOrderView
@@ -36,7 +37,7 @@ from .orders import OrderError
 from .actions import ALLOWED
 from .api_actions import add_action_routes
 from .request_guard import body_cap
-from .read_scopes import may_see, message_visible, restricted, row_visible, shown
+from .read_scopes import may_see, message_visible, restricted, scope, shown
 
 STATUS_OF = {"not_found": 404, "refused": 409, "invalid": 422, "forbidden": 403, "unavailable": 503}
 
@@ -79,7 +80,8 @@ class OrderPage(BaseModel):
     items: list[OrderSummary]
     limit: int
     offset: int
-    next_offset: int | None
+    next_offset: int | None = Field(description="the next page by `offset` (slower deep in a list than `next`)")
+    next: str | None = Field(default=None, description="the next page's address, by position (`?after=`)")
 
 
 def error(status: int, kind: str, message: str, details: Any = None) -> JSONResponse:
@@ -162,22 +164,30 @@ def router() -> APIRouter:
                        offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
                        q: Annotated[SingleLine, Query(max_length=200, description=(
                            "find orders by order number, customer name, email, phone or postcode (a prefix of "
-                           "any of them); a manufacturer's token by order number only"))] = "") -> OrderPage:
+                           "any of them); a manufacturer's token by order number only"))] = "",
+                       after: Annotated[str, Query(max_length=200, description=(
+                           "the position a page's `next` link gives: the rows after it (keyset paging)"))] = ""
+                       ) -> OrderPage:
         """Orders newest first, or those `q` finds; a manufacturer's token lists only the orders it has a work order
-        for, without totals."""
-        visible = (lambda view: row_visible(caller, view)) if restricted(caller) else None
-        engine, chosen = request.app.state.engine, status.value if status else None
-        rows = (search_orders(engine, q, chosen, limit + 1, offset, visible,
-                              kinds=("order",) if restricted(caller) else KINDS) if q.strip()
-                else list_orders(engine, chosen, limit + 1, offset, visible=visible))
-        hide = restricted(caller)
+        for, without totals. Follow `next` for the next page (it stays fast however deep); `offset` works too."""
+        try:
+            key = position(after) if after else None
+        except ValueError as e:
+            raise OrderError("invalid", f"after: {e}", [{"field": "after", "message": str(e)}]) from None
+        engine, chosen, party = request.app.state.engine, status.value if status else None, scope(caller)
+        rows = (search_orders(engine, q, chosen, limit + 1, offset, party,
+                              kinds=("order",) if restricted(caller) else KINDS, after=key) if q.strip()
+                else list_orders(engine, chosen, limit + 1, offset, party, after=key))
+        hide, more = restricted(caller), len(rows) > limit
         items = [OrderSummary(order_id=r.order_id, status=r.status, channel=r.channel,
                               total=None if hide else r.total, currency=r.currency,
                               received_at=r.received_at.isoformat(),
                               expected_fulfillment_date=r.expected_fulfillment_date.isoformat()
                               if r.expected_fulfillment_date else None) for r in rows[:limit]]
+        params = {k: v for k, v in request.query_params.items() if k not in ("after", "offset")}
+        link = f"/api/orders?{urlencode(params | {'after': cursor(*key_of(rows[limit - 1]))})}" if more else None
         return OrderPage(items=items, limit=limit, offset=offset,
-                         next_offset=offset + limit if len(rows) > limit else None)
+                         next_offset=offset + limit if more and key is None else None, next=link)
 
     @api.get("/orders/{order_id}")
     async def get_order(order_id: str, request: Request,

@@ -22,7 +22,7 @@ from models.settings import Settings
 from . import db as db_commands
 from . import orders
 from .cli_actions import add_action_commands
-from .cli_common import JSON, act, build, exit_without_finalizing, fail, out, read_form, show_result, with_client
+from .cli_common import JSON, act, build, err, exit_without_finalizing, fail, out, read_form, show_result, with_client
 
 app = typer.Typer(help="Orderly: order processing as durable Temporal workflows.", no_args_is_help=True,
                   add_completion=False, pretty_exceptions_enable=False)
@@ -63,11 +63,24 @@ def bench(n: int = typer.Option(200, "--orders", "-n", help="complete order life
                                      "once; reports completed, lost and duplicate messages (no baselines)"),
           kill_every: float = typer.Option(5.0, "--kill-every", help="with --chaos: seconds of each worker's life "
                                                                      "before it is SIGKILLed"),
+          read_model: Optional[int] = typer.Option(None, "--read-model", help="instead: seed the read model with "
+                                                   "this many orders and time every console page and API list at "
+                                                   "1k, 10k and this many (no Temporal; writes read-model.json/png)"),
+          database_url: Optional[str] = typer.Option(None, "--database-url", help="with --read-model: PostgreSQL "
+                                                     "(default: a new SQLite file, OUT/read-model.db)"),
           as_json: bool = JSON) -> None:
     """Benchmark: complete orders per second against a bare baseline workflow on the same server (docs/benchmarks.md).
 
     Starts its own Temporal dev server, worker and web app (or uses TEMPORAL_ADDRESS when set)."""
     from bench.command import BenchFailed, BenchUsageError, main as run_bench
+    if read_model is not None:
+        if read_model < 1:
+            fail("--read-model must be at least 1", as_json, "invalid")
+        from bench.read_model import run as run_read_model
+        from bench.read_model_report import table
+        report = run_read_model(read_model, out, database_url, echo=err.print)
+        print(json.dumps(report, indent=2) if as_json else f"{table(report)}\n\nseeding: {report['seeding_seconds']} s")
+        return
     try:
         run_bench(n, concurrency, rate, intake, via, open_orders, out, keep, as_json, code, chaos, kill_every)
     except BenchUsageError as e:

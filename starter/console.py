@@ -11,7 +11,6 @@ exactly the actions its workflow says make sense now (`available_actions`) that 
 from __future__ import annotations
 
 import asyncio
-from collections import Counter
 from datetime import datetime
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -27,6 +26,7 @@ from channels.resend import ResendRefused
 from store import message_log, read_model, search
 from models.amendments import Amendment
 from models.inputs import SingleLine
+from models import paging
 from models.paging import page_number
 from models.parts import unshipped
 from models.order import Channel, OrderStatus
@@ -35,11 +35,11 @@ from . import orders
 from .auth import Caller, fingerprint, role_of
 from .order_form import blank_page, correction_page, read_post
 from .orders import OrderError
-from .read_scopes import may_see, message_visible, restricted, row_visible, shown
+from .read_scopes import may_see, message_visible, restricted, scope, shown
 from .pages import Refusal, is_https, posted_form, redirect, render
 from .actions import ACTIONS, ALLOWED, STAFF_ROLES, may
 from .console_forms import action_input, form_field, offered_forms
-from .console_queues import active_views, queues_for
+from .console_queues import overdue as overdue_entries, queues_for
 from .web import as_refusal, place
 
 SESSION_COOKIE = "orderly_staff"
@@ -78,30 +78,30 @@ def today(request: Request):  # noqa: ANN201
     return datetime.now(ZoneInfo(request.app.state.settings.company_timezone)).date()
 
 
-def overview(request: Request, caller: Caller, status: str | None, q: str, pages: dict[str, int]) -> dict[str, Any]:
-    """The home page: the caller's work queues (`console_queues.py`), overdue orders, and the orders by status or
-    as a search found them, a page at a time."""
+def overview(request: Request, caller: Caller, status: str | None, q: str, pages: dict[str, int],
+             after: tuple | None = None) -> dict[str, Any]:
+    """The home page: what a search found (first, when one is made), the caller's work queues
+    (`console_queues.py`), overdue orders, and the orders by status, a page at a time (`?after=` for the next)."""
     engine, settings = request.app.state.engine, request.app.state.settings
-    now, size = today(request), settings.console_page_size
+    now, size, party = today(request), settings.console_page_size, scope(caller)
     queues = queues_for(engine, settings, caller, now, pages)
-    views = active_views(engine, caller)
-    overdue = sorted((v for v in views if v.status.value in OPEN and v.expected_fulfillment_date
-                      and v.expected_fulfillment_date < now), key=lambda v: v.expected_fulfillment_date)
-    visible = (lambda view: row_visible(caller, view)) if restricted(caller) else None
+    overdue, overdue_count = overdue_entries(engine, caller, now, size)
     page = max(1, pages.get("orders", 1))
     if q.strip():
         kinds = ("order",) if restricted(caller) else search.KINDS
-        listed = search.search_orders(engine, q, status, size + 1, (page - 1) * size, visible, kinds=kinds)
+        listed = search.search_orders(engine, q, status, size + 1, (page - 1) * size, party, kinds, after)
     else:
-        listed = read_model.list_orders(engine, status, size + 1, (page - 1) * size, visible=visible)
+        listed = read_model.list_orders(engine, status, size + 1, (page - 1) * size, party, after=after)
     more, listed = len(listed) > size, listed[:size]
-    overdue_ids = {v.order_id for v in overdue}
+    after_this = paging.cursor(*read_model.key_of(listed[-1])) if more else None
+    overdue_ids = {r.order_id for r in listed if r.status in OPEN and r.expected_fulfillment_date
+                   and r.expected_fulfillment_date < now}
     listed.sort(key=lambda r: r.order_id not in overdue_ids)  # stable: overdue first, then newest first
-    counts = (read_model.count_by_status(engine) if not restricted(caller) else
-              Counter(r.status for r in read_model.list_orders(engine, None, limit=100_000, visible=visible)))
-    return {"overdue": overdue, "queues": queues, "orders": listed, "overdue_ids": overdue_ids, "counts": counts,
-            "chosen": status, "statuses": list(OrderStatus), "work_order_only": restricted(caller), "q": q,
-            "page": page, "more": more, "call_form": call_form(caller), "today": now}
+    return {"overdue": overdue, "overdue_count": overdue_count, "queues": queues, "orders": listed,
+            "overdue_ids": overdue_ids, "counts": read_model.count_by_status(engine, party), "chosen": status,
+            "statuses": list(OrderStatus), "work_order_only": restricted(caller), "q": q, "page": page,
+            "more": more, "after": after_this, "paged_by_key": after is not None, "call_form": call_form(caller),
+            "today": now}
 
 
 def call_form(caller: Caller):  # noqa: ANN201
@@ -166,17 +166,24 @@ def router() -> APIRouter:
 
     @console.get("", response_class=HTMLResponse)
     async def home(request: Request, status: str = "",
-                   q: Annotated[SingleLine, Query(max_length=200)] = "") -> Response:
+                   q: Annotated[SingleLine, Query(max_length=200)] = "",
+                   after: Annotated[str, Query(max_length=200)] = "") -> Response:
         caller = signed_in(request)
         if caller is None:
             return redirect(request, "/staff/login")
+        try:
+            key = paging.position(after) if after else None
+        except ValueError as e:
+            raise Refusal(422, "Not a page of this list", str(e), "/staff", "Back to the first page") from None
         chosen = status if status in {s.value for s in OrderStatus} else None
         pages = {k.removeprefix("page-"): page_number(v) for k, v in request.query_params.items()
                  if k.startswith("page-")}
-        params = dict(request.query_params)
+        params = {k: v for k, v in request.query_params.items() if k != "after"}
+        later = {k: v for k, v in params.items() if k != "page-orders"}
         response = render(request, "staff_home.html", staff=caller, ok=request.cookies.get(FLASH_COOKIE),
                           query=lambda key, page: urlencode({**params, f"page-{key}": page}),
-                          **overview(request, caller, chosen, q, pages))
+                          after_query=lambda position: urlencode({**later, "after": position}),
+                          **overview(request, caller, chosen, q, pages, key))
         response.delete_cookie(FLASH_COOKIE, path="/staff")
         return response
 

@@ -11,8 +11,6 @@ admin does.
 
 from __future__ import annotations
 
-from typing import Any
-
 from models.order import OrderView
 from models.work_order import WorkOrderView
 
@@ -33,10 +31,10 @@ def shown(caller: Caller, view: OrderView) -> OrderView | WorkOrderView:
     return WorkOrderView.of(view, caller.party) if restricted(caller) else view
 
 
-def row_visible(caller: Caller, view: dict[str, Any]) -> bool:
-    """The same for a read-model row's stored view (a dict)."""
-    return not restricted(caller) or any(line.get("fulfiller") == caller.party
-                                         for line in view.get("lines", []) if caller.party)
+def scope(caller: Caller) -> str | None:
+    """The party whose orders the caller may list (the store's `party`: rows of `order_parties`), or None: all.
+    A manufacturer's token not bound to a manufacturer lists nothing."""
+    return caller.party if restricted(caller) else None
 
 
 def message_visible(caller: Caller, key: str) -> bool:

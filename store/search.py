@@ -1,7 +1,8 @@
 """Finding orders: by order number, customer name (or any word of it), email, phone or postcode.
 
-Each order's search terms are normalized once, when the read model writes the order (`terms_of`: lower case, the
-phone as its digits, the postcode without spaces) into `order_search`, whose `term` is indexed. A query is
+Each order's search terms are normalized once, when the read model writes the order (`terms_of`: lower case without
+accents, the name from each of its words on, the phone as its digits and its last 7-10 digits, the postcode without
+spaces) into `order_search`, whose `term` is indexed. A query is
 normalized the same ways (`queries_for`) and matched as a prefix of a term: on SQLite as a range of the index
 (`term >= 'smi' AND term < 'smj'`), on PostgreSQL as `LIKE 'smi%'` on its `text_pattern_ops` index.
 A third party (a manufacturer) may find its orders by order number only: it sees no customer data.
@@ -10,7 +11,8 @@ A third party (a manufacturer) may find its orders by order number only: it sees
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+import unicodedata
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import and_, delete, false, or_, select
@@ -27,7 +29,9 @@ PHONE_LIKE = re.compile(r"^[\d\s().+/-]+$")
 
 
 def _folded(text: str) -> str:
-    return " ".join(str(text or "").lower().split())
+    """Lower case, accents off (`Zoë` is found as typed and as `zoe`), one space between words."""
+    text = unicodedata.normalize("NFKD", str(text or "").casefold())
+    return " ".join("".join(c for c in text if not unicodedata.combining(c)).split())
 
 
 def terms_of(order_id: str, view: dict[str, Any]) -> list[tuple[str, str]]:
@@ -41,15 +45,15 @@ def terms_of(order_id: str, view: dict[str, Any]) -> list[tuple[str, str]]:
 
     add("order", order_id.lower())
     name = _folded(customer.get("name", ""))
-    add("name", name)
-    for word in name.split():
-        add("name", word)
+    words = name.split()
+    for i in range(len(words)):  # the name from each of its words on: "dela cruz" finds Maria Dela Cruz
+        add("name", " ".join(words[i:]))
     add("email", _folded(customer.get("email", "")).replace(" ", ""))
     digits = re.sub(r"\D", "", str(customer.get("phone") or ""))
     if len(digits) >= 4:
         add("phone", digits)
-        if len(digits) > 10:
-            add("phone", digits[-10:])  # without the country code: +1 312 555 0100 is found as 312 555 0100 too
+        for local in range(7, min(len(digits), 11)):  # without the country (and area) code: +1 312 555 0142 is
+            add("phone", digits[-local:])                 # found as 312 555 0142 and as 555 0142 too
     add("postcode", _folded(address.get("postal_code", "")).replace(" ", ""))
     return [(kind, term) for term, kind in found.items()]
 
@@ -79,7 +83,10 @@ def write_terms(conn: Connection, engine: Engine, order_id: str, view: dict[str,
 def _prefix(engine: Engine, prefix: str):  # noqa: ANN202
     term = OrderSearchTerm.__table__.c.term
     if engine.dialect.name == "sqlite":  # a range of the (binary-ordered) index
-        return and_(term >= prefix, term < prefix[:-1] + chr(ord(prefix[-1]) + 1))
+        last = ord(prefix[-1]) + 1
+        if last > 0x10FFFF:
+            return term >= prefix
+        return and_(term >= prefix, term < prefix[:-1] + chr(0xE000 if 0xD800 <= last < 0xE000 else last))
     return term.startswith(prefix, autoescape=True)
 
 
@@ -94,7 +101,7 @@ def matching_ids(engine: Engine, q: str, kinds: Iterable[str] = KINDS):  # noqa:
 
 
 def search_orders(engine: Engine, q: str, status: str | None = None, limit: int = 50, offset: int = 0,
-                  visible: Callable[[dict], bool] | None = None, kinds: Iterable[str] = KINDS) -> list[OrderRecord]:
-    """The orders found by `q`, newest first; with `visible`, only rows whose stored view it accepts."""
+                  party: str | None = None, kinds: Iterable[str] = KINDS, after: Any = None) -> list[OrderRecord]:
+    """The orders found by `q`, newest first; with `party`, only the orders it may see (`read_model.list_orders`)."""
     from .read_model import list_orders  # (read_model writes the terms with this module's `write_terms`)
-    return list_orders(engine, status, limit, offset, visible, order_ids=matching_ids(engine, q, kinds))
+    return list_orders(engine, status, limit, offset, party, order_ids=matching_ids(engine, q, kinds), after=after)

@@ -97,7 +97,7 @@ async def test_search_by_number_name_email_phone_and_postcode_in_the_api_and_the
               "757-555-0142", "7575550142", "23666", found.lower()):
         page = (await api.get("/api/orders", params={"q": q})).json()
         assert [item["order_id"] for item in page["items"]] == [found], q
-        assert set(page) == {"items", "limit", "offset", "next_offset"}
+        assert set(page) == {"items", "limit", "offset", "next_offset", "next"}
     assert (await api.get("/api/orders", params={"q": "nobody@nowhere.example"})).json()["items"] == []
     assert (await api.get("/api/orders", params={"q": "johnson", "status": "shipped"})).json()["items"] == []
     shared = os.path.commonprefix([found, other])  # the order numbers' common start ("ORD-"): both are found
