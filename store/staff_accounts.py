@@ -49,7 +49,8 @@ def list_accounts(engine: Engine) -> list[StaffAccount]:
         return list(session.exec(select(StaffAccount).order_by(StaffAccount.name_key)))
 
 
-def add(engine: Engine, name: str, role: str, password: str, maker: str = "") -> StaffAccount:
+def checked_account(name: str, role: str, maker: str) -> str:
+    """The name as it will be kept (spaces collapsed), once name, role and maker make an account."""
     name = " ".join(name.split())
     if not name or len(name) > 120:
         raise AccountError("a name must have 1 to 120 characters")
@@ -57,6 +58,11 @@ def add(engine: Engine, name: str, role: str, password: str, maker: str = "") ->
         raise AccountError(f"the role must be one of {', '.join(ROLES)}, not {role!r}")
     if (role == "manufacturer") != bool(maker):
         raise AccountError("a manufacturer's account needs --maker (the manufacturer's id), and only it takes one")
+    return name
+
+
+def add(engine: Engine, name: str, role: str, password: str, maker: str = "") -> StaffAccount:
+    name = checked_account(name, role, maker)
     account = StaffAccount(name_key=key_of(name), name=name, role=role, maker=maker,
                            password_hash=hasher.hash(checked_password(password)))
     with Session(engine) as session:
