@@ -125,6 +125,12 @@ async def test_a_password_reset_ends_the_old_sessions_and_tokens_still_sign_in_a
     assert (await sam.get("/staff")).status_code == 303, "signed in with the old password: signed out"
     await sam.aclose()
 
+    staff_accounts.add(engine, "Ana Reyes", "manufacturer", PASSWORD, maker="nordwood")
+    ana, signed = await sign_in(web, "Ana Reyes", PASSWORD)
+    assert signed.status_code == 303
+    assert "signed in as manufacturer nordwood (Ana Reyes)" in (await ana.get("/staff")).text, "bound to its maker"
+    await ana.aclose()
+
     staff_accounts.add(engine, "Api Robot", "service", PASSWORD)
     http, refused = await sign_in(web, "Api Robot", PASSWORD)
     assert refused.status_code == 401 and "does not use the staff console" in refused.text
