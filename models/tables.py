@@ -145,3 +145,21 @@ class QueueEntry(SQLModel, table=True):
     received_at: datetime
     call_from: datetime | None = None
     call_retried: bool = False
+
+
+class StaffAccount(SQLModel, table=True):
+    """A person who signs in to the staff console (`orderly staff add`): the role they act in, the manufacturer a
+    maker's account is bound to, and an argon2 hash of the password (never the password). `name_key` is the name
+    casefolded with its spaces collapsed, so "maria  santos" signs in as "Maria Santos" and no two accounts look
+    alike. A disabled account cannot sign in, and its open sessions end at their next request."""
+
+    __tablename__ = "staff_accounts"
+
+    name_key: str = Field(primary_key=True, max_length=120)
+    name: str = Field(max_length=120)
+    role: str = Field(max_length=20)
+    maker: str = Field(default="", max_length=64, description="the manufacturer id, for the manufacturer role")
+    password_hash: str = Field(max_length=255)
+    disabled: bool = False
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)

@@ -20,6 +20,7 @@ class Caller:
     role: str
     token_id: str  # a short fingerprint of the token, safe to log
     party: str = ""  # who a third-party token speaks for: `manufacturer:nordwood` is role manufacturer, party nordwood
+    name: str = ""  # the person, for a staff account (`orderly staff add`); "" for a role's token
 
     @classmethod
     def of(cls, configured_role: str, token_id: str) -> "Caller":
@@ -28,8 +29,9 @@ class Caller:
 
     @property
     def actor(self) -> Actor:
-        """Who acts, as the workflow's rules and timeline know them: a role token names its role (and maker)."""
-        return Actor(role=self.role, party=self.party)  # a role's token: no person behind it
+        """Who acts, as the workflow's rules and timeline know them: a staff account names its person ("warehouse
+        (Maria Santos)"); a role's token names only its role (and maker), as no one person is behind it."""
+        return Actor(role=self.role, party=self.party, name=self.name)
 
 
 def role_of(tokens: dict[str, str], presented: str) -> str | None:

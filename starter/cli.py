@@ -19,6 +19,7 @@ from models.order import FormCompletion, OrderStatus, OrderView
 from models.paging import MAX_OFFSET
 from models.settings import Settings
 
+from . import cli_staff
 from . import db as db_commands
 from . import orders
 from .cli_actions import add_action_commands
@@ -27,6 +28,7 @@ from .cli_common import JSON, act, build, err, exit_without_finalizing, fail, ou
 app = typer.Typer(help="Orderly: order processing as durable Temporal workflows.", no_args_is_help=True,
                   add_completion=False, pretty_exceptions_enable=False)
 app.add_typer(db_commands.app, name="db")
+app.add_typer(cli_staff.app, name="staff")
 add_action_commands(app)  # ack, delay, ship, correct-shipment, deliver, cancel, feedback: from the actions table
 # ---- running ----
 

@@ -1,8 +1,9 @@
 """The staff console (`/staff`): orders by status with overdue ones first, each department's queue of unacknowledged
 work orders, an order's detail with its timeline and messages, and a form for every staff action.
 
-Staff sign in with their API token once; the browser then holds a signed, expiring session cookie naming the role
-and the token's fingerprint (never the token). Removing a token from the settings ends its sessions.
+Staff sign in with their own account (name and password) or a role's token; the session (`staff_sessions.py`) is
+checked on every request, so a disabled account or a removed token loses it at once. Every action carries the
+signed-in person (`Caller.actor`), and the timeline names them: "warehouse (Maria Santos)".
 Every action goes through the same workflow update as the API; a refusal is shown with the workflow's reason. The
 forms are made from the actions table (`actions.py`, fields by `console_forms.py`), and an order's page offers
 exactly the actions its workflow says make sense now (`available_actions`) that the role may take.
@@ -18,7 +19,6 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
-from itsdangerous import BadSignature, URLSafeTimedSerializer
 from pydantic import ValidationError
 
 from channels import resend as staff_resend
@@ -32,36 +32,19 @@ from models.parts import unshipped
 from models.order import Channel, OrderStatus
 
 from . import orders
-from .auth import Caller, fingerprint, role_of
+from .auth import Caller
 from .order_form import blank_page, correction_page, read_post
 from .orders import OrderError
 from .read_scopes import may_see, message_visible, restricted, scope, shown
-from .pages import Refusal, is_https, posted_form, redirect, render
-from .actions import ACTIONS, ALLOWED, STAFF_ROLES, may
+from .pages import Refusal, posted_form, redirect, render
+from .actions import ACTIONS, ALLOWED, may
 from .console_forms import action_input, form_field, offered_forms
 from .console_queues import overdue as overdue_entries, queues_for
+from .staff_sessions import SESSION_COOKIE, sign_in, signed_in, start_session
 from .web import as_refusal, place
 
-SESSION_COOKIE = "orderly_staff"
 FLASH_COOKIE = "orderly_flash"
-SESSION_HOURS = 12
 OPEN = (OrderStatus.confirmed.value, OrderStatus.delayed.value)
-
-def _sessions(request: Request) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(request.app.state.settings.secret_key.get_secret_value(), salt="orderly-staff")
-
-
-def signed_in(request: Request) -> Caller | None:
-    """The staff member behind this browser, if its session is valid and its token still configured."""
-    try:
-        session = _sessions(request).loads(request.cookies.get(SESSION_COOKIE, ""), max_age=SESSION_HOURS * 3600)
-    except BadSignature:
-        return None
-    tokens = request.app.state.settings.api_tokens
-    if not any(fingerprint(t) == session.get("fp") and r == session.get("role") for t, r in tokens.items()):
-        return None
-    return Caller.of(session["role"], session["fp"])
-
 
 def require_staff(request: Request, action: str = "read") -> Caller:
     caller = signed_in(request)
@@ -145,17 +128,10 @@ def router() -> APIRouter:
 
     @console.post("/login", response_class=HTMLResponse)
     async def login(request: Request) -> Response:
-        data = await posted_form(request)
-        token = str(data.get("token", "")).strip()
-        role = role_of(request.app.state.settings.api_tokens, token) if token else None
-        if role is None or Caller.of(role, "").role not in STAFF_ROLES:
-            return render(request, "staff_login.html", 401,
-                          error="That token is not a staff token." if role else "That token is not valid.")
-        response = redirect(request, "/staff")
-        response.set_cookie(SESSION_COOKIE, _sessions(request).dumps({"role": role, "fp": fingerprint(token)}),
-                            max_age=SESSION_HOURS * 3600, httponly=True, samesite="strict",
-                            secure=is_https(request), path="/staff")
-        return response
+        session, refusal = await sign_in(request, await posted_form(request))
+        if session is None:
+            return render(request, "staff_login.html", 401, error=refusal)
+        return start_session(request, redirect(request, "/staff"), session)
 
     @console.post("/logout")
     async def logout(request: Request) -> Response:
@@ -242,8 +218,10 @@ def router() -> APIRouter:
         if form is None:
             return correction_form(request, caller, order_id, page, 422)
         try:
-            amendment = Amendment(form=form, reason=str(data.get("reason", "")), by=caller.party or caller.role)
-            result = await orders.act(request.app.state.client, order_id, "amend", amendment, catalog, settings)
+            amendment = Amendment(form=form, reason=str(data.get("reason", "")),
+                                  by=caller.name or caller.party or caller.role)
+            result = await orders.act(request.app.state.client, order_id, "amend", amendment, catalog, settings,
+                                      actor=caller.actor)
         except ValidationError as e:
             return correction_form(request, caller, order_id, page, 422, refused=f"Not sent: {e.errors()[0]['msg']}")
         except OrderError as e:
@@ -263,7 +241,7 @@ def router() -> APIRouter:
         key, order_id = str(data.get("key", "")), str(data.get("order_id", ""))
         try:
             delivery = await asyncio.to_thread(staff_resend.resend, request.app.state.engine,
-                                               request.app.state.settings, key, f"console:{caller.role}")
+                                               request.app.state.settings, key, f"console:{caller.actor}")
         except ResendRefused as e:
             return await detail(request, caller, order_id, 409, error=f"Not resent: {e.message}")
         if delivery.status == "sent":
