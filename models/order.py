@@ -7,13 +7,14 @@ from decimal import Decimal
 from enum import Enum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, Field, StringConstraints, model_validator
+from pydantic import BaseModel, BeforeValidator, Field, StringConstraints, computed_field, model_validator
 
 from .i18n import Language
 from .feedback_call import CallOutcome, FeedbackCall  # noqa: F401  (CallOutcome: an action input, as below)
 from .inputs import (CalendarDate, Input, OptionalLine, RequiredLine, SingleLine, Text,
                      WholeNumber)
 from .customer_requests import CustomerRequest, RequestRecord, RequestResolution  # noqa: F401  (inputs too)
+from .money import MoneyRecord, Payment, Refund, balances, total_of  # noqa: F401  (Payment, Refund: inputs)
 from .parts import Part
 from .shipments import SHIPMENT_LABELS, Shipment, ShipmentCorrection, described_changes  # noqa: F401  (inputs too)
 from .policy import Policy
@@ -270,6 +271,8 @@ class OrderView(BaseModel):
                                                "that gets a call instead of the online survey")
     cancel_reason: str | None = None
     requests: list[RequestRecord] = Field(default_factory=list, description="what the customer told us (Tell us)")
+    payments: list[MoneyRecord] = Field(default_factory=list, description="payments received (accounts receivable)")
+    refunds: list[MoneyRecord] = Field(default_factory=list, description="refunds paid back to the customer")
     timeline: list[TimelineEvent] = Field(default_factory=list)
 
     @model_validator(mode="before")
@@ -286,9 +289,35 @@ class OrderView(BaseModel):
                                                           "delivered_at": data.get("delivered_at")}]
         return data
 
+    @computed_field
     @property
     def total(self) -> Decimal:
         return sum((line.total for line in self.lines), Decimal("0"))
+
+    @computed_field(description="what the customer paid, refunds not deducted")
+    @property
+    def paid(self) -> Decimal:
+        return total_of(self.payments)
+
+    @computed_field
+    @property
+    def refunded(self) -> Decimal:
+        return total_of(self.refunds)
+
+    @computed_field(description="what the customer still owes: the total (nothing once cancelled) less what they "
+                                "paid and kept")
+    @property
+    def balance_due(self) -> Decimal:
+        return balances(self.owed, self.paid, self.refunded)[0]
+
+    @computed_field(description="what is owed back to the customer: a cancellation after a payment, an overpayment")
+    @property
+    def refund_due(self) -> Decimal:
+        return balances(self.owed, self.paid, self.refunded)[1]
+
+    @property
+    def owed(self) -> Decimal:
+        return Decimal("0") if self.status is OrderStatus.cancelled else self.total
 
     @property
     def shipment(self) -> Shipment | None:

@@ -37,3 +37,7 @@ class Policy(BaseModel):
     at_risk_days: int = Field(default=2, ge=0, le=60, description=(
         "business days before a part's date at which staff are alerted if it is not acknowledged (or not handed "
         "over when it should have been)"))
+    settle_before_closing: bool = Field(default=True, description=(
+        "a completed order stays open (and in accounts receivable's queue) until its balance is paid, any refund "
+        "made and accounts receivable's work order acknowledged; off for a business whose payments are taken "
+        "elsewhere (a web shop's checkout). A cancelled order always waits for the refunds it owes"))

@@ -3,6 +3,7 @@ the same questions of the same view, so a queue cannot say what the order page c
 
 - `unacknowledged`: the departments whose work order waits for its acknowledgement, as long as the order can still
   be acknowledged (the workflow's `acknowledge` rule: any order not closed — a shipped one too).
+- `money_due`: accounts receivable's balance due or refund due, whatever the order's status.
 - `call_due`: the day customer service should make the feedback call, while the call is open.
 - `lateness`: `late` (the expected fulfillment date has passed, nothing shipped) or `at_risk` (due within a few
   days, nothing shipped).
@@ -16,6 +17,8 @@ from datetime import timezone as dt_timezone
 from zoneinfo import ZoneInfo
 
 from .calendar import is_business_day
+from .catalog import ACCOUNTS_RECEIVABLE
+from .money import amount_text
 from .feedback_call import NO_ANSWER
 from .order import OrderStatus, OrderView
 from .parts import LineRef, Part, part_unshipped, unshipped
@@ -25,9 +28,28 @@ LATE, AT_RISK = "late", "at_risk"
 
 
 def unacknowledged(view: OrderView) -> list[str]:
+    """A completed order's work order for accounts receivable stays until acknowledged (the order waits for it,
+    `workflows/money.py`); a cancelled or expired order's work orders need none."""
+    if view.status is OrderStatus.completed:
+        return [d for d in view.work_orders if d == ACCOUNTS_RECEIVABLE and d not in view.acknowledged]
     if view.status in CLOSED:
         return []
     return [d for d in view.work_orders if d not in view.acknowledged]
+
+
+def money_due(view: OrderView) -> list[tuple[str, date, str]]:
+    """Accounts receivable's entries for the order, whatever its status: `balance` (the customer owes, since the
+    order was received) or `refunds` (we owe: since it was cancelled, or since the last payment), with the day it
+    counts from and a note."""
+    if view.balance_due > 0:
+        return [("balance", view.received_at.date(), f"{amount_text(view.balance_due, view.currency)} due of "
+                 f"{amount_text(view.owed, view.currency)}")]
+    if view.refund_due > 0:
+        since = next((e.at for e in reversed(view.timeline) if e.kind == "status:cancelled"),
+                     max((p.recorded_at for p in view.payments), default=view.received_at))
+        return [("refunds", since.date(), f"refund {amount_text(view.refund_due, view.currency)} (paid "
+                 f"{amount_text(view.paid, view.currency)}, refunded {amount_text(view.refunded, view.currency)})")]
+    return []
 
 
 def call_due(view: OrderView, timezone: str, holidays_country: str) -> date | None:

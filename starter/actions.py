@@ -16,6 +16,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from models.feedback_call import ANSWERED, NO_ANSWER, CallOutcome
+from models.money import Payment, PaymentMethod, Refund
 from models.amendments import Amendment
 from models.order import (Acknowledgement, Cancellation, CustomerRequest, DelayReport, DeliveryReport, FeedbackEntry,
                           FormCompletion, OrderForm, OrderView, Readiness, RequestResolution, Shipment,
@@ -122,6 +123,19 @@ ACTIONS: dict[str, Action] = {a.name: a for a in (
            "more try the next business day, then the call is closed without feedback).", "call-outcomes",
            cli="call-outcome", choices={"outcome": lambda view, caller: [ANSWERED, NO_ANSWER]},
            note="Answered: give the rating. No answer: leave the rating empty."),
+    Action("payment", OrderWorkflow.record_payment, Payment, "Record a payment",
+           "Record a payment received from the customer (amount, method, the bank's or provider's reference, the date "
+           "received; none: today): the balance due goes down. Refused: another currency, more than is due, a "
+           "reference already recorded.", "payments", cli="payment",
+           choices={"method": lambda view, caller: [m.value for m in PaymentMethod]},
+           prefill={"amount": lambda view: f"{view.balance_due:.2f}"},
+           note="The amount is filled in with the balance due; the currency is the order's."),
+    Action("refund", OrderWorkflow.record_refund, Refund, "Record a refund",
+           "Record a refund paid back to the customer, against the refund due (a cancellation after a payment): "
+           "never more than was paid.", "refunds", cli="refund",
+           choices={"method": lambda view, caller: [m.value for m in PaymentMethod]},
+           prefill={"amount": lambda view: f"{view.refund_due:.2f}"},
+           note="The amount is filled in with the refund due; the order leaves the refunds queue once nothing is due."),
 )}
 BY_UPDATE = {a.update_name: a for a in ACTIONS.values()}
 

@@ -7,6 +7,8 @@ an index range; only the page's orders' views are loaded.
 
 - `wo-<department>`: the work orders that department has not acknowledged (oldest first);
 - `calls`: customer service's feedback calls to make (customer, phone, order, when due), with the outcome form;
+- `balance`, `refunds`: accounts receivable's orders with a balance due (oldest first, with how long) or a refund
+  due, whatever their status: an order leaves only once settled;
 - `late`: orders past their expected fulfillment date, or due within `ORDERLY_AT_RISK_DAYS`, not shipped.
 """
 
@@ -29,16 +31,18 @@ from .auth import Caller
 from .read_scopes import restricted, scope
 
 ROLE_QUEUES = {  # which queues each role works from; "wo" is the role's own departments' work orders
-    "admin": ("wo", "arrived", "requests", "calls", "late"),
+    "admin": ("wo", "arrived", "requests", "calls", "late", "balance", "refunds"),
     "warehouse": ("wo", "arrived", "late"),
-    "accounts": ("wo",),
+    "accounts": ("wo", "balance", "refunds"),
     "manufacturer": ("wo", "late"),
     "customer-service": ("requests", "calls", "late"),
 }
 OWN_DEPARTMENTS = {"warehouse": (WAREHOUSE,), "accounts": (ACCOUNTS_RECEIVABLE,)}
 TITLES = {"arrived": ("Arrived from manufacturers, ready to ship", "Nothing from a manufacturer is waiting to ship."),
           "requests": ("Customers' requests to answer", "No customer is waiting for an answer."),
-          "calls": ("Feedback calls to make", "No feedback calls to make.")}
+          "calls": ("Feedback calls to make", "No feedback calls to make."),
+          "balance": ("Balances due (oldest first)", "No customer owes anything."),
+          "refunds": ("Refunds due", "No refund is due.")}
 
 
 @dataclass

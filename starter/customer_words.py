@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from models.i18n import N_, long_date, translate
+from models.i18n import N_, long_date, money, translate
 from models.order import TimelineEvent
 
 STATUS_WORDS = (N_("received"), N_("incomplete"), N_("expired"), N_("confirmed"), N_("delayed"), N_("shipped"),
@@ -35,6 +35,8 @@ TIMELINE = {
     "amended": N_("Your order was corrected: the email we sent says what changed"),
     "request_resolved": N_("Customer service answered your message"),
 }
+MONEY_EVENTS = {"payment": N_("We received your payment of %(amount)s"),
+                "refund": N_("We refunded %(amount)s to you")}
 
 
 # A `delayed` event is either a delay staff reported (with its reason and new date) or the lateness timer noticing
@@ -60,6 +62,9 @@ def timeline_text(event: TimelineEvent, language: str) -> str:
                              was=long_date(m["was"], language), reason=m["reason"].strip())
         if m := LATE.fullmatch(event.text):
             return translate(language, LATE_WORDS, date=long_date(m["date"], language))
+    if event.kind in MONEY_EVENTS and {"amount", "currency"} <= event.data.keys():
+        return translate(language, MONEY_EVENTS[event.kind],
+                         amount=money(event.data["amount"], event.data["currency"], language))
     message = TIMELINE.get(event.kind)
     if message is None:
         return event.text

@@ -30,7 +30,7 @@ from .post_limits import (ANSWERS_FOR_EMAIL, ANSWERS_FROM_ADDRESS, FORMS_FOR_EMA
                           ORDERS_FOR_EMAIL, ORDERS_FROM_ADDRESS, post_limits)
 
 CUSTOMER_EVENTS = ("received", "status:", "accepted", "form_completed", "shipment_corrected", "feedback",
-                   "customer_request", "request_resolved", "amended")
+                   "customer_request", "request_resolved", "amended", "payment", "refund")
 
 
 def check_link(request: Request, order_id: str, token: str, purpose: str) -> None:

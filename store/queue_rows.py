@@ -20,7 +20,8 @@ from sqlalchemy.engine import Connection
 
 from models.order import OrderStatus, OrderView
 from models.tables import OrderParty, QueueEntry
-from models.work_queues import arrived, call_start, unacknowledged
+from models.catalog import ACCOUNTS_RECEIVABLE
+from models.work_queues import arrived, call_start, money_due, unacknowledged
 
 ACTIVE = (OrderStatus.confirmed, OrderStatus.delayed, OrderStatus.partially_shipped, OrderStatus.shipped,
           OrderStatus.partially_delivered, OrderStatus.delivered)
@@ -38,8 +39,6 @@ def utc(at: datetime) -> datetime:
 
 
 def queue_entries(view: OrderView) -> list[dict[str, Any]]:
-    if view.status not in ACTIVE:
-        return []
     rows: list[dict[str, Any]] = []
 
     def add(queue: str, due: Any, note: str = "", department: str = "", **more: Any) -> None:
@@ -47,8 +46,12 @@ def queue_entries(view: OrderView) -> list[dict[str, Any]]:
                      "due": due, "shown_due": None, "note": note, "received_at": view.received_at, "call_from": None,
                      "call_retried": False} | more)
 
-    for department in unacknowledged(view):
+    for department in unacknowledged(view):  # a completed order's, for accounts receivable, too
         add("wo", view.expected_fulfillment_date, view.status.value, department)
+    for queue, since, note in money_due(view):  # accounts receivable's, whatever the status
+        add(queue, since, note, ACCOUNTS_RECEIVABLE)
+    if view.status not in ACTIVE:
+        return rows
     for part in arrived(view):
         add("arrived", part.expected_fulfillment_date, f"from {part.department}: " + ", ".join(
             f"{r.quantity} x {r.sku}" for r in part.lines) + " arrived", part.department)

@@ -22,10 +22,11 @@ with workflow.unsafe.imports_passed_through():
     from models.amendments import Amendment
     from models.customer_requests import CustomerRequest, RequestResolution
     from models.feedback_call import CallOutcome
+    from models.money import Payment, Refund
     from models.order import (Acknowledgement, Cancellation, DelayReport, DeliveryReport, FeedbackEntry,
                               FormCompletion, Readiness, Shipment, ShipmentCorrection)
 
-from .rules import RULES, Forbidden, described, hands_over, within_reach
+from .rules import RULES, Forbidden, described, hands_over, settling_accounts, within_reach
 from .state import OrderState
 
 # Who may take each action (the update's name): the API's, the CLI's and the console's permissions come from here.
@@ -43,6 +44,8 @@ ROLES: Mapping[str, tuple[str, ...]] = MappingProxyType({
     "resolve_request": ("customer-service", "admin"),
     "amend_order": ("customer-service", "admin"),
     "cancel": ("customer-service", "admin"),
+    "record_payment": ("accounts", "admin"),
+    "record_refund": ("accounts", "admin"),
 })
 # The input model of each update: one sent by Temporal's own tools without an actor arrives undecoded (the SDK
 # decodes with the handler's types only when every argument is given) and is read here (`as_input`).
@@ -51,7 +54,7 @@ INPUTS: Mapping[str, type] = MappingProxyType({
     "report_ready": Readiness, "mark_shipped": Shipment, "correct_shipment": ShipmentCorrection,
     "mark_delivered": DeliveryReport, "submit_feedback": FeedbackEntry, "record_call_outcome": CallOutcome,
     "customer_request": CustomerRequest, "resolve_request": RequestResolution, "amend_order": Amendment,
-    "cancel": Cancellation})
+    "cancel": Cancellation, "record_payment": Payment, "record_refund": Refund})
 # How long a course-changing action holds the others back while its messages go out: they normally take
 # milliseconds; when a provider is down and they are being retried, the order is not held for the length of the outage
 SAME_MOMENT = timedelta(seconds=30)
@@ -93,7 +96,8 @@ def available(s: OrderState, today: date, actor: Actor) -> list[str]:
 def choices(s: OrderState, today: date, actor: Actor) -> dict[str, list[str]]:
     """The departments this actor may name now, by action: whose work order it may acknowledge, whose part it may
     report ready or delayed (the console offers these as a choice)."""
-    return {"acknowledge": [d for d in s.pending_acknowledgements if within_reach(actor, d)],
+    return {"acknowledge": [d for d in s.pending_acknowledgements if within_reach(actor, d)
+                            and (not s.closed or settling_accounts(s, actor, Acknowledgement(department=d)))],
             "report_ready": [p.department for p in s.unshipped_parts() if p.made_by_manufacturer and p.ready_at is None
                              and hands_over(actor, p.department)],
             "report_delay": ([] if actor.role == "manufacturer" else [""])  # "": every part not yet shipped

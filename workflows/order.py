@@ -28,7 +28,8 @@ with workflow.unsafe.imports_passed_through():
     from models.messages import STAFF, MessageKind
     from models.order import (Acknowledgement, ActionResult, CallOutcome, Cancellation, CustomerRequest, DelayReport,
                               DeliveryReport, FeedbackEntry, FormCompletion, OrderForm, OrderOutcome, OrderStart,
-                              OrderStatus, OrderView, Readiness, RequestResolution, Shipment, ShipmentCorrection)
+                              OrderStatus, OrderView, Payment, Readiness, Refund, RequestResolution, Shipment,
+                              ShipmentCorrection)
 
 from . import decisions, rules
 from .amending import Corrections
@@ -37,6 +38,7 @@ from .deadlines import Deadlines
 from .feedback import Feedback
 from .fulfilment import Fulfilment
 from .intake import FormExpired, FormSteps
+from .money import SETTLED_PATCH, Money
 from .notifier import Notifier
 from .process import OrderCancelled, OrderProcess
 from .saving import ReadModelSaver
@@ -44,7 +46,7 @@ from .state import OrderState
 
 
 @workflow.defn(name="OrderWorkflow")
-class OrderWorkflow(OrderProcess, FormSteps, Fulfilment, Deadlines, Corrections, Feedback):
+class OrderWorkflow(OrderProcess, FormSteps, Fulfilment, Deadlines, Corrections, Feedback, Money):
     @workflow.init
     def __init__(self, start: OrderStart) -> None:
         self.policy = start.policy
@@ -68,6 +70,8 @@ class OrderWorkflow(OrderProcess, FormSteps, Fulfilment, Deadlines, Corrections,
             await self.close_expired()
         except OrderCancelled:
             await self.close_cancelled()
+        if workflow.patched(SETTLED_PATCH):
+            await self.until_settled()                  # accounts receivable: paid, refunded (money.py)
         await self.wait_until(workflow.all_handlers_finished, cancellable=False)
         await self.saver.stop(saving.done)
         if self.state.cancelled_from_temporal:
@@ -268,6 +272,26 @@ class OrderWorkflow(OrderProcess, FormSteps, Fulfilment, Deadlines, Corrections,
     @cancel.validator
     def _check_cancel(self, cancellation: Cancellation, actor: Optional[Actor] = None) -> None:
         self.decide("cancel", cancellation, actor)
+
+    # ---- accounts receivable: money in and out (money.py) ----
+
+    @workflow.update
+    async def record_payment(self, payment: Payment, actor: Optional[Actor] = None) -> ActionResult:
+        payment, actor = self.decide("record_payment", payment, actor)
+        return self.result(self.take_payment(payment, actor))
+
+    @record_payment.validator
+    def _check_record_payment(self, payment: Payment, actor: Optional[Actor] = None) -> None:
+        self.decide("record_payment", payment, actor)
+
+    @workflow.update
+    async def record_refund(self, refund: Refund, actor: Optional[Actor] = None) -> ActionResult:
+        refund, actor = self.decide("record_refund", refund, actor)
+        return self.result(self.take_refund(refund, actor))
+
+    @record_refund.validator
+    def _check_record_refund(self, refund: Refund, actor: Optional[Actor] = None) -> None:
+        self.decide("record_refund", refund, actor)
 
     # ---- deciding an action, once ----
 

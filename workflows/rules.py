@@ -24,12 +24,14 @@ from temporalio import workflow
 with workflow.unsafe.imports_passed_through():
     from models.actors import OPERATOR_ROLE, Actor
     from models.amendments import Amendment
+    from models.catalog import ACCOUNTS_RECEIVABLE
     from models.customer_requests import MAX_OPEN_REQUESTS, CustomerRequest, RequestResolution
     from models.feedback_call import ANSWERED, TRIES, CallOutcome
     from models.order import (Acknowledgement, Cancellation, DelayReport, DeliveryReport, FeedbackEntry,
                               FormCompletion, OrderStatus, Readiness, Shipment, ShipmentCorrection)
     from models.parts import allocate
 
+from .money_rules import record_payment, record_refund
 from .state import NOT_YET_CONFIRMED, OrderState
 
 MAX_DELAY = timedelta(days=365)  # a new fulfillment date further away than this is a typo or a conversation
@@ -57,7 +59,7 @@ def complete_form(s: OrderState, today: date, actor: Actor, completion: FormComp
 
 def acknowledge(s: OrderState, today: date, actor: Actor, ack: Acknowledgement | None = None) -> str | None:
     """A repeated acknowledgement is answered, not refused (a retry must not fail): only unknown ones are."""
-    if reason := _not_closed(s, "acknowledge a work order for"):
+    if (reason := _not_closed(s, "acknowledge a work order for")) and not settling_accounts(s, actor, ack):
         return reason
     sent = s.view.work_orders
     if not sent:
@@ -266,7 +268,7 @@ def amend_order(s: OrderState, today: date, actor: Actor, amendment: Amendment |
 
 RULES: Mapping[str, Rule] = MappingProxyType({rule.__name__: rule for rule in (
     complete_form, acknowledge, report_delay, report_ready, mark_shipped, correct_shipment, mark_delivered, submit_feedback,
-    record_call_outcome, customer_request, resolve_request, amend_order, cancel)})  # keyed by the name of the workflow update each one guards
+    record_call_outcome, customer_request, resolve_request, amend_order, cancel, record_payment, record_refund)})  # keyed by the name of the workflow update each one guards
 
 
 def delay_department(actor: Actor, delay: DelayReport) -> str | None:
@@ -277,6 +279,12 @@ def delay_department(actor: Actor, delay: DelayReport) -> str | None:
 
 
 # ---- shared conditions ----
+
+def settling_accounts(s: OrderState, actor: Actor, ack: Acknowledgement | None = None) -> bool:
+    """A completed order left open for accounts receivable (`money.py`): its work order can still be acknowledged."""
+    return (s.view.status is OrderStatus.completed and ACCOUNTS_RECEIVABLE in s.pending_acknowledgements
+            and within_reach(actor, ACCOUNTS_RECEIVABLE) and (ack is None or ack.department == ACCOUNTS_RECEIVABLE))
+
 
 def within_reach(actor: Actor, department: str | None) -> bool:
     """Whether the actor acts for this department (None: every part) — admin and operators for any."""
