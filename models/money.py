@@ -19,7 +19,7 @@ from pydantic_core import PydanticCustomError
 
 from .inputs import Input, OptionalDate, RequiredLine, SingleLine
 
-ZERO = Decimal("0")
+ZERO = Decimal("0.00")
 
 
 class PaymentMethod(str, Enum):

@@ -317,7 +317,7 @@ class OrderView(BaseModel):
 
     @property
     def owed(self) -> Decimal:
-        return Decimal("0") if self.status is OrderStatus.cancelled else self.total
+        return Decimal("0.00") if self.status is OrderStatus.cancelled else self.total
 
     @property
     def shipment(self) -> Shipment | None:
