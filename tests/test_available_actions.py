@@ -17,6 +17,7 @@ import pytest
 
 from models.feedback_call import CallOutcome
 from models.amendments import Amendment
+from models.money import Payment, Refund
 from models.order import (Acknowledgement, Cancellation, DelayReport, FeedbackEntry, FormCompletion, OrderStatus,
                           CustomerRequest, DeliveryReport, Readiness, RequestResolution, Shipment, ShipmentCorrection)
 from starter import orders
@@ -42,6 +43,8 @@ INPUTS = {  # an input for each action that is valid in itself: only the order's
     "cancel": Cancellation(reason="Changed my mind"),
     "feedback": FeedbackEntry(rating=4),
     "call_outcome": CallOutcome(outcome="no_answer"),
+    "payment": Payment(amount="100.00", reference="AVAIL-PAY"),
+    "refund": Refund(amount="100.00", reference="AVAIL-REFUND"),
 }
 
 

@@ -22,6 +22,7 @@ from temporalio.worker import Replayer
 from models.amendments import Amendment
 from models.customer_requests import CustomerRequest, RequestResolution
 from models.feedback_call import CallOutcome
+from models.money import Payment, Refund
 from models.order import (Acknowledgement, Cancellation, DelayReport, DeliveryReport, FeedbackEntry, FormCompletion,
                           OrderStatus, Readiness, Shipment, ShipmentCorrection)
 from models.settings import Settings
@@ -81,10 +82,17 @@ async def run_scenarios(client, settings, monkeypatch) -> list[str]:
 
     await parts_scenario(client, settings)
 
+    await orders.submit_order(client, settings, sofa_form(order_id="HIST-REFUNDED"))  # 1.1: money, held for a refund
+    await wait_for(client, "HIST-REFUNDED", lambda v: bool(v.work_orders) and v.status.value != "received")
+    await orders.act(client, "HIST-REFUNDED", "payment", Payment(amount="945.00", reference="BDO-1"))
+    await orders.act(client, "HIST-REFUNDED", "cancel", Cancellation(reason="changed plans"))
+    await wait_for(client, "HIST-REFUNDED", lambda v: any(e.kind == "awaiting_settlement" for e in v.timeline))
+    await orders.act(client, "HIST-REFUNDED", "refund", Refund(amount="945.00", reference="RF-1"))
+
     monkeypatch.setenv("ORDERLY_COMPLETION_REMINDER", "1")
     monkeypatch.setenv("ORDERLY_COMPLETION_EXPIRY", "2")
     await orders.submit_order(client, settings, sofa_form(order_id="HIST-EXPIRED", lines=[{"sku": "CUSHION"}]))
-    ids = ["HIST-COMPLETED", "HIST-CANCELLED", "HIST-TEMPORAL-CANCELLED", "HIST-PARTS", "HIST-EXPIRED"]
+    ids = ["HIST-COMPLETED", "HIST-CANCELLED", "HIST-TEMPORAL-CANCELLED", "HIST-PARTS", "HIST-EXPIRED", "HIST-REFUNDED"]
     for order_id in ids:
         with contextlib.suppress(WorkflowFailureError):  # the Temporal-cancelled one closes as cancelled
             await orders.handle_for(client, order_id).result()
@@ -133,11 +141,12 @@ async def test_fresh_histories_replay_and_can_be_recorded(client, settings, monk
 
 
 def assert_lean(history) -> None:
-    """A 1.0 order records no patch markers and upserts its expected fulfillment date together with a status: each
-    upsert is a history event and a write to the server's visibility store."""
+    """An order records one patch marker (1.1's `money-settled-before-close`, where the order may wait for accounts
+    receivable) and upserts its expected fulfillment date together with a status: each upsert is a history event
+    and a write to the server's visibility store."""
     markers = [e.marker_recorded_event_attributes.marker_name for e in history.events
                if e.HasField("marker_recorded_event_attributes")]
-    assert "core_patch" not in markers
+    assert markers.count("core_patch") == 1, "one patch, at its branch point"
     activities = [e.activity_task_scheduled_event_attributes.activity_type.name for e in history.events
                   if e.HasField("activity_task_scheduled_event_attributes")]
     # the form-incomplete email; the form check of the completion; the confirmation with the work orders (one
@@ -149,5 +158,5 @@ def assert_lean(history) -> None:
                for e in history.events if e.HasField("upsert_workflow_search_attributes_event_attributes")]
     status, both = {"OrderStatus"}, {"OrderStatus", "ExpectedFulfillmentDate"}
     # incomplete; received again (the form came back complete); confirmed (with the date); delayed (the new date);
-    # shipped, delivered, completed
-    assert upserts == [status, status, both, both, status, status, status], upserts
+    # shipped, delivered, completed; and the SDK's own `TemporalChangeVersion` with the patch marker
+    assert upserts == [status, status, both, both, status, status, status, {"TemporalChangeVersion"}], upserts

@@ -71,6 +71,7 @@ class Money:
     async def until_settled(self) -> None:
         if self.settled():
             return
+        self.state.settling = True
         view = self.state.view
         owed = [f"{amount_text(view.balance_due, view.currency)} due" if view.balance_due > 0 else "",
                 f"a refund of {amount_text(view.refund_due, view.currency)} due" if view.refund_due > 0 else "",
@@ -79,4 +80,5 @@ class Money:
                           f"{'; '.join(o for o in owed if o)}")
         workflow.set_current_details(f"**{view.status.value}**, waiting for accounts receivable")
         await self.wait_until(self.settled, cancellable=False)
+        self.state.settling = False
         self.state.record("settled", "Accounts receivable is done: nothing is due either way")

@@ -22,6 +22,8 @@ from .state import OrderState
 
 def record_payment(s: OrderState, today: date, actor: Actor, payment: Payment | None = None) -> str | None:
     view = s.view
+    if reason := _over(s):
+        return reason
     if not s.accepted:
         return (f"Order {s.order_id} is {view.status.value}: its total is not known until it is confirmed, so there "
                 "is nothing to pay yet")
@@ -40,6 +42,8 @@ def record_payment(s: OrderState, today: date, actor: Actor, payment: Payment | 
 
 def record_refund(s: OrderState, today: date, actor: Actor, refund: Refund | None = None) -> str | None:
     view = s.view
+    if reason := _over(s):
+        return reason
     if view.refund_due <= 0:
         why = ("nothing has been paid" if view.paid <= 0 else
                f"paid {amount_text(view.paid, view.currency)}, refunded {amount_text(view.refunded, view.currency)}, "
@@ -68,6 +72,14 @@ def _money_problem(s: OrderState, today: date, entry: MoneyIn, what: str) -> str
             kind = "payment" if earlier in view.payments else "refund"
             return (f"Reference {entry.reference} is already recorded on order {s.order_id}: {kind} "
                     f"{earlier.number}, {amount_text(earlier.amount, earlier.currency)} on {earlier.received}")
+    return None
+
+
+def _over(s: OrderState) -> str | None:
+    """A completed order takes money only while it is held open for accounts receivable (policy
+    `settle_before_closing`); a cancelled one while a refund is due (checked by each rule)."""
+    if s.view.status is OrderStatus.completed and not s.settling:
+        return f"Order {s.order_id} is completed and closed: its money is settled outside Orderly"
     return None
 
 

@@ -282,7 +282,7 @@ def delay_department(actor: Actor, delay: DelayReport) -> str | None:
 
 def settling_accounts(s: OrderState, actor: Actor, ack: Acknowledgement | None = None) -> bool:
     """A completed order left open for accounts receivable (`money.py`): its work order can still be acknowledged."""
-    return (s.view.status is OrderStatus.completed and ACCOUNTS_RECEIVABLE in s.pending_acknowledgements
+    return (s.view.status is OrderStatus.completed and s.settling and ACCOUNTS_RECEIVABLE in s.pending_acknowledgements
             and within_reach(actor, ACCOUNTS_RECEIVABLE) and (ack is None or ack.department == ACCOUNTS_RECEIVABLE))
 
 

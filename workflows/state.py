@@ -49,6 +49,7 @@ class OrderState:
     ever_sent_work_order: list[str] = field(default_factory=list)  # departments that got a work order at some time
     amendments: int = 0                    # corrections applied (the next is revision amendments + 2)
     shipment_corrections: dict[int, int] = field(default_factory=dict)  # shipment number -> corrections told
+    settling: bool = False                 # over, but held open for accounts receivable (money.py)
     version: int = 0                       # bumped by every change the read model should get
 
     @classmethod
