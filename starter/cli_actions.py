@@ -10,6 +10,7 @@ from __future__ import annotations
 import inspect
 import typing
 from datetime import date
+from enum import Enum
 from typing import Any, Optional
 
 import typer
@@ -44,7 +45,7 @@ def command_for(action: Action):  # noqa: ANN201
     parameters = [inspect.Parameter("order", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=str,
                                     default=typer.Argument(..., help="the order number"))]
     parameters += [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, annotation=_cli_type(info),
-                                     default=typer.Option(... if info.is_required() else info.default,
+                                     default=typer.Option(... if info.is_required() else _cli_default(info),
                                                           option_of(action, name),
                                                           help=info.description or info.title))
                    for name, info in fields.items()]
@@ -53,6 +54,11 @@ def command_for(action: Action):  # noqa: ANN201
     command.__name__ = action.cli.replace("-", "_")
     command.__doc__ = action.summary
     return command
+
+
+def _cli_default(info: FieldInfo) -> Any:
+    """A choice's default as the text one types (`bank_transfer`, not the enum)."""
+    return info.default.value if isinstance(info.default, Enum) else info.default
 
 
 def _is_date(info: FieldInfo) -> bool:

@@ -23,7 +23,7 @@ from .test_work_queues import count_of, home_until, queue_of
 
 
 @pytest.fixture(autouse=True)
-def settle_before_closing(monkeypatch):
+def settle_before_closing(settings, monkeypatch):  # (after conftest's policy)
     monkeypatch.setenv("ORDERLY_SETTLE_BEFORE_CLOSING", "true")  # as by default (conftest turns it off for 1.0's)
 
 
