@@ -1,7 +1,8 @@
 """The read model's role-scoped lists, counts and queues as the console and the API answered them before issue 26:
 filters over every order's stored view, in Python. Kept as the oracle the SQL queries must agree with (same rows,
 same order) on a mixed data set; copied from `store/read_model.py`, `starter/console.py` and
-`starter/console_queues.py` as they were at b6ffde7."""
+`starter/console_queues.py` as they were at b6ffde7; with issue 27's accounts receivable queues (balances and refunds due,
+whatever the status, and a completed order's unacknowledged work order for accounts receivable)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from collections import Counter
 from datetime import date
 
 from models.order import OrderStatus, OrderView
-from models.work_queues import LATE, arrived, call_due, lateness, unacknowledged
+from models.work_queues import LATE, arrived, call_due, lateness, money_due, unacknowledged
 
 ACTIVE = (OrderStatus.confirmed, OrderStatus.delayed, OrderStatus.partially_shipped, OrderStatus.shipped,
           OrderStatus.partially_delivered, OrderStatus.delivered)
@@ -46,9 +47,14 @@ def queues(views: list[OrderView], party: str | None, departments: list[str] | N
     """Queue key -> its entries (order id, due, note), in the order shown."""
     mine, found = active(views, party), {}
     for kind in kinds:
-        if kind == "wo":
+        if kind in ("balance", "refunds"):  # issue 27: accounts receivable's, whatever the status
+            entries = [(v.order_id, since, note) for v in views if visible(party, v)
+                       for queue, since, note in money_due(v) if queue == kind]
+            found[kind] = sorted(entries, key=lambda e: (e[1], e[0]))
+        elif kind == "wo":
             by_department: dict[str, list] = {}
-            for v in mine:
+            completed = [v for v in views if v.status is OrderStatus.completed and visible(party, v)]  # issue 27
+            for v in sorted(mine + completed, key=lambda v: v.received_at):
                 for d in unacknowledged(v):
                     by_department.setdefault(d, []).append((v.order_id, v.expected_fulfillment_date, v.status.value))
             for d in (departments if departments is not None else sorted(by_department)):
