@@ -36,6 +36,8 @@ API_ROUTES = {  # action -> (method, path, body): bodies that are malformed, so 
     "amend": ("POST", "/api/orders/NOPE/amendments", {}),
     "request": ("POST", "/api/orders/NOPE/requests", {}),
     "resolve_request": ("POST", "/api/orders/NOPE/request-resolutions", {}),
+    "payment": ("POST", "/api/orders/NOPE/payments", {}),
+    "refund": ("POST", "/api/orders/NOPE/refunds", {"amount": "1.00"}),
 }
 READ_ROUTES = {  # routes of the `read` permission besides API_ROUTES["read"], and what an allowed call answers
     "list": ("GET", "/api/orders", None, 200),
@@ -43,7 +45,7 @@ READ_ROUTES = {  # routes of the `read` permission besides API_ROUTES["read"], a
 }
 PUBLIC_ROUTES = {("GET", "/healthz"), ("GET", "/readyz"), ("GET", "/api/catalog")}  # no token needed
 CONSOLE_ACTIONS = ("acknowledge", "delay", "ready", "ship", "correct_shipment", "deliver", "cancel", "feedback",
-                   "call_outcome", "resolve_request")
+                   "call_outcome", "resolve_request", "payment", "refund")
 
 
 def matrix_routes() -> set[tuple[str, str]]:
