@@ -273,6 +273,7 @@ class OrderView(BaseModel):
     requests: list[RequestRecord] = Field(default_factory=list, description="what the customer told us (Tell us)")
     payments: list[MoneyRecord] = Field(default_factory=list, description="payments received (accounts receivable)")
     refunds: list[MoneyRecord] = Field(default_factory=list, description="refunds paid back to the customer")
+    money_outside: bool = Field(default=False, description="completed under settle_before_closing off: settled outside")
     timeline: list[TimelineEvent] = Field(default_factory=list)
 
     @model_validator(mode="before")
@@ -304,8 +305,7 @@ class OrderView(BaseModel):
     def refunded(self) -> Decimal:
         return total_of(self.refunds)
 
-    @computed_field(description="what the customer still owes: the total (nothing once cancelled) less what they "
-                                "paid and kept")
+    @computed_field(description="what the customer owes: the total (none once cancelled) less what they paid")
     @property
     def balance_due(self) -> Decimal:
         return balances(self.owed, self.paid, self.refunded)[0]

@@ -31,6 +31,8 @@ def unacknowledged(view: OrderView) -> list[str]:
     """A completed order's work order for accounts receivable stays until acknowledged (the order waits for it,
     `workflows/money.py`); a cancelled or expired order's work orders need none."""
     if view.status is OrderStatus.completed:
+        if view.money_outside:
+            return []
         return [d for d in view.work_orders if d == ACCOUNTS_RECEIVABLE and d not in view.acknowledged]
     if view.status in CLOSED:
         return []
@@ -41,6 +43,8 @@ def money_due(view: OrderView) -> list[tuple[str, date, str]]:
     """Accounts receivable's entries for the order, whatever its status: `balance` (the customer owes, since the
     order was received) or `refunds` (we owe: since it was cancelled, or since the last payment), with the day it
     counts from and a note."""
+    if view.money_outside:
+        return []
     if view.balance_due > 0:
         return [("balance", view.received_at.date(), f"{amount_text(view.balance_due, view.currency)} due of "
                  f"{amount_text(view.owed, view.currency)}")]

@@ -104,3 +104,23 @@ async def test_a_completed_order_with_a_balance_stays_in_the_queue_until_settled
     await home_until(accounts, lambda h: order_id not in queue_of(h, "balance")
                      and order_id not in queue_of(h, "wo-accounts-receivable"))
     await accounts.aclose()
+
+
+@pytest.mark.usefixtures("worker")
+async def test_with_payments_taken_elsewhere_a_completed_order_closes_and_leaves_no_queue_entry(
+        client, settings, engine, monkeypatch):
+    monkeypatch.setenv("ORDERLY_SETTLE_BEFORE_CLOSING", "false")  # a web shop's checkout took the money
+    order_id = "PAY-ELSEWHERE"
+    await orders.submit_order(client, settings, sofa_form(order_id=order_id))
+    view = await distributed(client, engine, order_id)
+    await rows_until(engine, order_id, lambda r: "balance" in r)  # while it runs, the balance is shown
+    await orders.act(client, order_id, "ship", Shipment(carrier="UPS", tracking_number="1Z-ELSE",
+                                                         expected_delivery_date=view.received_at.date()
+                                                         + timedelta(days=20)))
+    await orders.act(client, order_id, "deliver")
+    await wait_for(client, order_id, lambda v: bool(messages_of(engine, order_id, "feedback_request")))
+    await orders.act(client, order_id, "feedback", FeedbackEntry(rating=4))
+    assert (await orders.handle_for(client, order_id).result()).status is OrderStatus.completed
+    view = await orders.order_status(client, order_id)
+    assert view.money_outside and view.timeline[-1].kind == "settled"
+    assert await rows_until(engine, order_id, lambda r: not r) == {}

@@ -69,10 +69,15 @@ class Money:
             ACCOUNTS_RECEIVABLE not in view.work_orders or ACCOUNTS_RECEIVABLE in view.acknowledged)
 
     async def until_settled(self) -> None:
+        view = self.state.view
+        if view.status is OrderStatus.completed and not self.policy.settle_before_closing:
+            view.money_outside = True  # nothing for accounts receivable's queue: settled outside Orderly
+            self.state.record("settled", "Closed without waiting for accounts receivable (policy): its money is "
+                              "settled outside Orderly")
+            return
         if self.settled():
             return
         self.state.settling = True
-        view = self.state.view
         owed = [f"{amount_text(view.balance_due, view.currency)} due" if view.balance_due > 0 else "",
                 f"a refund of {amount_text(view.refund_due, view.currency)} due" if view.refund_due > 0 else "",
                 "its work order not acknowledged" if not view.balance_due and not view.refund_due else ""]
