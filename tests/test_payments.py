@@ -182,3 +182,24 @@ async def test_the_customer_reads_what_was_paid_and_what_is_due(web, client, set
 def orders_payment(amount: str, reference: str):  # noqa: ANN201
     from models.money import Payment
     return Payment(amount=amount, reference=reference, method="e_wallet")
+
+
+async def test_the_filipino_customer_reads_it_in_filipino_and_hears_of_the_refund(web, client, settings, engine):
+    order_id = "PAY-FIL"
+    await orders.submit_order(client, settings, sofa_form(order_id=order_id, language="fil"))
+    await distributed(client, engine, order_id)
+    await orders.act(client, order_id, "payment", orders_payment("700.00", "GCASH-10"))
+    path = f"/orders/{order_id}?t={sign(settings.secret_key.get_secret_value(), order_id, 'status')}"
+    async with httpx.AsyncClient(base_url=web) as http:
+        page = (await http.get(path)).text
+    assert "Nabayaran na ang" in page and "Natanggap namin ang bayad ninyong" in page
+    assert "Paid " not in page and "We received your payment" not in page
+    await orders.act(client, order_id, "cancel", orders_cancellation())
+    await wait_for(client, order_id, lambda v: bool(messages_of(engine, order_id, "cancellation_notice")))
+    [mail] = messages_of(engine, order_id, "cancellation_notice")
+    assert "Parating na sa inyo ang refund na" in mail.text and "700.00" in mail.text
+
+
+def orders_cancellation():  # noqa: ANN201
+    from models.order import Cancellation
+    return Cancellation(reason="Lilipat kami")
