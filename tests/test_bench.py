@@ -43,12 +43,12 @@ def test_a_tiny_bench_completes_every_order_once_and_reports_against_the_baselin
     assert report["targets"]["duplicates == 0"]["met"] is True
 
     # the baseline does the same Temporal work as one order: activities, timers, updates, search attribute upserts,
-    # and the read-model saves (local activities) made the same way; a 1.0 order records no patch marker
+    # and the read-model saves (local activities) made the same way; an order records 1.1's one patch marker
     orderly, baseline = report["history"]["orderly"]["by_type"], report["history"]["baseline"]["by_type"]
     for kind in ("activity_task_scheduled", "timer_fired", "workflow_execution_update_accepted",
-                 "workflow_execution_update_completed", "upsert_workflow_search_attributes"):
+                 "workflow_execution_update_completed", "upsert_workflow_search_attributes", "marker_recorded:core_patch"):
         assert orderly[kind] == baseline[kind], kind
-    assert "marker_recorded:core_patch" not in orderly and "marker_recorded:core_patch" not in baseline
+    assert orderly["marker_recorded:core_patch"] == 1
     # one save whenever the order changed since the last (accepted, waited for; confirmed; work orders; 2
     # acknowledgements; shipped; delivered; asked; completed): changes made while a save runs go in the next one, so
     # how many depends on when the driver acts
@@ -58,9 +58,9 @@ def test_a_tiny_bench_completes_every_order_once_and_reports_against_the_baselin
     # the feedback comes after the order started waiting for it
     assert baseline["timer_started"] in (2, 3) and orderly["timer_started"] in (2, 3)
     # 3 activities: the confirmation with the 2 work orders, shipping notice, feedback request (the submitter checks
-    # the form); 4 upserts: confirmed, shipped, delivered, completed
+    # the form); 5 upserts: confirmed, shipped, delivered, completed, and the SDK's TemporalChangeVersion (the patch)
     assert orderly["activity_task_scheduled"] == 3 and orderly["workflow_execution_update_completed"] == 6
-    assert orderly["upsert_workflow_search_attributes"] == 4
+    assert orderly["upsert_workflow_search_attributes"] == 5
 
     # the straightforward shape records what it claims: 10 activities, 5 updates, 1 timer, nothing local
     plain = report["history"]["straightforward"]["by_type"]
