@@ -128,6 +128,9 @@ async def test_a_cancellation_after_a_payment_makes_a_refund_due_held_until_it_i
     [mail] = messages_of(engine, order_id, "cancellation_notice")
     assert "A refund of 1,000.00 USD, what you paid us, is on its way to you." in mail.text
     assert 'id="refund-coming"' in mail.html
+    [accounts_notice] = [m for m in messages_of(engine, order_id, "work_order_cancelled")
+                         if m.recipient.startswith("accounts@")]
+    assert "The customer paid 1,000.00 USD: a refund of 1,000.00 USD is due." in accounts_notice.text
 
     await rows_until(engine, order_id, lambda r: r.get("refunds") == [
         "refund 1,000.00 USD (paid 1,000.00 USD, refunded 0.00 USD)"])
