@@ -206,3 +206,30 @@ async def test_the_filipino_customer_reads_it_in_filipino_and_hears_of_the_refun
 def orders_cancellation():  # noqa: ANN201
     from models.order import Cancellation
     return Cancellation(reason="Lilipat kami")
+
+
+async def test_a_correction_that_lowers_a_paid_total_makes_a_refund_due_on_an_open_order(web, client, settings,
+                                                                                        engine):
+    from models.amendments import Amendment
+    order_id = "PAY-AMEND"
+    two = {"sku": "SOFA-3S", "quantity": 2, "options": {"fabric": "velvet", "color": "olive"}}
+    await orders.submit_order(client, settings, sofa_form(order_id=order_id, lines=[two]))
+    await distributed(client, engine, order_id)
+    accounts = api(web, "accounts")
+    paid = await accounts.post(f"/api/orders/{order_id}/payments", json={"amount": "3780.00", "reference": "BDO-2"})
+    assert paid.status_code == 200 and "paid in full" in paid.json()["message"]
+    await rows_until(engine, order_id, lambda r: "balance" not in r)
+
+    await orders.act(client, order_id, "amend", Amendment(form=sofa_form(lines=[{**two, "quantity": 1}]),
+                                                          reason="One sofa is enough"))
+    view = await wait_for(client, order_id, lambda v: v.total == Decimal("1890.00"))
+    assert view.status is OrderStatus.confirmed and (view.balance_due, view.refund_due) == (0, Decimal("1890.00"))
+    await rows_until(engine, order_id, lambda r: r.get("refunds") == [
+        "refund 1,890.00 USD (paid 3,780.00 USD, refunded 0.00 USD)"])
+    refund = await accounts.post(f"/api/orders/{order_id}/refunds", json={"amount": "1890.00", "reference": "RF-2"})
+    assert refund.status_code == 200, refund.text
+    await rows_until(engine, order_id, lambda r: "refunds" not in r and "balance" not in r)
+    view = await orders.order_status(client, order_id)
+    assert (view.paid, view.refunded, view.balance_due, view.refund_due) == (
+        Decimal("3780.00"), Decimal("1890.00"), 0, 0)
+    await accounts.aclose()
