@@ -48,6 +48,9 @@ def test_role_scoped_lists_and_counts_are_the_old_filters(engine, settings, mixe
             got = [r.order_id for r in read_model_list(engine, caller, status, limit, offset)]
             assert got == oracle.listed(views, party, status, limit, offset), (status, limit, offset)
     assert read_model_counts(engine, caller) == oracle.counts(views, party)
+    for cap in (3, 40):  # the console's counts: each status up to cap + 1 ("more than cap")
+        assert read_model.count_by_status(engine, scope(caller), cap) == {
+            status: min(n, cap + 1) for status, n in oracle.counts(views, party).items()}
     if party == "nobody":
         assert oracle.counts(views, party) == {}
 
