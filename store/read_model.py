@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from functools import lru_cache
+from collections.abc import Callable, Collection
 from typing import Any
 
 from sqlalchemy import bindparam, func, literal, select as sa_select, tuple_, union_all
@@ -45,20 +46,26 @@ Key = tuple[datetime, str]  # a keyset position: (received_at, order_id) of the 
 
 
 def list_orders(engine: Engine, status: str | None = None, limit: int = 50, offset: int = 0,
-                party: str | None = None, order_ids: Any = None, after: Key | None = None) -> list[OrderRecord]:
-    """Orders newest first (by `received_at`, then order number), one index range each: with `party`, only the
-    orders it may see (`order_parties`); with `order_ids` (ids, or a query giving them), only those orders; with
-    `after`, those after that position (keyset paging: no rows skipped over), else from `offset`.
+                party: str | None = None, order_ids: Collection[str] | None = None,
+                where: Callable[[Any], Any] | None = None, after: Key | None = None) -> list[OrderRecord]:
+    """Orders newest first (by `received_at`, then order number): with `party`, only the orders it may see
+    (`order_parties`); with `after`, those after that position (keyset paging: no rows skipped over), else from
+    `offset`; with `where`, those whose order number it accepts (a condition on the order-number column).
 
-    The page's order numbers are found first, from the index alone (an offset steps over index entries, not over
-    orders with their views), and then only those orders are read."""
-    table = OrderRecord.__table__ if party is None else OrderParty.__table__
+    The page's order numbers are found first, from an index alone — `orders` for staff, `order_parties` for a
+    party (an offset steps over index entries, never over orders with their views) — and then only those orders are
+    read. With `order_ids` (a few hundred at most: a search's matches) the page is made from those orders alone."""
+    table = OrderRecord.__table__ if party is None or order_ids is not None else OrderParty.__table__
     at, number = table.c.received_at, table.c.order_id
     page = sa_select(number)
     if party is not None:
-        page = page.where(table.c.party == party)
+        parties = OrderParty.__table__
+        page = page.where(parties.c.party == party if table is parties else sa_select(parties.c.order_id).where(
+            parties.c.order_id == number, parties.c.party == party).exists())
     if order_ids is not None:
-        page = page.where(number.in_(order_ids))
+        page = page.where(number.in_(list(order_ids)))
+    if where is not None:
+        page = page.where(where(number))
     if status:
         page = page.where(table.c.status == status)
     if after is not None:
