@@ -87,6 +87,8 @@ async def time_pages(settings: Settings, seeded: list) -> dict[str, dict[str, fl
                      f"api list confirmed ({role})": ("/api/orders?limit=50&status=confirmed", api),
                      f"api search ({role})": (f"/api/orders?limit=50&q={newest.order_id[:9]}", api),
                      f"api offset 5000 or the last page ({role})": (f"/api/orders?limit=50&offset={deep}", api)}
+            if role != "manufacturer":  # a name thousands of customers share (a twentieth of them): "many" found
+                pages[f"console search, a first name ({role})"] = ("/staff?q=maria", None)
             first = (await http.get("/api/orders?limit=50", headers=api)).json()
             if first.get("next"):
                 pages[f"api next ({role})"] = (first["next"], api)
