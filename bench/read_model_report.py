@@ -9,7 +9,6 @@ from typing import Any
 
 TARGET_MS = 150
 TARGET_GROWTH = 3.0
-FLOOR_MS = 5.0  # below this a ratio measures noise, not growth: a page at 1 ms and 4 ms is fast at both
 
 
 def verdicts(report: dict[str, Any]) -> dict[str, Any]:
@@ -19,8 +18,7 @@ def verdicts(report: dict[str, Any]) -> dict[str, Any]:
         base = first["pages"].get(label, {}).get("median_ms")
         growth = round(figure["median_ms"] / base, 2) if base else None
         found[label] = {"median_ms": figure["median_ms"], "growth": growth,
-                        "ok": figure["median_ms"] <= TARGET_MS and (growth is None or growth <= TARGET_GROWTH
-                                                                    or figure["median_ms"] <= FLOOR_MS)}
+                        "ok": figure["median_ms"] <= TARGET_MS and (growth is None or growth <= TARGET_GROWTH)}
     return found
 
 

@@ -2,7 +2,9 @@
 
 - `order_parties`: who besides Orderly's own staff may see the order — each fulfiller of its lines (a manufacturer
   sees the orders it makes a part of), with the order's `received_at` and `status`;
-- `queue_entries`: what each staff queue holds of this order, by the pure predicates of `models/work_queues.py`
+- `queue_entries`: what each staff queue holds of this order, by the pure predicates of `models/work_queues.py`,
+  once for Orderly's staff (`party` '') and once more for each third party that may see the order (its queues are
+  index ranges of their own, however many orders others have)
   (the order page asks the same questions of the same view, so a queue cannot contradict it). Whatever depends on
   the day it is read (late or at risk, overdue, a call's due day in the company's timezone) is kept as the date or
   time it counts from, and decided by the query.
@@ -42,16 +44,23 @@ def queue_entries(view: OrderView) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
 
     def add(queue: str, due: Any, note: str = "", department: str = "", **more: Any) -> None:
-        rows.append({"order_id": view.order_id, "queue": queue, "seq": len(rows), "department": department,
-                     "due": due, "shown_due": None, "note": note, "received_at": view.received_at, "call_from": None,
-                     "call_retried": False} | more)
+        rows.append({"order_id": view.order_id, "queue": queue, "seq": len(rows), "party": "",
+                     "department": department, "due": due, "shown_due": None, "note": note,
+                     "received_at": view.received_at, "call_from": None, "call_retried": False} | more)
 
     for department in unacknowledged(view):  # a completed order's, for accounts receivable, too
         add("wo", view.expected_fulfillment_date, view.status.value, department)
-    for queue, since, note in money_due(view):  # accounts receivable's, whatever the status
+    if view.status in ACTIVE:
+        active_entries(view, add)
+    copies = [row | {"seq": len(rows) * (i + 1) + row["seq"], "party": party["party"]}  # each third party's own
+              for i, party in enumerate(parties(view)) for row in rows]                 # copy of the queues
+    for queue, since, note in money_due(view):  # accounts receivable's (staff only), whatever the status
         add(queue, since, note, ACCOUNTS_RECEIVABLE)
-    if view.status not in ACTIVE:
-        return rows
+    return rows + copies
+
+
+def active_entries(view: OrderView, add: Any) -> None:
+    """The queues of an order being fulfilled: arrived parts, requests, the feedback call, late, overdue."""
     for part in arrived(view):
         add("arrived", part.expected_fulfillment_date, f"from {part.department}: " + ", ".join(
             f"{r.quantity} x {r.sku}" for r in part.lines) + " arrived", part.department)
@@ -67,7 +76,6 @@ def queue_entries(view: OrderView) -> list[dict[str, Any]]:
         #                                                             within `at_risk_days` of it
     if view.status in OPEN and view.expected_fulfillment_date:
         add("overdue", view.expected_fulfillment_date)
-    return rows
 
 
 def write_rows(conn: Connection, view: OrderView) -> None:
