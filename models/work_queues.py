@@ -42,8 +42,9 @@ def unacknowledged(view: OrderView) -> list[str]:
 def money_due(view: OrderView) -> list[tuple[str, date, str]]:
     """Accounts receivable's entries for the order, whatever its status: `balance` (the customer owes, since the
     order was received) or `refunds` (we owe: since it was cancelled, or since the last payment), with the day it
-    counts from and a note."""
-    if view.money_outside:
+    counts from and a note. None for an order whose money is settled outside Orderly (closed under the policy
+    `settle_before_closing` off, or terminated in Temporal, which takes no more actions)."""
+    if view.money_outside or view.status is OrderStatus.terminated:  # nothing can be recorded on it in Orderly
         return []
     if view.balance_due > 0:
         return [("balance", view.received_at.date(), f"{amount_text(view.balance_due, view.currency)} due of "
