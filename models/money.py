@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from enum import Enum
+from types import MappingProxyType
 from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, Field
@@ -100,8 +101,9 @@ def balances(owed: Decimal, paid: Decimal, refunded: Decimal) -> tuple[Decimal, 
     return max(owed - net, ZERO), max(net - owed, ZERO)
 
 
-METHOD_LABELS = {PaymentMethod.bank_transfer: "bank transfer", PaymentMethod.card: "card",
-                 PaymentMethod.cash: "cash", PaymentMethod.e_wallet: "e-wallet", PaymentMethod.other: "other"}
+METHOD_LABELS = MappingProxyType({PaymentMethod.bank_transfer: "bank transfer", PaymentMethod.card: "card",
+                                   PaymentMethod.cash: "cash", PaymentMethod.e_wallet: "e-wallet",
+                                   PaymentMethod.other: "other"})  # read-only: the workflow's modules share it
 
 
 def amount_text(amount: Decimal, currency: str) -> str:
