@@ -256,6 +256,8 @@ class OrderView(BaseModel):
     language: Language | None = Field(default=None, description="the customer's language; none: the company's")
     currency: str = "USD"
     problems: list[FieldProblem] = Field(default_factory=list)
+    form_reminder_at: datetime | None = Field(default=None, description="an incomplete form: when the reminder goes")
+    form_expires_at: datetime | None = Field(default=None, description="an incomplete form: when the order expires")
     received_at: datetime
     expected_fulfillment_date: date | None = None
     original_fulfillment_date: date | None = None

@@ -116,6 +116,7 @@ async def detail(request: Request, caller: Caller, order_id: str, status: int = 
                   makers=makers, work_order_only=restricted(caller), today=today(request), messages=messages,
                   to_ship=unshipped(view.lines, view.shipments),
                   may_amend="amend_order" in available and may(caller.role, "amend"),
+                  may_complete="complete_form" in available and may(caller.role, "complete_form"),
                   may_resend=may(caller.role, "resend"), ok=notes.get("ok"), error=notes.get("error"))
 
 

@@ -2,7 +2,7 @@
 
 - `order_parties`: who besides Orderly's own staff may see the order — each fulfiller of its lines (a manufacturer
   sees the orders it makes a part of), with the order's `received_at` and `status`;
-- `queue_entries`: what each staff queue holds of this order, by the pure predicates of `models/work_queues.py`
+- `queue_entries`: what each staff queue holds (an incomplete order: customer service's `incomplete` queue) of this order, by the pure predicates of `models/work_queues.py`
   (the order page asks the same questions of the same view, so a queue cannot contradict it). Whatever depends on
   the day it is read (late or at risk, overdue, a call's due day in the company's timezone) is kept as the date or
   time it counts from, and decided by the query.
@@ -38,7 +38,7 @@ def utc(at: datetime) -> datetime:
 
 
 def queue_entries(view: OrderView) -> list[dict[str, Any]]:
-    if view.status not in ACTIVE:
+    if view.status not in ACTIVE and view.status is not OrderStatus.incomplete:
         return []
     rows: list[dict[str, Any]] = []
 
@@ -47,6 +47,11 @@ def queue_entries(view: OrderView) -> list[dict[str, Any]]:
                      "due": due, "shown_due": None, "note": note, "received_at": view.received_at, "call_from": None,
                      "call_retried": False} | more)
 
+    if view.status is OrderStatus.incomplete:  # customer service completes it (what is missing; the view has
+        #                                        when the reminder and the expiry come)
+        add("incomplete", view.form_expires_at.date() if view.form_expires_at else None,
+            "; ".join(f"{p.label}: {p.message}" if p.label else str(p) for p in view.problems))
+        return rows
     for department in unacknowledged(view):
         add("wo", view.expected_fulfillment_date, view.status.value, department)
     for part in arrived(view):

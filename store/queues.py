@@ -16,7 +16,8 @@ from models.tables import OrderParty, OrderRecord, QueueEntry
 ENTRIES = QueueEntry.__table__
 ORDER_BY = {"wo": ("received_at", "order_id", "seq"), "arrived": ("due", "order_id", "seq"),
             "requests": ("due", "order_id", "seq"), "late": ("shown_due", "order_id", "seq"),
-            "overdue": ("due", "received_at", "order_id"), "calls": ("order_id", "seq")}
+            "overdue": ("due", "received_at", "order_id"), "calls": ("order_id", "seq"),
+            "incomplete": ("due", "received_at", "order_id")}
 
 
 def _where(query: Select, queue: str, department: str | None, party: str | None, due_before: date | None,
