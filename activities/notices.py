@@ -124,7 +124,8 @@ def template_context(notice: Notice, settings: Settings, catalog: Catalog, links
     if "sent_ago" in extra:
         extra["sent_ago"] = _human(timedelta(seconds=float(extra["sent_ago"])), language)
     parts = parts_context(order, extra, notice.to, catalog, language)
-    own_date = parts["part"]["date"] if parts["part"] and role == "manufacturer" else order.expected_fulfillment_date
+    own_date = (parts["part"]["date"] if parts["part"] and role in ("manufacturer", "warehouse")  # its own part's
+                else order.expected_fulfillment_date)
     return {
         **parts, **shipment_context(order, extra, settings, catalog, language),
         "order": order.model_copy(update={"lines": [catalog.localized_line(li, language) for li in order.lines]}),
