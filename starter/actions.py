@@ -55,6 +55,8 @@ class Action:
     note: str = ""                             # a line under the console form's heading
     prefill: dict[str, Callable[[OrderView], str]] = field(default_factory=dict)  # field -> the console's initial
     #   value, by order (e.g. the lines ready to ship)
+    labels: dict[str, str] = field(default_factory=dict)  # field -> the console's label, where the rule says more
+    #   than the input model can (the call's rating: required when answered)
 
     @property
     def update_name(self) -> str:
@@ -121,7 +123,8 @@ ACTIONS: dict[str, Action] = {a.name: a for a in (
     Action("call_outcome", OrderWorkflow.record_call_outcome, CallOutcome, "Record the feedback call", "Record a feedback call: the customer's rating and comment, or no answer (one "
            "more try the next business day, then the call is closed without feedback).", "call-outcomes",
            cli="call-outcome", choices={"outcome": lambda view, caller: [ANSWERED, NO_ANSWER]},
-           note="Answered: give the rating. No answer: leave the rating empty."),
+           labels={"rating": "Rating 1-5 (required when answered)", "comment": "Comment (optional)"},
+           note="Answered: give the rating (required). No answer: leave the rating empty."),
 )}
 BY_UPDATE = {a.update_name: a for a in ACTIONS.values()}
 
