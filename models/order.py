@@ -205,8 +205,11 @@ class DeliveryReport(Input):
 
 
 class Cancellation(Input):
-    reason: RequiredLine = Field(min_length=1, max_length=500, title="Reason",
+    reason: RequiredLine = Field(min_length=1, max_length=500, title="Message to the customer",
                         description="why, in words the customer will read (it is sent to them as written)")
+    note: Text = Field(default="", max_length=1000, title="Internal note",
+                       description="for staff only: the timeline and the departments' cancelled work orders; never "
+                                   "sent to the customer")
 
 
 class FeedbackEntry(Input):
@@ -270,7 +273,8 @@ class OrderView(BaseModel):
     feedback: FeedbackEntry | None = None
     feedback_call: FeedbackCall | None = Field(default=None, description="customer service's call task, for an order "
                                                "that gets a call instead of the online survey")
-    cancel_reason: str | None = None
+    cancel_reason: str | None = Field(default=None, description="the cancellation's message to the customer")
+    cancel_note: str = Field(default="", description="the cancellation's internal note, for staff only")
     requests: list[RequestRecord] = Field(default_factory=list, description="what the customer told us (Tell us)")
     timeline: list[TimelineEvent] = Field(default_factory=list)
 

@@ -116,8 +116,11 @@ ACTIONS: dict[str, Action] = {a.name: a for a in (
            choices={"number": lambda view, caller: [str(r.number) for r in view.requests if r.resolved_at is None]},
            note="Say what was done; the request leaves customer service's queue."),
     Action("cancel", OrderWorkflow.cancel, Cancellation, "Cancel the order",
-           "Cancel an order before it ships; the customer and every department are told.", "cancellation",
-           cli="cancel"),
+           "Cancel an order before it ships; the customer and every department are told (--reason: the message the "
+           "customer reads, as written; --note: for staff and the departments only).", "cancellation",
+           cli="cancel", labels={"reason": "Message to the customer (sent to them as written)",
+                                 "note": "Internal note (staff and departments only; optional)"},
+           note="The customer reads the message word for word; keep anything internal for the note."),
     Action("feedback", OrderWorkflow.submit_feedback, FeedbackEntry, "Record feedback from a call", "Record the customer's feedback (from the survey or a customer-service "
            "call).", "feedback", cli="feedback", fields=("rating", "comment")),
     Action("call_outcome", OrderWorkflow.record_call_outcome, CallOutcome, "Record the feedback call", "Record a feedback call: the customer's rating and comment, or no answer (one "
