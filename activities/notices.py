@@ -22,7 +22,7 @@ from models.messages import (BY_TEMPORAL, CANCELLED_BY, CUSTOMER, EMAIL, STAFF, 
                              delivery_key)
 from models.settings import Settings
 
-from .part_views import parts_context, shipment_context
+from .part_views import localized_changes, parts_context, shipment_context
 from .rendering import render
 
 DEPARTMENT_LABELS = {WAREHOUSE: N_("Warehouse"), ACCOUNTS_RECEIVABLE: N_("Accounts receivable"),
@@ -123,6 +123,8 @@ def template_context(notice: Notice, settings: Settings, catalog: Catalog, links
     extra = dict(notice.extra)
     if "sent_ago" in extra:
         extra["sent_ago"] = _human(timedelta(seconds=float(extra["sent_ago"])), language)
+    if extra.get("changes") and language != DEFAULT_LANGUAGE:  # a correction's changes in the reader's words
+        extra["changes"] = localized_changes(extra["changes"], catalog, language)
     parts = parts_context(order, extra, notice.to, catalog, language)
     own_date = (parts["part"]["date"] if parts["part"] and role in ("manufacturer", "warehouse")  # its own part's
                 else order.expected_fulfillment_date)
