@@ -1,0 +1,53 @@
+"""Issue 28 §4: staff read a Filipino customer's form problems in the company's language — the API's and the CLI's
+problem lists and refusals — while the customer's own email keeps Filipino."""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+
+from models.order import OrderStatus
+
+from .conftest import messages_of, wait_for
+from .test_api import auth, form
+from .test_bad_input import cli
+
+MISSING = {"field": "lines[0].options.fabric", "label": "Line 1 (Three-seat sofa)",
+           "message": "missing: Fabric (one of: linen, velvet, leather, wool)", "kind": "missing"}
+
+
+async def test_the_api_answers_staff_in_the_companys_language(web, client, engine):
+    async with httpx.AsyncClient(base_url=web, timeout=30) as http:
+        incomplete = form(order_id="FIL-API", language="fil",
+                          lines=[{"sku": "SOFA-3S", "quantity": 1, "options": {"color": "olive"}}])
+        created = await http.post("/api/orders", json=incomplete, headers=auth("service"))
+        assert created.status_code == 201 and created.json()["problems"] == [MISSING]
+        view = await wait_for(client, "FIL-API", lambda v: bool(messages_of(engine, "FIL-API", "form_incomplete")))
+        assert "kulang" in view.problems[0].message.lower(), "the order keeps the customer's words for the customer"
+        [email] = messages_of(engine, "FIL-API", "form_incomplete")
+        assert "Tela" in email.text and "missing: Fabric" not in email.text
+
+        still = form(language="fil", lines=[{"sku": "SOFA-3S", "quantity": 1, "options": {"color": "olive"}}])
+        again = await http.post("/api/orders/FIL-API/form", json=still, headers=auth("customer-service"))
+        assert again.status_code == 200 and again.json()["problems"] == [MISSING]
+
+        wrong = form(language="fil", lines=[{"sku": "SOFA-3S", "quantity": 1,
+                                             "options": {"fabric": "tweed", "color": "olive"}}])
+        refused = await http.post("/api/orders", json=wrong, headers=auth("service"))
+        assert refused.status_code == 422, refused.text
+        body = refused.json()["error"]
+        [problem] = body["details"]
+        assert problem == {"field": "lines[0].options.fabric",
+                           "message": "'tweed' is not available; choose one of: linen, velvet, leather, wool"}
+        assert problem["message"] in body["message"]
+        assert (await wait_for(client, "FIL-API", lambda v: True)).status is OrderStatus.incomplete
+
+
+async def test_the_cli_lists_problems_in_the_companys_language(client, settings, worker, tmp_path):
+    path = tmp_path / "form.json"
+    path.write_text(json.dumps(form(order_id="FIL-CLI", language="fil",
+                                    lines=[{"sku": "SOFA-3S", "quantity": 1, "options": {"color": "olive"}}])))
+    code, out, err = await cli(client, settings, "submit", str(path), "--json")
+    assert code == 0, err
+    assert json.loads(out)["problems"] == [MISSING]
