@@ -128,8 +128,9 @@ class OrderParty(SQLModel, table=True):
 class QueueEntry(SQLModel, table=True):
     """One entry of a staff work queue (`store/queue_rows.py`): `wo` (a department's unacknowledged work order),
     `arrived` (a maker's part at the warehouse), `requests`, `calls` (the feedback call, due from `call_from`),
-    `late` (an open order's next date not shipped, late or at risk by the day it is read), `overdue` and
-    `incomplete` (an order whose form waits for the missing details: what is missing, due the day it expires)."""
+    `late` (an open order's next date not shipped, late or at risk by the day it is read), `overdue`,
+    `incomplete` (an order whose form waits for the missing details: what is missing, due the day it expires) and
+    `ready` (what the warehouse can ship now: the pick list)."""
 
     __tablename__ = "queue_entries"
     __table_args__ = (Index("ix_queue_entries_department", "queue", "department", "received_at", "order_id"),

@@ -117,7 +117,8 @@ async def detail(request: Request, caller: Caller, order_id: str, status: int = 
                   to_ship=unshipped(view.lines, view.shipments),
                   may_amend="amend_order" in available and may(caller.role, "amend"),
                   may_complete="complete_form" in available and may(caller.role, "complete_form"),
-                  may_resend=may(caller.role, "resend"), ok=notes.get("ok"), error=notes.get("error"))
+                  may_resend=may(caller.role, "resend"), may_print=may(caller.role, "print"), ok=notes.get("ok"),
+                  error=notes.get("error"))
 
 
 def router() -> APIRouter:
@@ -158,6 +159,7 @@ def router() -> APIRouter:
         params = {k: v for k, v in request.query_params.items() if k != "after"}
         later = {k: v for k, v in params.items() if k != "page-orders"}
         response = render(request, "staff_home.html", staff=caller, ok=request.cookies.get(FLASH_COOKIE),
+                          can=lambda permission: may(caller.role, permission),
                           query=lambda key, page: urlencode({**params, f"page-{key}": page}),
                           after_query=lambda position: urlencode({**later, "after": position}),
                           **overview(request, caller, chosen, q, pages, key))

@@ -20,7 +20,7 @@ from sqlalchemy.engine import Connection
 
 from models.order import OrderStatus, OrderView
 from models.tables import OrderParty, QueueEntry
-from models.work_queues import arrived, call_start, unacknowledged
+from models.work_queues import arrived, call_start, ready_to_ship, unacknowledged
 
 ACTIVE = (OrderStatus.confirmed, OrderStatus.delayed, OrderStatus.partially_shipped, OrderStatus.shipped,
           OrderStatus.partially_delivered, OrderStatus.delivered)
@@ -57,6 +57,9 @@ def queue_entries(view: OrderView) -> list[dict[str, Any]]:
     for part in arrived(view):
         add("arrived", part.expected_fulfillment_date, f"from {part.department}: " + ", ".join(
             f"{r.quantity} x {r.sku}" for r in part.lines) + " arrived", part.department)
+    if ready := ready_to_ship(view):  # the warehouse's pick list: what can go out today
+        add("ready", view.next_fulfillment_date or view.expected_fulfillment_date,
+            ", ".join(f"{r.quantity} x {r.sku}" for r in ready))
     for request in view.requests:
         if request.resolved_at is None:
             add("requests", request.received_at.date(), f"request {request.number}: {request.message[:120]}")
