@@ -87,9 +87,10 @@ def router() -> APIRouter:
         parcel = lines_of(view, shipment.lines) if shipment.lines else [
             {"line": line, "quantity": line.quantity} for line in view.lines]
         part_of = {ref.line: p for p in view.parts for ref in p.lines}
+        refs = unshipped(view.lines, view.shipments)
         to_come = [{**item, "date": (part_of[ref.line].expected_fulfillment_date if ref.line in part_of
                                      else view.expected_fulfillment_date)}
-                   for ref, item in zip(refs := unshipped(view.lines, view.shipments), lines_of(view, refs))]
+                   for ref, item in zip(refs, lines_of(view, refs))]
         return render(request, "packing_slip.html", staff=caller, order=view, shipment=shipment, parcel=parcel,
                       to_come=to_come, settings=request.app.state.settings)
 
