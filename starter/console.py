@@ -37,7 +37,7 @@ from .order_form import blank_page, correction_page, read_post
 from .orders import OrderError
 from .read_scopes import may_see, message_visible, restricted, scope, shown
 from .pages import Refusal, posted_form, redirect, render
-from .actions import ACTIONS, ALLOWED, may
+from .actions import ACTIONS, PERMISSIONS, may
 from .console_forms import action_input, form_field, offered_forms
 from .console_queues import overdue as overdue_entries, queues_for
 from .staff_sessions import SESSION_COOKIE, sign_in, signed_in, start_session
@@ -53,7 +53,7 @@ def require_staff(request: Request, action: str = "read") -> Caller:
                       "/staff/login", "Sign in")
     if not may(caller.role, action):
         raise Refusal(403, "Not allowed", f"The {caller.role} role cannot do this; it needs one of: "
-                                          f"{', '.join(ALLOWED[action])}.")
+                                          f"{', '.join(PERMISSIONS[action])}.")
     return caller
 
 

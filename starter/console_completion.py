@@ -2,7 +2,7 @@
 order with the details the customer gave by phone or by reply.
 
 The page is the order form pre-filled with the form as submitted, each problem beside its field (as the customer's
-completion page shows it); what is posted goes through the same check as every other entry (`read_post`, the whole
+completion page shows it, in the company's language: staff read it); what is posted goes through the same check as every other entry (`read_post`, the whole
 form check) and then the workflow's own `complete_form` update, the actions table's row, with the signed-in person as
 the actor: the timeline says "The missing details arrived from customer-service (Ana Reyes)". A form still missing
 something comes back with its problems and everything typed kept.
@@ -51,7 +51,9 @@ def router() -> APIRouter:
         caller = require_staff(request, ACTION.name)
         view = await incomplete(request, order_id)
         form = await orders.submitted_form(request.app.state.client, order_id)
-        return form_page(request, caller, order_id, page_for(form, view.problems, request.app.state.catalog))
+        catalog, settings = request.app.state.catalog, request.app.state.settings
+        problems = orders.for_staff(view.problems, form, catalog, settings)  # in the company's language
+        return form_page(request, caller, order_id, page_for(form, problems, catalog))
 
     @console.post(f"/orders/{{order_id}}/{ACTION.path}", response_class=HTMLResponse)
     async def complete(order_id: str, request: Request) -> Response:
@@ -59,7 +61,7 @@ def router() -> APIRouter:
         data = await posted_form(request)
         view = await incomplete(request, order_id)
         catalog, settings = request.app.state.catalog, request.app.state.settings
-        form, page = read_post(data, catalog, view.channel, settings)
+        form, page = read_post(data, catalog, view.channel, settings, staff=True)
         if form is None:
             return form_page(request, caller, order_id, page, 422)
         try:

@@ -93,3 +93,28 @@ async def test_the_warehouse_is_not_offered_completing_a_form(chromium, web, cli
     assert await lead.locator("#complete-form").count() == 0
     response = await lead.goto(web + f"/staff/orders/{order_id}/form")
     assert response.status == 403
+
+
+async def test_a_filipino_customers_form_reads_in_the_companys_language_for_staff(chromium, web, client, settings,
+                                                                                 engine):
+    staff_accounts.add(engine, "Ana Reyes", "customer-service", PASSWORD)
+    form = sofa_form(language="fil", lines=[{"sku": "SOFA-3S", "quantity": 1, "options": {"color": "olive"}}])
+    order_id = (await orders.submit_order(client, settings, form)).order_id
+    view = await wait_for(client, order_id, lambda v: v.status is OrderStatus.incomplete)
+    assert "Tela" in view.problems[0].message, "the customer's own words stay on the order"
+    rep = await signed_in_as(chromium, web, "Ana Reyes")
+    await rep.goto(web + f"/staff/orders/{order_id}/form")
+    fabric = rep.locator("#line-0 .field:has([name='line-0-fabric'])")
+    assert "Missing: Fabric (one of: linen, velvet, leather, wool)" in await fabric.inner_text()
+    await rep.fill("[name='customer.name']", "")
+    await rep.click("#place-order")
+    await rep.wait_for_selector("#form-problems")
+    assert "Missing: Fabric" in await fabric.inner_text() and "Tela" not in await rep.locator("form[novalidate]").inner_text()
+    await rep.fill("[name='customer.name']", "Ada Lovelace")
+    await rep.select_option("[name='line-0-fabric']", "wool")
+    await rep.click("#place-order")
+    await rep.wait_for_selector("#action-ok")
+    done = await wait_for(client, order_id, lambda v: bool(messages_of(engine, order_id, "order_confirmation")))
+    assert done.language == "fil", "the customer keeps their language"
+    [confirmation] = messages_of(engine, order_id, "order_confirmation")
+    assert "Petsang inaasahang handa na ang order" in confirmation.text
