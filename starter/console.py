@@ -179,7 +179,8 @@ def router() -> APIRouter:
     async def create_phone_order(request: Request) -> Response:
         caller = require_staff(request, "create")
         data = await posted_form(request)
-        form, page = read_post(data, request.app.state.catalog, Channel.phone, request.app.state.settings)
+        form, page = read_post(data, request.app.state.catalog, Channel.phone, request.app.state.settings,
+                               staff=True)  # the problems in the company's language
         if form is None:
             return phone_form(request, caller, page, 422)
         result = await place(request, form)
@@ -216,7 +217,7 @@ def router() -> APIRouter:
         data = await posted_form(request)
         settings, catalog = request.app.state.settings, request.app.state.catalog
         view = await orders.order_status(request.app.state.client, order_id)
-        form, page = read_post(data, catalog, view.channel, settings)
+        form, page = read_post(data, catalog, view.channel, settings, staff=True)
         page.values["reason"] = str(data.get("reason", ""))
         if form is None:
             return correction_form(request, caller, order_id, page, 422)

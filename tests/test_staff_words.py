@@ -51,3 +51,20 @@ async def test_the_cli_lists_problems_in_the_companys_language(client, settings,
     code, out, err = await cli(client, settings, "submit", str(path), "--json")
     assert code == 0, err
     assert json.loads(out)["problems"] == [MISSING]
+
+
+async def test_the_phone_order_form_tells_the_rep_in_the_companys_language(web, client):
+    from .test_web_pages import CUSTOMER, error_for, hidden, staff_session
+    cs = await staff_session(web, "token-customer-service")
+    page = await cs.get("/staff/orders/new")
+    form = {"csrf": hidden(page.text, "csrf"), **CUSTOMER, "language": "fil",
+            "line-0-sku": "SOFA-3S", "line-0-quantity": "1", "line-0-color": "olive"}
+    refused = await cs.post("/staff/orders/new", data=form)
+    assert refused.status_code == 422
+    assert error_for(refused.text, "line-0-fabric") == "Missing: Fabric (one of: linen, velvet, leather, wool)"
+    created = await cs.post("/staff/orders/new", data={**form, "line-0-fabric": "linen"})
+    assert created.status_code == 303
+    order_id = created.headers["location"].rsplit("/", 1)[1]
+    view = await wait_for(client, order_id, lambda v: v.status is OrderStatus.confirmed)
+    assert view.language == "fil", "the customer's language is kept for the customer"
+    await cs.aclose()
