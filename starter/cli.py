@@ -161,7 +161,10 @@ def amend(order: str, file: str = typer.Argument(..., help="the whole corrected 
 @app.command()
 def status(order: str, as_json: bool = JSON) -> None:
     """Show an order: status, lines, dates, shipment, acknowledgements and its timeline."""
-    view: OrderView = with_client(lambda client, _s: orders.order_status(client, order), as_json)
+    async def read(client, settings) -> OrderView:  # noqa: ANN001
+        return await orders.staff_view(client, await orders.order_status(client, order), settings)
+
+    view: OrderView = with_client(read, as_json)
     if as_json:
         print(view.model_dump_json(indent=2))
         return

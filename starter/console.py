@@ -107,6 +107,7 @@ async def detail(request: Request, caller: Caller, order_id: str, status: int = 
         raise as_refusal(e) from e
     if not may_see(caller, view):
         raise as_refusal(OrderError("not_found", f"No order {order_id!r}"))  # another's order: as if there were none
+    view = await orders.staff_view(client, view, request.app.state.settings)  # problems in the company's words
     failed = notes.get("action")
     forms = offered_forms(view, available, decided, caller, failed, notes.get("values", {}))
     makers = {m.id: m.name for m in request.app.state.catalog.manufacturers} | {"warehouse": "Warehouse"}

@@ -143,6 +143,19 @@ def for_staff(problems: list[FieldProblem], form: OrderForm, catalog: Catalog,
                       datetime.now(timezone.utc), settings.company_timezone, settings.company_holidays_country).problems
 
 
+async def staff_view(client: Client, view: OrderView, settings: Settings) -> OrderView:
+    """The order as staff read it (the API, the CLI, the console): an incomplete form's problems in the company's
+    language."""
+    if not view.problems or (view.language or settings.company_language) == settings.company_language:
+        return view
+    try:
+        form = await submitted_form(client, view.order_id)
+    except OrderError:
+        return view  # (closed since it was read: its problems no longer matter)
+    return view.model_copy(update={"problems": for_staff(view.problems, form, load_catalog(settings.catalog_path),
+                                                         settings)})
+
+
 def staff_result(result: ActionResult, form: OrderForm, catalog: Catalog, settings: Settings) -> ActionResult:
     """The workflow's answer to staff (the API, the CLI, the console): its problem list in the company's language."""
     if not result.problems:

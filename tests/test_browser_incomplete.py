@@ -103,6 +103,9 @@ async def test_a_filipino_customers_form_reads_in_the_companys_language_for_staf
     view = await wait_for(client, order_id, lambda v: v.status is OrderStatus.incomplete)
     assert "Tela" in view.problems[0].message, "the customer's own words stay on the order"
     rep = await signed_in_as(chromium, web, "Ana Reyes")
+    await rep.goto(web + f"/staff/orders/{order_id}")
+    assert await rep.locator("li.problem").all_inner_texts() == [
+        "Line 1 (Three-seat sofa): missing: Fabric (one of: linen, velvet, leather, wool)"], "the order page too"
     await rep.goto(web + f"/staff/orders/{order_id}/form")
     fabric = rep.locator("#line-0 .field:has([name='line-0-fabric'])")
     assert "Missing: Fabric (one of: linen, velvet, leather, wool)" in await fabric.inner_text()

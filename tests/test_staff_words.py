@@ -25,6 +25,8 @@ async def test_the_api_answers_staff_in_the_companys_language(web, client, engin
         assert created.status_code == 201 and created.json()["problems"] == [MISSING]
         view = await wait_for(client, "FIL-API", lambda v: bool(messages_of(engine, "FIL-API", "form_incomplete")))
         assert "kulang" in view.problems[0].message.lower(), "the order keeps the customer's words for the customer"
+        read = (await http.get("/api/orders/FIL-API", headers=auth("customer-service"))).json()
+        assert read["problems"] == [MISSING], "the order's view, as staff read it"
         [email] = messages_of(engine, "FIL-API", "form_incomplete")
         assert "Tela" in email.text and "missing: Fabric" not in email.text
 
@@ -51,6 +53,10 @@ async def test_the_cli_lists_problems_in_the_companys_language(client, settings,
     code, out, err = await cli(client, settings, "submit", str(path), "--json")
     assert code == 0, err
     assert json.loads(out)["problems"] == [MISSING]
+    code, out, err = await cli(client, settings, "status", "FIL-CLI", "--json")
+    assert code == 0 and json.loads(out)["problems"] == [MISSING], err
+    code, out, err = await cli(client, settings, "status", "FIL-CLI")
+    assert "missing: Fabric (one of: linen, velvet, leather, wool)" in out, out
 
 
 async def test_the_phone_order_form_tells_the_rep_in_the_companys_language(web, client):
