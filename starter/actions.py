@@ -130,6 +130,7 @@ READS_AND_STARTS: dict[str, tuple[str, ...]] = {
     "read": ROLES,
     "create": ("service", "customer-service", "admin"),
     "resend": ("customer-service", "admin"),
+    "insights": ("customer-service", "admin", "manufacturer"),  # a manufacturer's own figures (starter/insights.py)
 }
 ALLOWED: dict[str, tuple[str, ...]] = READS_AND_STARTS | {a.name: a.roles for a in ACTIONS.values()}
 
