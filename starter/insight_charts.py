@@ -38,7 +38,7 @@ class Chart:
 def drawn(draw, title: str, xlabel: str, ylabel: str) -> str:  # noqa: ANN001
     with rc_context(STYLE):
         figure = Figure(figsize=(6.4, 2.8))
-        figure.subplots_adjust(left=0.1, right=0.9, bottom=0.3, top=0.88)
+        figure.subplots_adjust(left=0.1, right=0.8, bottom=0.3, top=0.88)  # the legend beside, on the right
         axes = figure.subplots()
         draw(axes)
         axes.set_title(title, loc="left", fontsize=10)
@@ -81,7 +81,7 @@ def charts(figures: dict[str, Any], language: str) -> list[Chart]:
                 axes.bar([x + i * width for x in range(len(labels))], [b["count"] for b in lt["actual"]["buckets"]],
                          width, label=lt["product_type"], color=COLOURS[i % len(COLOURS)])
             axes.set_xticks([x + width * (len(lead) - 1) / 2 for x in range(len(labels))], labels)
-            axes.legend(fontsize=8, frameon=False)
+            axes.legend(fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1.02, 1))
         found.append(Chart("lead-times", _("Days from acceptance to shipment, by product type"),
                            drawn(lead_times, _("Lead times"), _("Days from acceptance to shipment"), _("Lines"))))
     rated = figures["feedback"]["by_month"]
@@ -97,7 +97,7 @@ def charts(figures: dict[str, Any], language: str) -> list[Chart]:
             mean.set_ylim(1, 5)
             mean.set_ylabel(_("Mean rating"))
             axes.tick_params(axis="x", labelrotation=45)
-            axes.legend(title=_("Rating"), fontsize=8, frameon=False, loc="upper left")
+            axes.legend(title=_("Rating"), fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1.12, 1))
         found.append(Chart("ratings", _("Ratings by month: how many of each, and the mean"),
                            drawn(ratings, _("Ratings"), _("Month"), _("Ratings"))))
     return found

@@ -45,7 +45,7 @@ async def test_customer_service_reads_the_insights_and_downloads_a_table(chromiu
             assert await image.evaluate("img => img.complete && img.naturalWidth > 0"), f"{chart} is drawn"
             assert await image.get_attribute("alt")
         reasons = rep.locator("#table-delay-reasons tbody tr")
-        assert await reasons.all_inner_texts() == ["Fabric out of stock\t2\tI-10 I-08 ", "Carrier strike\t1\tI-08 "]
+        assert await reasons.all_inner_texts() == ["Fabric out of stock\t2\tI-10 I-08", "Carrier strike\t1\tI-08"]
         late = await rep.locator("#table-ratings-late tbody").inner_text()
         assert "Late\t1\t2.0" in late and "On time\t3\t4.67" in late
         assert "Too slow" in await rep.locator("#table-latest-comments").inner_text()
