@@ -174,7 +174,8 @@ class InsightPart(SQLModel, table=True):
     the order still open (late once the promised date has passed)."""
 
     __tablename__ = "insight_parts"
-    __table_args__ = (Index("ix_insight_parts_promised", "promised", "fulfiller"),)
+    __table_args__ = (Index("ix_insight_parts_promised", "promised", "fulfiller", "month", "kept", "days_late", "open",
+                            "told_before", "told_by_timer"),)  # covering: the period's figures from the index alone
 
     order_id: str = Field(primary_key=True, max_length=64)
     fulfiller: str = Field(primary_key=True, max_length=64)
@@ -192,7 +193,8 @@ class InsightLine(SQLModel, table=True):
     """An order line's lead time by product type: days from acceptance to the date promised and to its shipment."""
 
     __tablename__ = "insight_lines"
-    __table_args__ = (Index("ix_insight_lines_accepted_on", "accepted_on", "fulfiller"),)
+    __table_args__ = (Index("ix_insight_lines_accepted_on", "accepted_on", "fulfiller", "product_type", "promised_days",
+                            "actual_days"),)  # covering, as above
 
     order_id: str = Field(primary_key=True, max_length=64)
     line: int = Field(primary_key=True)
@@ -223,8 +225,9 @@ class InsightOrder(SQLModel, table=True):
     "" when it was not) and the rating and comment that came back."""
 
     __tablename__ = "insight_orders"
-    __table_args__ = (Index("ix_insight_orders_received_on", "received_on"),
-                      Index("ix_insight_orders_rated_on", "rated_on"))
+    __table_args__ = (Index("ix_insight_orders_received_on", "received_on", "incomplete", "expired", "completion_days",
+                            "feedback_channel", "rating"),
+                      Index("ix_insight_orders_rated_on", "rated_on", "rated_month", "rating", "late"))
 
     order_id: str = Field(primary_key=True, max_length=64)
     received_on: date

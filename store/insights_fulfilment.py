@@ -48,11 +48,16 @@ def promises(conn: Connection, p: Period) -> dict[str, Any]:
                func.coalesce(func.sum(case((t.c.kept == False, t.c.days_late), else_=0)), 0),  # noqa: E712
                count_if(and_(late, t.c.told_before == True)), count_if(and_(late, t.c.told_by_timer == True)))  # noqa: E712
 
-    def rows(key: Any) -> list[dict[str, Any]]:
-        query = select(key, *figures).where(*where).group_by(key).order_by(key)
-        return [kept_row(k, *numbers) for k, *numbers in conn.execute(query)]
+    query = select(t.c.fulfiller, t.c.month, *figures).where(*where).group_by(t.c.fulfiller, t.c.month)
+    cells = [(fulfiller, month, [int(n or 0) for n in numbers]) for fulfiller, month, *numbers in conn.execute(query)]
 
-    by_fulfiller, by_month = rows(t.c.fulfiller), rows(t.c.month)
+    def summed(index: int) -> list[dict[str, Any]]:  # one scan of the period, summed by fulfiller or by month
+        sums: dict[str, list[int]] = {}
+        for cell in cells:
+            sums[cell[index]] = [a + b for a, b in zip(sums.get(cell[index], [0] * 6), cell[2])]
+        return [kept_row(key, *numbers) for key, numbers in sorted(sums.items())]
+
+    by_fulfiller, by_month = summed(0), summed(1)
     total = kept_row("", *(sum(r[k] for r in by_fulfiller) for k in ("parts", "kept", "shipped_late",
                                                                       "days_late_total", "told_before",
                                                                       "told_by_timer_only")))
@@ -100,11 +105,13 @@ def lead_times(conn: Connection, p: Period) -> list[dict[str, Any]]:
     if p.party is not None:
         where.append(t.c.fulfiller == p.party)
     found: dict[str, dict[str, dict[int, int]]] = defaultdict(lambda: {"promised": {}, "actual": {}})
-    for kind, column in (("promised", t.c.promised_days), ("actual", t.c.actual_days)):
-        query = (select(t.c.product_type, column, func.count()).where(*where, column.is_not(None))
-                 .group_by(t.c.product_type, column))
-        for product_type, days, n in conn.execute(query):
-            found[product_type][kind][int(days)] = int(n)
+    query = (select(t.c.product_type, t.c.promised_days, t.c.actual_days, func.count()).where(*where)
+             .group_by(t.c.product_type, t.c.promised_days, t.c.actual_days))  # one scan of the period
+    for product_type, promised, actual, n in conn.execute(query):
+        days = found[product_type]
+        days["promised"][int(promised)] = days["promised"].get(int(promised), 0) + int(n)
+        if actual is not None:
+            days["actual"][int(actual)] = days["actual"].get(int(actual), 0) + int(n)
     return [{"product_type": product_type, "promised": distribution(days["promised"]),
              "actual": distribution(days["actual"])} for product_type, days in sorted(found.items())]
 

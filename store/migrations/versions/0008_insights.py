@@ -19,8 +19,10 @@ down_revision = "0007_staff_accounts"
 branch_labels = None
 depends_on = None
 
-INDEXES = {"insight_parts": ("ix_insight_parts_promised", ["promised", "fulfiller"]),
-           "insight_lines": ("ix_insight_lines_accepted_on", ["accepted_on", "fulfiller"]),
+INDEXES = {"insight_parts": ("ix_insight_parts_promised", ["promised", "fulfiller", "month", "kept", "days_late", "open",
+                                                     "told_before", "told_by_timer"]),  # covering
+           "insight_lines": ("ix_insight_lines_accepted_on", ["accepted_on", "fulfiller", "product_type", "promised_days",
+                                                          "actual_days"]),  # covering
            "insight_delays": ("ix_insight_delays_day", ["day", "fulfiller"]),
            "insight_missing_fields": ("ix_insight_missing_fields_received_on", ["received_on"]),
            "insight_requests": ("ix_insight_requests_received_on", ["received_on"])}
@@ -78,8 +80,9 @@ def upgrade() -> None:
         sa.Column("rated_month", sa.String(length=7), nullable=True),
         sa.PrimaryKeyConstraint("order_id"),
     )
-    op.create_index("ix_insight_orders_received_on", "insight_orders", ["received_on"])
-    op.create_index("ix_insight_orders_rated_on", "insight_orders", ["rated_on"])
+    op.create_index("ix_insight_orders_received_on", "insight_orders", ["received_on", "incomplete", "expired",
+                                                                         "completion_days", "feedback_channel", "rating"])
+    op.create_index("ix_insight_orders_rated_on", "insight_orders", ["rated_on", "rated_month", "rating", "late"])
     op.create_table(
         "insight_missing_fields",
         sa.Column("order_id", sa.String(length=64), nullable=False),
