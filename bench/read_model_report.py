@@ -12,7 +12,6 @@ from typing import Any
 TARGET_MS = 150
 TARGET_GROWTH = 3.0
 INSIGHTS_TARGET_MS = 1000
-FLOOR_MS = 5.0  # below this a ratio measures noise, not growth: a page at 1 ms and 4 ms is fast at both
 
 
 def verdicts(report: dict[str, Any]) -> dict[str, Any]:
@@ -24,8 +23,7 @@ def verdicts(report: dict[str, Any]) -> dict[str, Any]:
         if "insights" in label:
             ok = figure["median_ms"] <= INSIGHTS_TARGET_MS
         else:
-            ok = figure["median_ms"] <= TARGET_MS and (growth is None or growth <= TARGET_GROWTH
-                                                       or figure["median_ms"] <= FLOOR_MS)
+            ok = figure["median_ms"] <= TARGET_MS and (growth is None or growth <= TARGET_GROWTH)
         found[label] = {"median_ms": figure["median_ms"], "growth": growth, "ok": ok}
     return found
 

@@ -128,15 +128,19 @@ class OrderParty(SQLModel, table=True):
 class QueueEntry(SQLModel, table=True):
     """One entry of a staff work queue (`store/queue_rows.py`): `wo` (a department's unacknowledged work order),
     `arrived` (a maker's part at the warehouse), `requests`, `calls` (the feedback call, due from `call_from`),
-    `late` (an open order's next date not shipped, late or at risk by the day it is read) and `overdue`."""
+    `late` (an open order's next date not shipped, late or at risk by the day it is read) and `overdue`. Each
+    entry is written for Orderly's staff (`party` '') and again for each third party that may see the order, so a
+    manufacturer's queue is an index range of its own."""
 
     __tablename__ = "queue_entries"
-    __table_args__ = (Index("ix_queue_entries_department", "queue", "department", "received_at", "order_id"),
-                      Index("ix_queue_entries_due", "queue", "due", "order_id"))
+    __table_args__ = (Index("ix_queue_entries_department", "queue", "party", "department", "received_at", "order_id"),
+                      Index("ix_queue_entries_due", "queue", "party", "due", "order_id"))
 
     order_id: str = Field(primary_key=True, max_length=64)
     queue: str = Field(primary_key=True, max_length=20)
     seq: int = Field(primary_key=True)
+    party: str = Field(default="", max_length=64, description="whose queue: '' for Orderly's staff, else the third "
+                                                              "party (a manufacturer) that may see the order")
     department: str = Field(default="", max_length=64)
     due: date | None = None
     shown_due: date | None = Field(default=None, description="the date a `late` entry shows: the order's expected "
