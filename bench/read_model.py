@@ -3,8 +3,10 @@
 Seeds the read model with a realistic mix (`read_model_mix.py`) through the store's own write (`save_order`, as the
 activity calls it), in a shuffled order so that every size on the way is a mix of its own (old and new, closed and
 open); at 1,000, 10,000 and N orders it times every console page (home with each role's queues, each queue's next
-page, search, the next page by `?after=`) and every API list (first page, a status, a search, `offset=5000`, the
-`next` link) for each role, in process over ASGI (no network in the figures). Writes `read-model.json` and
+page, search, the next page by `?after=`) and every API list (first page, a status, a search, `offset=5000` (or
+the last full page of a smaller list), the `next` link) for each role, and the insights page and its JSON
+(`/api/insights`, the last 12 months and the mix's whole three years) for the roles that may see them, in process
+over ASGI (no network in the figures). Writes `read-model.json` and
 `read-model.png`; the database stays at `DIR/read-model.db` (or at `--database-url`).
 """
 
@@ -14,12 +16,13 @@ import asyncio
 import random
 import statistics
 import time
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
 import httpx
 
+from models.order import TimelineEvent
 from models.settings import Settings
 from store import read_model
 
@@ -29,8 +32,12 @@ from .read_model_report import write_report
 ROLES = {"admin": "admin", "warehouse": "warehouse", "accounts": "accounts", "customer-service": "customer-service",
          "manufacturer": "manufacturer:nordwood"}
 SIZES = (1_000, 10_000)
+INSIGHTS_ROLES = ("admin", "customer-service", "manufacturer")
+REASONS = ("Fabric out of stock", "Supplier late", "Carrier strike", "Workshop backlog", "Wrong finish, remade",
+           "Holiday closure", "Quality check failed", "Customer asked to wait")
 REPEATS = 7
 NOW = datetime(2026, 12, 1, 15, 0, tzinfo=timezone.utc)
+FIRST_DAY = (NOW - timedelta(days=3 * 365)).date()
 
 
 def run(n: int, out: Path, database_url: str | None = None, echo=print) -> dict[str, Any]:  # noqa: ANN001
@@ -50,7 +57,7 @@ def run(n: int, out: Path, database_url: str | None = None, echo=print) -> dict[
     for size in sorted({s for s in SIZES if s < n} | {n}):
         t0 = time.perf_counter()
         for view in views[seeded:size]:
-            read_model.save_order(engine, view, first_events(view))
+            read_model.save_order(engine, view, first_events(view) + delay_events(view))
         report["seeding"].append({"orders": size, "seconds": round(time.perf_counter() - t0, 1),
                                   "per_order_ms": round((time.perf_counter() - t0) * 1000 / (size - seeded), 3)})
         seeded = size
@@ -60,6 +67,18 @@ def run(n: int, out: Path, database_url: str | None = None, echo=print) -> dict[
     engine.dispose()
     write_report(report, out)
     return report
+
+
+def delay_events(view) -> list:  # noqa: ANN001
+    """A delay staff reported, with its reason, on about one accepted order in seven (for the insights page)."""
+    rng = random.Random(view.order_id)
+    if not view.parts or rng.random() > 0.15:
+        return []
+    part = rng.choice(view.parts)
+    day = view.received_at + timedelta(days=rng.randint(3, 30))
+    return [TimelineEvent(seq=3, at=day, kind="status:delayed", text="Delayed", data={
+        "reason": rng.choice(REASONS), "date": part.expected_fulfillment_date.isoformat(),
+        "previous_date": part.original_fulfillment_date.isoformat(), "departments": [part.department]})]
 
 
 async def time_pages(settings: Settings, seeded: list) -> dict[str, dict[str, float]]:
@@ -76,6 +95,7 @@ async def time_pages(settings: Settings, seeded: list) -> dict[str, dict[str, fl
             token = f"token-{role}"
             api = {"Authorization": f"Bearer {token}"}
             console = await signed_in(http, token)
+            deep = min(5000, seen(seeded, ROLES[role]) - 50)  # a full page (at 1,000 orders there is no 5,000th)
             home = await http.get("/staff", cookies=console)
             pages = {f"console home ({role})": ("/staff", None),
                      f"console search ({role})": (f"/staff?q={newest.order_id[:9] if role == 'manufacturer' else name}",
@@ -84,16 +104,29 @@ async def time_pages(settings: Settings, seeded: list) -> dict[str, dict[str, fl
                      f"api list ({role})": ("/api/orders?limit=50", api),
                      f"api list confirmed ({role})": ("/api/orders?limit=50&status=confirmed", api),
                      f"api search ({role})": (f"/api/orders?limit=50&q={newest.order_id[:9]}", api),
-                     f"api offset 5000 ({role})": ("/api/orders?limit=50&offset=5000", api)}
+                     f"api offset 5000 or the last page ({role})": (f"/api/orders?limit=50&offset={deep}", api)}
+            if role != "manufacturer":  # a name thousands of customers share (a twentieth of them): "many" found
+                pages[f"console search, a first name ({role})"] = ("/staff?q=maria", None)
             first = (await http.get("/api/orders?limit=50", headers=api)).json()
             if first.get("next"):
                 pages[f"api next ({role})"] = (first["next"], api)
+            if role in INSIGHTS_ROLES:  # the insights page (charts included) and its JSON: the last 12 months, and
+                #                        the whole three years the mix spans
+                pages[f"console insights ({role})"] = ("/staff/insights", None)
+                pages[f"api insights ({role})"] = ("/api/insights", api)
+                pages[f"api insights, 3 years ({role})"] = (f"/api/insights?from={FIRST_DAY}&to={NOW.date()}", api)
             for key in queue_keys(home.text):
                 pages[f"console queue {key} page 2 ({role})"] = (f"/staff?page-{key}=2", None)
             for label, (path, headers) in pages.items():
                 found[label] = await timed(http, path, headers, None if headers else console)
     found.update(order_page_reads(settings, newest.order_id))
     return found
+
+
+def seen(views: list, role: str) -> int:
+    """How many of the orders a role's lists hold (a manufacturer's: those it makes a part of)."""
+    maker = role.partition(":")[2]
+    return sum(1 for v in views if not maker or any(line.fulfiller == maker for line in v.lines))
 
 
 async def signed_in(http: httpx.AsyncClient, token: str) -> dict[str, str]:

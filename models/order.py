@@ -128,6 +128,8 @@ class PricedLine(BaseModel):
     unit_price: Decimal
     lead_time_days: int
     fulfiller: str = Field(description="'warehouse' or a manufacturer id")
+    product_type: str = Field(default="", description="the catalog's product type (sofa, table...); \"\" on orders "
+                                                      "accepted before it was kept")
 
     @property
     def total(self) -> Decimal:

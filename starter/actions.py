@@ -136,6 +136,7 @@ READS_AND_STARTS: dict[str, tuple[str, ...]] = {
     "read": ROLES,
     "create": ("service", "customer-service", "admin"),
     "resend": ("customer-service", "admin"),
+    "insights": ("customer-service", "admin", "manufacturer"),  # a manufacturer's own figures (starter/insights.py)
 }
 ALLOWED: dict[str, tuple[str, ...]] = READS_AND_STARTS | {a.name: a.roles for a in ACTIONS.values()}  # API and console
 CONSOLE_ONLY: dict[str, tuple[str, ...]] = {  # the console's papers and lists (console_printouts.py)

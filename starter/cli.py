@@ -20,6 +20,7 @@ from models.paging import MAX_OFFSET
 from models.settings import Settings
 
 from . import cli_staff
+from . import cli_insights
 from . import db as db_commands
 from . import orders
 from .cli_actions import add_action_commands
@@ -29,6 +30,7 @@ app = typer.Typer(help="Orderly: order processing as durable Temporal workflows.
                   add_completion=False, pretty_exceptions_enable=False)
 app.add_typer(db_commands.app, name="db")
 app.add_typer(cli_staff.app, name="staff")
+app.command("insights")(cli_insights.insights)
 add_action_commands(app)  # ack, delay, ship, correct-shipment, deliver, cancel, feedback: from the actions table
 # ---- running ----
 

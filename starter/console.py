@@ -45,6 +45,7 @@ from .web import as_refusal, place
 
 FLASH_COOKIE = "orderly_flash"
 OPEN = (OrderStatus.confirmed.value, OrderStatus.delayed.value)
+COUNT_CAP = 1_000  # the status filters count each status up to here ("1,000+"): an index range, not the history
 
 def require_staff(request: Request, action: str = "read") -> Caller:
     caller = signed_in(request)
@@ -81,7 +82,8 @@ def overview(request: Request, caller: Caller, status: str | None, q: str, pages
                    and r.expected_fulfillment_date < now}
     listed.sort(key=lambda r: r.order_id not in overdue_ids)  # stable: overdue first, then newest first
     return {"overdue": overdue, "overdue_count": overdue_count, "queues": queues, "orders": listed,
-            "overdue_ids": overdue_ids, "counts": read_model.count_by_status(engine, party), "chosen": status,
+            "overdue_ids": overdue_ids, "chosen": status,
+            "counts": read_model.count_by_status(engine, party, cap=COUNT_CAP), "count_cap": COUNT_CAP,
             "statuses": list(OrderStatus), "work_order_only": restricted(caller), "q": q, "page": page,
             "more": more, "after": after_this, "paged_by_key": after is not None, "call_form": call_form(caller),
             "today": now}

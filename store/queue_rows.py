@@ -2,7 +2,9 @@
 
 - `order_parties`: who besides Orderly's own staff may see the order — each fulfiller of its lines (a manufacturer
   sees the orders it makes a part of), with the order's `received_at` and `status`;
-- `queue_entries`: what each staff queue holds (an incomplete order: customer service's `incomplete` queue) of this order, by the pure predicates of `models/work_queues.py`
+- `queue_entries`: what each staff queue holds of this order (an incomplete order: customer service's `incomplete`
+  queue), by the pure predicates of `models/work_queues.py`, once for Orderly's staff (`party` '') and once more for
+  each third party that may see the order (its queues are index ranges of their own, however many orders others have)
   (the order page asks the same questions of the same view, so a queue cannot contradict it). Whatever depends on
   the day it is read (late or at risk, overdue, a call's due day in the company's timezone) is kept as the date or
   time it counts from, and decided by the query.
@@ -43,9 +45,9 @@ def queue_entries(view: OrderView) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
 
     def add(queue: str, due: Any, note: str = "", department: str = "", **more: Any) -> None:
-        rows.append({"order_id": view.order_id, "queue": queue, "seq": len(rows), "department": department,
-                     "due": due, "shown_due": None, "note": note, "received_at": view.received_at, "call_from": None,
-                     "call_retried": False} | more)
+        rows.append({"order_id": view.order_id, "queue": queue, "seq": len(rows), "party": "",
+                     "department": department, "due": due, "shown_due": None, "note": note,
+                     "received_at": view.received_at, "call_from": None, "call_retried": False} | more)
 
     if view.status is OrderStatus.incomplete:  # customer service completes it (what is missing; the view has
         #                                        when the reminder and the expiry come)
@@ -72,7 +74,8 @@ def queue_entries(view: OrderView) -> list[dict[str, Any]]:
         #                                                             within `at_risk_days` of it
     if view.status in OPEN and view.expected_fulfillment_date:
         add("overdue", view.expected_fulfillment_date)
-    return rows
+    return rows + [row | {"seq": len(rows) * (i + 1) + row["seq"], "party": party["party"]}  # each third party's
+                   for i, party in enumerate(parties(view)) for row in rows]              # own copy of the queues
 
 
 def write_rows(conn: Connection, view: OrderView) -> None:

@@ -11,7 +11,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.sql import Select
 
 from models.order import OrderView
-from models.tables import OrderParty, OrderRecord, QueueEntry
+from models.tables import OrderRecord, QueueEntry
 
 ENTRIES = QueueEntry.__table__
 ORDER_BY = {"wo": ("received_at", "order_id", "seq"), "arrived": ("due", "order_id", "seq"),
@@ -22,13 +22,9 @@ ORDER_BY = {"wo": ("received_at", "order_id", "seq"), "arrived": ("due", "order_
 
 def _where(query: Select, queue: str, department: str | None, party: str | None, due_before: date | None,
            due_until: date | None) -> Select:
-    query = query.where(ENTRIES.c.queue == queue)
+    query = query.where(ENTRIES.c.queue == queue, ENTRIES.c.party == (party or ""))
     if department is not None:
         query = query.where(ENTRIES.c.department == department)
-    if party is not None:
-        parties = OrderParty.__table__
-        query = query.where(select(parties.c.order_id).where(parties.c.order_id == ENTRIES.c.order_id,
-                                                             parties.c.party == party).exists())
     if due_before is not None:
         query = query.where(ENTRIES.c.due < due_before)
     if due_until is not None:
@@ -67,8 +63,8 @@ def calls(engine: Engine, party: str | None = None) -> list[tuple[str, datetime,
 def departments(engine: Engine) -> list[str]:
     """The departments with a work order waiting for acknowledgement (admin's queues)."""
     with engine.connect() as conn:
-        return list(conn.execute(select(ENTRIES.c.department).where(ENTRIES.c.queue == "wo").distinct()
-                                 .order_by(ENTRIES.c.department)).scalars())
+        return list(conn.execute(select(ENTRIES.c.department).where(ENTRIES.c.queue == "wo", ENTRIES.c.party == "")
+                                 .distinct().order_by(ENTRIES.c.department)).scalars())
 
 
 def views(engine: Engine, order_ids: list[str]) -> dict[str, OrderView]:

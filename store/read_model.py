@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
+from collections.abc import Callable, Collection
 from typing import Any
 
-from sqlalchemy import func, tuple_
+from sqlalchemy import bindparam, func, literal, select as sa_select, tuple_, union_all
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from models.order import OrderView, TimelineEvent
+from models.order import OrderStatus, OrderView, TimelineEvent
 from models.tables import MessageRecord, OrderParty, OrderRecord, TimelineRecord, utcnow
 
+from .insight_rows import write_insight_rows
 from .queue_rows import write_rows
 
 from .search import write_terms
@@ -19,7 +22,8 @@ from .upsert import insert_new, upsert
 
 
 def save_order(engine: Engine, view: OrderView, events: list[TimelineEvent]) -> None:
-    """Upsert the order's row, its search terms, who may see it and its queue entries (`queue_rows.py`), and add the timeline events not stored yet (by sequence number),
+    """Upsert the order's row, its search terms, who may see it and its queue entries (`queue_rows.py`), add the
+    timeline events not stored yet (by sequence number), and rewrite the insights page's facts (`insight_rows.py`),
     in one transaction.
 
     Safe to run twice with the same input: a retried activity never duplicates a row or a timeline entry.
@@ -38,32 +42,43 @@ def save_order(engine: Engine, view: OrderView, events: list[TimelineEvent]) -> 
             conn.execute(insert_new(engine, TimelineRecord.__table__, ("order_id", "seq")),
                          [{"order_id": view.order_id, "seq": e.seq, "at": e.at, "kind": e.kind, "text": e.text,
                            "data": e.data} for e in events])
+        write_insight_rows(conn, engine, view)  # after the events: its facts read the stored timeline
 
 
 Key = tuple[datetime, str]  # a keyset position: (received_at, order_id) of the last row of the page before
 
 
 def list_orders(engine: Engine, status: str | None = None, limit: int = 50, offset: int = 0,
-                party: str | None = None, order_ids: Any = None, after: Key | None = None) -> list[OrderRecord]:
-    """Orders newest first (by `received_at`, then order number), one index range each: with `party`, only the
-    orders it may see (`order_parties`); with `order_ids` (ids, or a query giving them), only those orders; with
-    `after`, those after that position (keyset paging: no rows skipped over), else from `offset`."""
+                party: str | None = None, order_ids: Collection[str] | None = None,
+                where: Callable[[Any], Any] | None = None, after: Key | None = None) -> list[OrderRecord]:
+    """Orders newest first (by `received_at`, then order number): with `party`, only the orders it may see
+    (`order_parties`); with `after`, those after that position (keyset paging: no rows skipped over), else from
+    `offset`; with `where`, those whose order number it accepts (a condition on the order-number column).
+
+    The page's order numbers are found first, from an index alone — `orders` for staff, `order_parties` for a
+    party (an offset steps over index entries, never over orders with their views) — and then only those orders are
+    read. With `order_ids` (a few hundred at most: a search's matches) the page is made from those orders alone."""
+    table = OrderRecord.__table__ if party is None or order_ids is not None else OrderParty.__table__
+    at, number = table.c.received_at, table.c.order_id
+    page = sa_select(number)
+    if party is not None:
+        parties = OrderParty.__table__
+        page = page.where(parties.c.party == party if table is parties else sa_select(parties.c.order_id).where(
+            parties.c.order_id == number, parties.c.party == party).exists())
+    if order_ids is not None:
+        page = page.where(number.in_(list(order_ids)))
+    if where is not None:
+        page = page.where(where(number))
+    if status:
+        page = page.where(table.c.status == status)
+    if after is not None:
+        page = page.where(tuple_(at, number) < tuple_(*after))
+    page = page.order_by(at.desc(), number.desc()).offset(0 if after else offset).limit(limit)
     with Session(engine) as session:
-        if party is None:
-            at, number, state = OrderRecord.received_at, OrderRecord.order_id, OrderRecord.status
-            query = select(OrderRecord)
-        else:
-            at, number, state = OrderParty.received_at, OrderParty.order_id, OrderParty.status
-            query = (select(OrderRecord).join(OrderParty, col(OrderParty.order_id) == OrderRecord.order_id)
-                     .where(OrderParty.party == party))
-        if order_ids is not None:
-            query = query.where(col(number).in_(order_ids))
-        if status:
-            query = query.where(state == status)
-        if after is not None:
-            query = query.where(tuple_(at, number) < tuple_(*after))
-        query = query.order_by(col(at).desc(), col(number).desc())
-        return list(session.exec(query.offset(0 if after else offset).limit(limit)))
+        ids = list(session.connection().execute(page).scalars())
+        found = session.exec(select(OrderRecord).where(col(OrderRecord.order_id).in_(ids))) if ids else []
+        rows = {row.order_id: row for row in found}
+    return [rows[i] for i in ids if i in rows]
 
 
 def key_of(row: OrderRecord) -> Key:
@@ -82,11 +97,20 @@ def log_message(engine: Engine, record: MessageRecord) -> None:
         session.commit()
 
 
-def count_by_status(engine: Engine, party: str | None = None) -> dict[str, int]:
-    """How many orders are in each status (for the staff console); with `party`, of the orders it may see."""
-    table = OrderRecord if party is None else OrderParty
-    with Session(engine) as session:
-        query = select(table.status, func.count()).group_by(table.status)
-        if party is not None:
-            query = query.where(OrderParty.party == party)
-        return {status: count for status, count in session.exec(query)}
+def count_by_status(engine: Engine, party: str | None = None, cap: int | None = None) -> dict[str, int]:
+    """How many orders are in each status (for the staff console); with `party`, of the orders it may see. With
+    `cap`, each status is counted up to `cap + 1` only (an index range of at most that many entries, whatever the
+    size of the history): a count above `cap` means "more than `cap`"."""
+    with engine.connect() as conn:
+        return {status: n for status, n in conn.execute(_counting(party is not None, cap), {"party": party}) if n}
+
+
+@lru_cache(maxsize=None)
+def _counting(by_party: bool, cap: int | None):  # noqa: ANN202  (built once: the capped form is eleven subqueries)
+    table = OrderParty.__table__ if by_party else OrderRecord.__table__
+    scoped = (table.c.party == bindparam("party"),) if by_party else ()
+    if cap is None:
+        return sa_select(table.c.status, func.count()).where(*scoped).group_by(table.c.status)
+    return union_all(*(sa_select(literal(s.value).label("status"), func.count().label("n")).select_from(
+        sa_select(literal(1)).select_from(table).where(*scoped, table.c.status == s.value).limit(cap + 1).subquery())
+        for s in OrderStatus))

@@ -48,12 +48,17 @@ def test_role_scoped_lists_and_counts_are_the_old_filters(engine, settings, mixe
             got = [r.order_id for r in read_model_list(engine, caller, status, limit, offset)]
             assert got == oracle.listed(views, party, status, limit, offset), (status, limit, offset)
     assert read_model_counts(engine, caller) == oracle.counts(views, party)
+    for cap in (3, 40):  # the console's counts: each status up to cap + 1 ("more than cap")
+        assert read_model.count_by_status(engine, scope(caller), cap) == {
+            status: min(n, cap + 1) for status, n in oracle.counts(views, party).items()}
     if party == "nobody":
         assert oracle.counts(views, party) == {}
 
 
+@pytest.mark.parametrize("few", [search.FEW, 3])  # 3: every search but the last finds "many" (walks the newest)
 @pytest.mark.parametrize("role", ROLES)
-def test_role_scoped_search_is_the_old_filter(engine, settings, mixed, role):
+def test_role_scoped_search_is_the_old_filter(engine, settings, mixed, role, few, monkeypatch):
+    monkeypatch.setattr(search, "FEW", few)
     views, _ = mixed
     caller = caller_of(role)
     party = caller.party or None
@@ -62,9 +67,10 @@ def test_role_scoped_search_is_the_old_filter(engine, settings, mixed, role):
         with Session(engine) as session:
             ids = set(session.exec(select(OrderSearchTerm.order_id).where(
                 OrderSearchTerm.order_id.in_(search.matching_ids(engine, q, kinds)))))
-        for limit, offset in ((50, 0), (5, 5)):
-            got = [r.order_id for r in read_model_search(engine, caller, q, limit, offset, kinds)]
-            assert got == oracle.listed(views, party, None, limit, offset, ids), (q, limit, offset)
+        for status in (None, "completed"):
+            for limit, offset in ((50, 0), (5, 5)):
+                got = [r.order_id for r in read_model_search(engine, caller, q, status, limit, offset, kinds)]
+                assert got == oracle.listed(views, party, status, limit, offset, ids), (q, status, limit, offset)
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -94,8 +100,8 @@ def read_model_list(engine, caller, status, limit, offset):
     return read_model.list_orders(engine, status, limit, offset, scope(caller))
 
 
-def read_model_search(engine, caller, q, limit, offset, kinds):
-    return search.search_orders(engine, q, None, limit, offset, scope(caller), kinds)
+def read_model_search(engine, caller, q, status, limit, offset, kinds):
+    return search.search_orders(engine, q, status, limit, offset, scope(caller), kinds)
 
 
 def read_model_counts(engine, caller):

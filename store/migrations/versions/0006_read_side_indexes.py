@@ -1,5 +1,6 @@
 """The read side on indexes (issue 26): who may see an order (`order_parties`) and what each staff queue holds
-(`queue_entries`) as rows written with the order, filled here from the orders already stored; `orders` indexed by
+(`queue_entries`, once for Orderly's staff and once
+more for each third party that may see the order) as rows written with the order, filled here from the orders already stored; `orders` indexed by
 `received_at` (with the order number, for keyset paging) and by status with it; the search terms written again as
 they are normalized now (accents off, a name from each of its words on, a phone's last 7-10 digits).
 
@@ -26,7 +27,7 @@ def upgrade() -> None:
         "order_parties",
         sa.Column("order_id", sa.String(length=64), nullable=False),
         sa.Column("party", sa.String(length=64), nullable=False),
-        sa.Column("received_at", sa.DateTime(), nullable=False),
+        sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("status", sa.String(length=20), nullable=False),
         sa.PrimaryKeyConstraint("order_id", "party"),
     )
@@ -37,17 +38,19 @@ def upgrade() -> None:
         sa.Column("order_id", sa.String(length=64), nullable=False),
         sa.Column("queue", sa.String(length=20), nullable=False),
         sa.Column("seq", sa.Integer(), nullable=False),
+        sa.Column("party", sa.String(length=64), nullable=False),
         sa.Column("department", sa.String(length=64), nullable=False),
         sa.Column("due", sa.Date(), nullable=True),
         sa.Column("shown_due", sa.Date(), nullable=True),
         sa.Column("note", sa.String(), nullable=False),
-        sa.Column("received_at", sa.DateTime(), nullable=False),
-        sa.Column("call_from", sa.DateTime(), nullable=True),
+        sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("call_from", sa.DateTime(timezone=True), nullable=True),
         sa.Column("call_retried", sa.Boolean(), nullable=False),
         sa.PrimaryKeyConstraint("order_id", "queue", "seq"),
     )
-    op.create_index("ix_queue_entries_department", "queue_entries", ["queue", "department", "received_at", "order_id"])
-    op.create_index("ix_queue_entries_due", "queue_entries", ["queue", "due", "order_id"])
+    op.create_index("ix_queue_entries_department", "queue_entries",
+                    ["queue", "party", "department", "received_at", "order_id"])
+    op.create_index("ix_queue_entries_due", "queue_entries", ["queue", "party", "due", "order_id"])
     fill_from_stored_orders()
 
 

@@ -3,7 +3,7 @@
 from the orders already stored, so both lists are whole the moment the new release starts. No schema change.
 
 Revision ID: 0010_staff_day
-Revises: 0007_staff_accounts
+Revises: 0008_insights
 Create Date: 2026-12-04
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0010_staff_day"
-down_revision = "0007_staff_accounts"
+down_revision = "0008_insights"
 branch_labels = None
 depends_on = None
 
