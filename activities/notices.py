@@ -22,7 +22,7 @@ from models.messages import (BY_TEMPORAL, CANCELLED_BY, CUSTOMER, EMAIL, STAFF, 
                              delivery_key)
 from models.settings import Settings
 
-from .part_views import parts_context, shipment_context
+from .part_views import localized_changes, parts_context, shipment_context
 from .rendering import render
 
 DEPARTMENT_LABELS = {WAREHOUSE: N_("Warehouse"), ACCOUNTS_RECEIVABLE: N_("Accounts receivable"),
@@ -123,15 +123,18 @@ def template_context(notice: Notice, settings: Settings, catalog: Catalog, links
     extra = dict(notice.extra)
     if "sent_ago" in extra:
         extra["sent_ago"] = _human(timedelta(seconds=float(extra["sent_ago"])), language)
+    if extra.get("changes") and language != DEFAULT_LANGUAGE:  # a correction's changes in the reader's words
+        extra["changes"] = localized_changes(extra["changes"], catalog, language)
     parts = parts_context(order, extra, notice.to, catalog, language)
     own_date = parts["part"]["date"] if parts["part"] and role == "manufacturer" else order.expected_fulfillment_date
+    subject_date = parts["part"]["date"] if parts["part"] else own_date  # a work order's subject: its own part's
     return {
         **parts, **shipment_context(order, extra, settings, catalog, language),
         "order": order.model_copy(update={"lines": [catalog.localized_line(li, language) for li in order.lines]}),
         "extra": extra, "problems": order.problems, "lines": lines, "role": role,
         "department": notice.to, "recipient_label": label_of(notice.to, catalog, language),
         "cancelled_from_temporal": notice.extra.get(CANCELLED_BY) == BY_TEMPORAL,
-        "date": extra.get("date", own_date),
+        "date": extra.get("date", own_date), "subject_date": extra.get("date", subject_date),
         "company": {"name": s.company_name, "email": s.company_email, "phone": s.company_phone,
                     "address": s.company_address, "hours": s.company_hours_in.get(language) or s.company_hours},
         "refund_text": translate(language, s.cancellation_refund_text),  # the default has its translations

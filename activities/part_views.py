@@ -56,3 +56,27 @@ def shipment_context(order: OrderView, extra: dict[str, Any], settings: Settings
     parcel = refs_as_lines(order, shipment.lines, catalog, language) if shipment.lines else [
         catalog.localized_line(line, language) for line in order.lines]
     return {"shipment": shipment, "parcel": parcel, "to_come": to_come, "several_shipments": len(order.shipments) > 1}
+
+
+def localized_changes(changes: list[dict[str, Any]], catalog: Catalog, language: str) -> list[dict[str, Any]]:
+    """A correction's changes (`models.amendments.changes`, in the catalog's own words) as `language` reads them:
+    the item's name, the option's label and its choices from the catalog's translations (the templates translate
+    the fixed words: Quantity, Added, Notes…)."""
+    found = []
+    for change in changes:
+        change, product = dict(change), catalog.product(change.get("sku", ""))
+        if product is not None:
+            name = product.name_in(language)
+            if change["item"]:
+                change["item"] = name
+            if "quantity" in change:
+                shown = f"{change['quantity']} x {name}"
+                change["now" if change["now"] else "was"] = shown
+            field = {f.name: f for f in catalog.fields_of(change["sku"])}.get(change.get("option", ""))
+            if field is not None:
+                change["field"] = field.label_in(language)
+                if field.choices:
+                    change["now"], change["was"] = (field.choice_label(v, language) if v else ""
+                                                    for v in (change["now"], change["was"]))
+        found.append(change)
+    return found

@@ -112,7 +112,8 @@ def render(kind: MessageKind, context: dict[str, Any], language: str = DEFAULT_L
             subjects is SUBJECTS:
         subjects = PARCEL_SUBJECTS
     subject = i18n.translate(language, subjects[kind]).format(id=order.order_id,
-                                                             date=long_date(context.get("date"), language))
+                                                             date=long_date(context.get("subject_date",
+                                                                                        context.get("date")), language))
     env = environment(language)
     text = env.get_template(f"{kind.value}.txt.j2").render(context)
     html = env.get_template(f"{kind.value}.html.j2").render(context)

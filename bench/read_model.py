@@ -4,8 +4,9 @@ Seeds the read model with a realistic mix (`read_model_mix.py`) through the stor
 activity calls it), in a shuffled order so that every size on the way is a mix of its own (old and new, closed and
 open); at 1,000, 10,000 and N orders it times every console page (home with each role's queues, each queue's next
 page, search, the next page by `?after=`) and every API list (first page, a status, a search, `offset=5000` (or
-the last full page of a smaller list), the
-`next` link) for each role, in process over ASGI (no network in the figures). Writes `read-model.json` and
+the last full page of a smaller list), the `next` link) for each role, and the insights page and its JSON
+(`/api/insights`, the last 12 months and the mix's whole three years) for the roles that may see them, in process
+over ASGI (no network in the figures). Writes `read-model.json` and
 `read-model.png`; the database stays at `DIR/read-model.db` (or at `--database-url`).
 """
 
@@ -15,12 +16,13 @@ import asyncio
 import random
 import statistics
 import time
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
 import httpx
 
+from models.order import TimelineEvent
 from models.settings import Settings
 from store import read_model
 
@@ -30,8 +32,12 @@ from .read_model_report import write_report
 ROLES = {"admin": "admin", "warehouse": "warehouse", "accounts": "accounts", "customer-service": "customer-service",
          "manufacturer": "manufacturer:nordwood"}
 SIZES = (1_000, 10_000)
+INSIGHTS_ROLES = ("admin", "customer-service", "manufacturer")
+REASONS = ("Fabric out of stock", "Supplier late", "Carrier strike", "Workshop backlog", "Wrong finish, remade",
+           "Holiday closure", "Quality check failed", "Customer asked to wait")
 REPEATS = 7
 NOW = datetime(2026, 12, 1, 15, 0, tzinfo=timezone.utc)
+FIRST_DAY = (NOW - timedelta(days=3 * 365)).date()
 
 
 def run(n: int, out: Path, database_url: str | None = None, echo=print) -> dict[str, Any]:  # noqa: ANN001
@@ -51,7 +57,7 @@ def run(n: int, out: Path, database_url: str | None = None, echo=print) -> dict[
     for size in sorted({s for s in SIZES if s < n} | {n}):
         t0 = time.perf_counter()
         for view in views[seeded:size]:
-            read_model.save_order(engine, view, first_events(view))
+            read_model.save_order(engine, view, first_events(view) + delay_events(view))
         report["seeding"].append({"orders": size, "seconds": round(time.perf_counter() - t0, 1),
                                   "per_order_ms": round((time.perf_counter() - t0) * 1000 / (size - seeded), 3)})
         seeded = size
@@ -61,6 +67,18 @@ def run(n: int, out: Path, database_url: str | None = None, echo=print) -> dict[
     engine.dispose()
     write_report(report, out)
     return report
+
+
+def delay_events(view) -> list:  # noqa: ANN001
+    """A delay staff reported, with its reason, on about one accepted order in seven (for the insights page)."""
+    rng = random.Random(view.order_id)
+    if not view.parts or rng.random() > 0.15:
+        return []
+    part = rng.choice(view.parts)
+    day = view.received_at + timedelta(days=rng.randint(3, 30))
+    return [TimelineEvent(seq=3, at=day, kind="status:delayed", text="Delayed", data={
+        "reason": rng.choice(REASONS), "date": part.expected_fulfillment_date.isoformat(),
+        "previous_date": part.original_fulfillment_date.isoformat(), "departments": [part.department]})]
 
 
 async def time_pages(settings: Settings, seeded: list) -> dict[str, dict[str, float]]:
@@ -92,6 +110,11 @@ async def time_pages(settings: Settings, seeded: list) -> dict[str, dict[str, fl
             first = (await http.get("/api/orders?limit=50", headers=api)).json()
             if first.get("next"):
                 pages[f"api next ({role})"] = (first["next"], api)
+            if role in INSIGHTS_ROLES:  # the insights page (charts included) and its JSON: the last 12 months, and
+                #                        the whole three years the mix spans
+                pages[f"console insights ({role})"] = ("/staff/insights", None)
+                pages[f"api insights ({role})"] = ("/api/insights", api)
+                pages[f"api insights, 3 years ({role})"] = (f"/api/insights?from={FIRST_DAY}&to={NOW.date()}", api)
             for key in queue_keys(home.text):
                 pages[f"console queue {key} page 2 ({role})"] = (f"/staff?page-{key}=2", None)
             for label, (path, headers) in pages.items():

@@ -26,6 +26,8 @@ class Actor(BaseModel):
     role: str = Field(description="a staff or service role, `customer`, or `operator` (Temporal's own tools)")
     party: str = Field(default="", description="the manufacturer id a manufacturer token or account is bound to")
     name: str = Field(default="", description="the person, where known")
+    token: bool = Field(default=False, description="a role's shared token (services and scripts): no one person is "
+                                                   "behind it, and the timeline says so")
 
     @property
     def department(self) -> str | None:
@@ -37,7 +39,7 @@ class Actor(BaseModel):
 
     def __str__(self) -> str:
         who = self.role if not self.party else f"{self.role} {self.party}"
-        return f"{who} ({self.name})" if self.name else who
+        return f"{who} ({self.name})" if self.name else f"{who} (role token)" if self.token else who
 
     @classmethod
     def operator(cls) -> Actor:

@@ -60,19 +60,21 @@ def changes(view: OrderView, form: OrderForm, lines: list[PricedLine]) -> list[d
     matches = line_matches(view.lines, lines)
     for i, old in enumerate(view.lines):
         if i not in matches:
-            found.append(_change("", N_("Removed"), "", f"{old.quantity} x {old.name}"))
+            found.append(_change("", N_("Removed"), "", f"{old.quantity} x {old.name}", sku=old.sku,
+                                 quantity=old.quantity))
             continue
         new = lines[matches[i]]
         if new.quantity != old.quantity:
-            found.append(_change(old.name, N_("Quantity"), str(new.quantity), str(old.quantity)))
+            found.append(_change(old.name, N_("Quantity"), str(new.quantity), str(old.quantity), sku=old.sku))
         for name in dict.fromkeys([*old.options, *new.options]):
             was, now = old.options.get(name), new.options.get(name)
             if was != now:
                 label = new.option_labels.get(name) or old.option_labels.get(name) or name
-                found.append(_change(old.name, label, _text(now), _text(was)))
+                found.append(_change(old.name, label, _text(now), _text(was), sku=old.sku, option=name))
     for j, new in enumerate(lines):
         if j not in matches.values():
-            found.append(_change("", N_("Added"), f"{new.quantity} x {new.name}", ""))
+            found.append(_change("", N_("Added"), f"{new.quantity} x {new.name}", "", sku=new.sku,
+                                 quantity=new.quantity))
     found += _details(N_("Delivery address"), ", ".join(view.shipping_address.lines()),
                       ", ".join(form.shipping_address.lines()))
     found += _customer(view.customer, form.customer)
@@ -93,8 +95,10 @@ def _long(day: Any) -> str:
     return f"{day:%A}, {day.day} {day:%B %Y}"
 
 
-def _change(item: str, field: str, now: str, was: str) -> dict[str, str]:
-    return {"item": item, "field": field, "now": now, "was": was}
+def _change(item: str, field: str, now: str, was: str, **about: Any) -> dict[str, Any]:
+    """`about`: the line's `sku`, the `option` (its name) or the `quantity` added or removed, so a notice can say
+    the change in the reader's language (`activities.part_views.localized_changes`)."""
+    return {"item": item, "field": field, "now": now, "was": was, **about}
 
 
 def _customer(old: Customer, new: Customer) -> list[dict[str, str]]:

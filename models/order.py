@@ -129,6 +129,8 @@ class PricedLine(BaseModel):
     unit_price: Decimal
     lead_time_days: int
     fulfiller: str = Field(description="'warehouse' or a manufacturer id")
+    product_type: str = Field(default="", description="the catalog's product type (sofa, table...); \"\" on orders "
+                                                      "accepted before it was kept")
 
     @property
     def total(self) -> Decimal:
@@ -206,8 +208,11 @@ class DeliveryReport(Input):
 
 
 class Cancellation(Input):
-    reason: RequiredLine = Field(min_length=1, max_length=500, title="Reason",
+    reason: RequiredLine = Field(min_length=1, max_length=500, title="Message to the customer",
                         description="why, in words the customer will read (it is sent to them as written)")
+    note: Text = Field(default="", max_length=1000, title="Internal note",
+                       description="for staff only: the timeline and the departments' cancelled work orders; never "
+                                   "sent to the customer")
 
 
 class FeedbackEntry(Input):
@@ -257,6 +262,8 @@ class OrderView(BaseModel):
     language: Language | None = Field(default=None, description="the customer's language; none: the company's")
     currency: str = "USD"
     problems: list[FieldProblem] = Field(default_factory=list)
+    form_reminder_at: datetime | None = Field(default=None, description="an incomplete form: when the reminder goes")
+    form_expires_at: datetime | None = Field(default=None, description="an incomplete form: when the order expires")
     received_at: datetime
     expected_fulfillment_date: date | None = None
     original_fulfillment_date: date | None = None
@@ -269,7 +276,8 @@ class OrderView(BaseModel):
     feedback: FeedbackEntry | None = None
     feedback_call: FeedbackCall | None = Field(default=None, description="customer service's call task, for an order "
                                                "that gets a call instead of the online survey")
-    cancel_reason: str | None = None
+    cancel_reason: str | None = Field(default=None, description="the cancellation's message to the customer")
+    cancel_note: str = Field(default="", description="the cancellation's internal note, for staff only")
     requests: list[RequestRecord] = Field(default_factory=list, description="what the customer told us (Tell us)")
     payments: list[MoneyRecord] = Field(default_factory=list, description="payments received (accounts receivable)")
     refunds: list[MoneyRecord] = Field(default_factory=list, description="refunds paid back to the customer")

@@ -128,9 +128,11 @@ class OrderParty(SQLModel, table=True):
 class QueueEntry(SQLModel, table=True):
     """One entry of a staff work queue (`store/queue_rows.py`): `wo` (a department's unacknowledged work order),
     `arrived` (a maker's part at the warehouse), `requests`, `calls` (the feedback call, due from `call_from`),
-    `late` (an open order's next date not shipped, late or at risk by the day it is read) and `overdue`. Each
-    entry is written for Orderly's staff (`party` '') and again for each third party that may see the order, so a
-    manufacturer's queue is an index range of its own."""
+    `late` (an open order's next date not shipped, late or at risk by the day it is read), `overdue`,
+    `incomplete` (an order whose form waits for the missing details: what is missing, due the day it expires) and
+    `ready` (what the warehouse can ship now: the pick list). Each entry is written for Orderly's staff (`party`
+    '') and again for each third party that may see the order, so a manufacturer's queue is an index range of its
+    own."""
 
     __tablename__ = "queue_entries"
     __table_args__ = (Index("ix_queue_entries_department", "queue", "party", "department", "received_at", "order_id"),
@@ -167,3 +169,109 @@ class StaffAccount(SQLModel, table=True):
     disabled: bool = False
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
+
+
+# ---- the insights page's facts (`store/insight_rows.py`), written with the order in the same transaction ----
+
+class InsightPart(SQLModel, table=True):
+    """A part of an accepted order against the date first promised for it: shipped by then (`kept`), how many days
+    after it (`days_late`), and whether the customer was told of a delay before the date (`told_before`) or only by
+    the lateness timer after it (`told_by_timer`). `month` is the promised date's `YYYY-MM`; `open`: not shipped and
+    the order still open (late once the promised date has passed)."""
+
+    __tablename__ = "insight_parts"
+    __table_args__ = (Index("ix_insight_parts_promised", "promised", "fulfiller", "month", "kept", "days_late", "open",
+                            "told_before", "told_by_timer"),)  # covering: the period's figures from the index alone
+
+    order_id: str = Field(primary_key=True, max_length=64)
+    fulfiller: str = Field(primary_key=True, max_length=64)
+    promised: date
+    month: str = Field(max_length=7)
+    shipped_on: date | None = None
+    kept: bool | None = Field(default=None, description="none: not shipped yet")
+    days_late: int | None = None
+    open: bool = False
+    told_before: bool = False
+    told_by_timer: bool = False
+
+
+class InsightLine(SQLModel, table=True):
+    """An order line's lead time by product type: days from acceptance to the date promised and to its shipment."""
+
+    __tablename__ = "insight_lines"
+    __table_args__ = (Index("ix_insight_lines_accepted_on", "accepted_on", "fulfiller", "product_type", "promised_days",
+                            "actual_days"),)  # covering, as above
+
+    order_id: str = Field(primary_key=True, max_length=64)
+    line: int = Field(primary_key=True)
+    fulfiller: str = Field(max_length=64)
+    product_type: str = Field(max_length=64)
+    accepted_on: date
+    promised_days: int
+    actual_days: int | None = None
+
+
+class InsightDelay(SQLModel, table=True):
+    """A delay staff reported (a timeline event with its reason), one row for each part it moved."""
+
+    __tablename__ = "insight_delays"
+    __table_args__ = (Index("ix_insight_delays_day", "day", "fulfiller"),)
+
+    order_id: str = Field(primary_key=True, max_length=64)
+    seq: int = Field(primary_key=True)
+    fulfiller: str = Field(primary_key=True, max_length=64)
+    day: date
+    month: str = Field(max_length=7)
+    reason: str = Field(max_length=500)
+
+
+class InsightOrder(SQLModel, table=True):
+    """An order's form and feedback facts: arrived incomplete, days to complete the form, expired; late (a part
+    shipped after its first promised date, or found late by the timer); how feedback was asked (`survey` or `call`,
+    "" when it was not) and the rating and comment that came back."""
+
+    __tablename__ = "insight_orders"
+    __table_args__ = (Index("ix_insight_orders_received_on", "received_on", "incomplete", "expired", "completion_days",
+                            "feedback_channel", "rating"),
+                      Index("ix_insight_orders_rated_on", "rated_on", "rated_month", "rating", "late"))
+
+    order_id: str = Field(primary_key=True, max_length=64)
+    received_on: date
+    month: str = Field(max_length=7)
+    incomplete: bool = False
+    completion_days: float | None = None
+    expired: bool = False
+    late: bool = False
+    feedback_channel: str = Field(default="", max_length=10)
+    rating: int | None = None
+    comment: str = ""
+    rated_on: date | None = None
+    rated_month: str | None = Field(default=None, max_length=7)
+
+
+class InsightMissingField(SQLModel, table=True):
+    """A field an order's form arrived (or came back) without: kept once seen, as the form's problems leave the
+    order's view when it is completed. `name` is the field without its line (`fabric`, `customer.phone`); `line` is
+    the order line it belongs to (-1: none), whose product type `insight_lines` has once the order is accepted."""
+
+    __tablename__ = "insight_missing_fields"
+    __table_args__ = (Index("ix_insight_missing_fields_received_on", "received_on"),)
+
+    order_id: str = Field(primary_key=True, max_length=64)
+    field: str = Field(primary_key=True, max_length=200)
+    name: str = Field(max_length=200)
+    line: int = -1
+    received_on: date
+
+
+class InsightRequest(SQLModel, table=True):
+    """A customer's request (Tell us) and the days it took to resolve (none: still open)."""
+
+    __tablename__ = "insight_requests"
+    __table_args__ = (Index("ix_insight_requests_received_on", "received_on"),)
+
+    order_id: str = Field(primary_key=True, max_length=64)
+    number: int = Field(primary_key=True)
+    received_on: date
+    month: str = Field(max_length=7)
+    resolve_days: float | None = None

@@ -100,7 +100,7 @@ def validate_form(form: OrderForm, catalog: Catalog, dates: OrderDates | None = 
                 options=_normalized(line.options, ptype.fields),
                 option_labels={f.name: f.label for f in ptype.fields},
                 unit_price=product.unit_price, lead_time_days=product.lead_time_days,
-                fulfiller=product.fulfiller))
+                fulfiller=product.fulfiller, product_type=product.product_type))
     makers = {p.made_by: catalog.manufacturer(p.made_by).name for p in catalog.products if p.made_by}
     if problems:
         return FormCheck(problems=[_labelled(p, form, catalog, lang) for p in problems], currency=catalog.currency)

@@ -32,12 +32,20 @@ class WorkOrderView(BaseModel):
     expected_fulfillment_date: date | None = None
     original_fulfillment_date: date | None = None
     acknowledged_at: datetime | None = None
+    handover_date: date | None = Field(default=None, description="when its part is due at the warehouse (it moves "
+                                       "with the part's own delay)")
+    ready_at: datetime | None = Field(default=None, description="when it reported its part handed over")
 
     @classmethod
     def of(cls, view: OrderView, department: str) -> "WorkOrderView":
+        """Its own part's dates (an order in parts: the maker's part, not the whole order's)."""
+        part = view.part_for(department)
         return cls(order_id=view.order_id, status=view.status, department=department, received_at=view.received_at,
                    lines=[WorkOrderLine(**line.model_dump(include=set(WorkOrderLine.model_fields)))
                           for line in view.lines if line.fulfiller == department],
-                   notes=view.notes, expected_fulfillment_date=view.expected_fulfillment_date,
-                   original_fulfillment_date=view.original_fulfillment_date,
-                   acknowledged_at=view.acknowledged.get(department))
+                   notes=view.notes,
+                   expected_fulfillment_date=part.expected_fulfillment_date if part else view.expected_fulfillment_date,
+                   original_fulfillment_date=part.original_fulfillment_date if part else
+                   view.original_fulfillment_date,
+                   acknowledged_at=view.acknowledged.get(department),
+                   handover_date=part.handover_date if part else None, ready_at=part.ready_at if part else None)

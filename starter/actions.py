@@ -56,6 +56,8 @@ class Action:
     note: str = ""                             # a line under the console form's heading
     prefill: dict[str, Callable[[OrderView], str]] = field(default_factory=dict)  # field -> the console's initial
     #   value, by order (e.g. the lines ready to ship)
+    labels: dict[str, str] = field(default_factory=dict)  # field -> the console's label, where the rule says more
+    #   than the input model can (the call's rating: required when answered)
 
     @property
     def update_name(self) -> str:
@@ -115,14 +117,18 @@ ACTIONS: dict[str, Action] = {a.name: a for a in (
            choices={"number": lambda view, caller: [str(r.number) for r in view.requests if r.resolved_at is None]},
            note="Say what was done; the request leaves customer service's queue."),
     Action("cancel", OrderWorkflow.cancel, Cancellation, "Cancel the order",
-           "Cancel an order before it ships; the customer and every department are told.", "cancellation",
-           cli="cancel"),
+           "Cancel an order before it ships; the customer and every department are told (--reason: the message the "
+           "customer reads, as written; --note: for staff and the departments only).", "cancellation",
+           cli="cancel", labels={"reason": "Message to the customer (sent to them as written)",
+                                 "note": "Internal note (staff and departments only; optional)"},
+           note="The customer reads the message word for word; keep anything internal for the note."),
     Action("feedback", OrderWorkflow.submit_feedback, FeedbackEntry, "Record feedback from a call", "Record the customer's feedback (from the survey or a customer-service "
            "call).", "feedback", cli="feedback", fields=("rating", "comment")),
     Action("call_outcome", OrderWorkflow.record_call_outcome, CallOutcome, "Record the feedback call", "Record a feedback call: the customer's rating and comment, or no answer (one "
            "more try the next business day, then the call is closed without feedback).", "call-outcomes",
            cli="call-outcome", choices={"outcome": lambda view, caller: [ANSWERED, NO_ANSWER]},
-           note="Answered: give the rating. No answer: leave the rating empty."),
+           labels={"rating": "Rating 1-5 (required when answered)", "comment": "Comment (optional)"},
+           note="Answered: give the rating (required). No answer: leave the rating empty."),
     Action("payment", OrderWorkflow.record_payment, Payment, "Record a payment",
            "Record a payment received from the customer (amount, method, the bank's or provider's reference, the date "
            "received; none: today): the balance due goes down. Refused: another currency, more than is due, a "
@@ -144,9 +150,15 @@ READS_AND_STARTS: dict[str, tuple[str, ...]] = {
     "read": ROLES,
     "create": ("service", "customer-service", "admin"),
     "resend": ("customer-service", "admin"),
+    "insights": ("customer-service", "admin", "manufacturer"),  # a manufacturer's own figures (starter/insights.py)
 }
-ALLOWED: dict[str, tuple[str, ...]] = READS_AND_STARTS | {a.name: a.roles for a in ACTIONS.values()}
+ALLOWED: dict[str, tuple[str, ...]] = READS_AND_STARTS | {a.name: a.roles for a in ACTIONS.values()}  # API and console
+CONSOLE_ONLY: dict[str, tuple[str, ...]] = {  # the console's papers and lists (console_printouts.py)
+    "print": ("warehouse", "customer-service", "admin"),  # packing slips and the pick list
+    "export": ("accounts", "admin"),  # an order list as CSV
+}
+PERMISSIONS = ALLOWED | CONSOLE_ONLY
 
 
 def may(role: str, permission: str) -> bool:
-    return role in ALLOWED[permission]
+    return role in PERMISSIONS[permission]

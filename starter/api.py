@@ -121,7 +121,7 @@ async def visible_order(request: Request, caller: Caller, order_id: str) -> Orde
     view = await orders.order_status(request.app.state.client, order_id)
     if not may_see(caller, view):
         raise OrderError("not_found", f"No order {order_id!r}")
-    return view
+    return await orders.staff_view(request.app.state.client, view, request.app.state.settings)
 
 
 def router() -> APIRouter:

@@ -30,8 +30,8 @@ class Caller:
     @property
     def actor(self) -> Actor:
         """Who acts, as the workflow's rules and timeline know them: a staff account names its person ("warehouse
-        (Maria Santos)"); a role's token names only its role (and maker), as no one person is behind it."""
-        return Actor(role=self.role, party=self.party, name=self.name)
+        (Maria Santos)"); a role's token is named as one ("warehouse (role token)"), as no one person is behind it."""
+        return Actor(role=self.role, party=self.party, name=self.name, token=not self.name)
 
 
 def role_of(tokens: dict[str, str], presented: str) -> str | None:

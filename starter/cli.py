@@ -20,6 +20,7 @@ from models.paging import MAX_OFFSET
 from models.settings import Settings
 
 from . import cli_staff
+from . import cli_insights
 from . import db as db_commands
 from . import orders
 from .cli_actions import add_action_commands
@@ -29,6 +30,7 @@ app = typer.Typer(help="Orderly: order processing as durable Temporal workflows.
                   add_completion=False, pretty_exceptions_enable=False)
 app.add_typer(db_commands.app, name="db")
 app.add_typer(cli_staff.app, name="staff")
+app.command("insights")(cli_insights.insights)
 add_action_commands(app)  # ack, delay, ship, correct-shipment, deliver, cancel, feedback: from the actions table
 # ---- running ----
 
@@ -161,7 +163,10 @@ def amend(order: str, file: str = typer.Argument(..., help="the whole corrected 
 @app.command()
 def status(order: str, as_json: bool = JSON) -> None:
     """Show an order: status, lines, dates, shipment, acknowledgements and its timeline."""
-    view: OrderView = with_client(lambda client, _s: orders.order_status(client, order), as_json)
+    async def read(client, settings) -> OrderView:  # noqa: ANN001
+        return await orders.staff_view(client, await orders.order_status(client, order), settings)
+
+    view: OrderView = with_client(read, as_json)
     if as_json:
         print(view.model_dump_json(indent=2))
         return

@@ -37,7 +37,7 @@ from .order_form import blank_page, correction_page, read_post
 from .orders import OrderError
 from .read_scopes import may_see, message_visible, restricted, scope, shown
 from .pages import Refusal, posted_form, redirect, render
-from .actions import ACTIONS, ALLOWED, may
+from .actions import ACTIONS, PERMISSIONS, may
 from .console_forms import action_input, form_field, offered_forms
 from .console_queues import overdue as overdue_entries, queues_for
 from .staff_sessions import SESSION_COOKIE, sign_in, signed_in, start_session
@@ -54,7 +54,7 @@ def require_staff(request: Request, action: str = "read") -> Caller:
                       "/staff/login", "Sign in")
     if not may(caller.role, action):
         raise Refusal(403, "Not allowed", f"The {caller.role} role cannot do this; it needs one of: "
-                                          f"{', '.join(ALLOWED[action])}.")
+                                          f"{', '.join(PERMISSIONS[action])}.")
     return caller
 
 
@@ -109,6 +109,7 @@ async def detail(request: Request, caller: Caller, order_id: str, status: int = 
         raise as_refusal(e) from e
     if not may_see(caller, view):
         raise as_refusal(OrderError("not_found", f"No order {order_id!r}"))  # another's order: as if there were none
+    view = await orders.staff_view(client, view, request.app.state.settings)  # problems in the company's words
     failed = notes.get("action")
     forms = offered_forms(view, available, decided, caller, failed, notes.get("values", {}))
     makers = {m.id: m.name for m in request.app.state.catalog.manufacturers} | {"warehouse": "Warehouse"}
@@ -118,7 +119,9 @@ async def detail(request: Request, caller: Caller, order_id: str, status: int = 
                   makers=makers, work_order_only=restricted(caller), today=today(request), messages=messages,
                   to_ship=unshipped(view.lines, view.shipments),
                   may_amend="amend_order" in available and may(caller.role, "amend"),
-                  may_resend=may(caller.role, "resend"), ok=notes.get("ok"), error=notes.get("error"))
+                  may_complete="complete_form" in available and may(caller.role, "complete_form"),
+                  may_resend=may(caller.role, "resend"), may_print=may(caller.role, "print"), ok=notes.get("ok"),
+                  error=notes.get("error"))
 
 
 def router() -> APIRouter:
@@ -159,6 +162,7 @@ def router() -> APIRouter:
         params = {k: v for k, v in request.query_params.items() if k != "after"}
         later = {k: v for k, v in params.items() if k != "page-orders"}
         response = render(request, "staff_home.html", staff=caller, ok=request.cookies.get(FLASH_COOKIE),
+                          can=lambda permission: may(caller.role, permission),
                           query=lambda key, page: urlencode({**params, f"page-{key}": page}),
                           after_query=lambda position: urlencode({**later, "after": position}),
                           **overview(request, caller, chosen, q, pages, key))
@@ -178,7 +182,8 @@ def router() -> APIRouter:
     async def create_phone_order(request: Request) -> Response:
         caller = require_staff(request, "create")
         data = await posted_form(request)
-        form, page = read_post(data, request.app.state.catalog, Channel.phone, request.app.state.settings)
+        form, page = read_post(data, request.app.state.catalog, Channel.phone, request.app.state.settings,
+                               staff=True)  # the problems in the company's language
         if form is None:
             return phone_form(request, caller, page, 422)
         result = await place(request, form)
@@ -215,7 +220,7 @@ def router() -> APIRouter:
         data = await posted_form(request)
         settings, catalog = request.app.state.settings, request.app.state.catalog
         view = await orders.order_status(request.app.state.client, order_id)
-        form, page = read_post(data, catalog, view.channel, settings)
+        form, page = read_post(data, catalog, view.channel, settings, staff=True)
         page.values["reason"] = str(data.get("reason", ""))
         if form is None:
             return correction_form(request, caller, order_id, page, 422)

@@ -73,7 +73,8 @@ def form_field(action: Action, name: str, info: FieldInfo, choices: list[str] | 
             attributes["max"] = limit.le
     pattern = next((m.pattern for m in info.metadata if hasattr(m, "pattern") and m.pattern), "") or ""
     kind = "date" if date in kinds else "number" if int in kinds else "url" if pattern.startswith("^https?") else "text"
-    label = (info.title or name.replace("_", " ").capitalize()) + ("" if info.is_required() else " (optional)")
+    label = action.labels.get(name) or (info.title or name.replace("_", " ").capitalize()) + (
+        "" if info.is_required() else " (optional)")
     return FormField(name=name, id=f"{action.name}-{name}", label=label, type=kind, required=info.is_required(),
                      attributes=attributes, choices=choices, value=value)
 

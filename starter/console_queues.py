@@ -6,6 +6,8 @@ whose work orders wait for accounts receivable is still in accounts receivable's
 an index range; only the page's orders' views are loaded.
 
 - `wo-<department>`: the work orders that department has not acknowledged (oldest first);
+- `incomplete`: orders whose form waits for missing details (what is missing, when the reminder and the expiry
+  come, the soonest to expire first): "Complete the form" on the order's page;
 - `calls`: customer service's feedback calls to make (customer, phone, order, when due), with the outcome form;
 - `balance`, `refunds`: accounts receivable's orders with a balance due (oldest first, with how long) or a refund
   due, whatever their status: an order leaves only once settled;
@@ -31,15 +33,16 @@ from .auth import Caller
 from .read_scopes import restricted, scope
 
 ROLE_QUEUES = {  # which queues each role works from; "wo" is the role's own departments' work orders
-    "admin": ("wo", "arrived", "requests", "calls", "late", "balance", "refunds"),
+    "admin": ("wo", "arrived", "incomplete", "requests", "calls", "late", "balance", "refunds"),
     "warehouse": ("wo", "arrived", "late"),
     "accounts": ("wo", "balance", "refunds"),
     "manufacturer": ("wo", "late"),
-    "customer-service": ("requests", "calls", "late"),
+    "customer-service": ("incomplete", "requests", "calls", "late"),
 }
 OWN_DEPARTMENTS = {"warehouse": (WAREHOUSE,), "accounts": (ACCOUNTS_RECEIVABLE,)}
 TITLES = {"arrived": ("Arrived from manufacturers, ready to ship", "Nothing from a manufacturer is waiting to ship."),
           "requests": ("Customers' requests to answer", "No customer is waiting for an answer."),
+          "incomplete": ("Incomplete orders to complete", "No order is waiting for missing details."),
           "calls": ("Feedback calls to make", "No feedback calls to make."),
           "balance": ("Balances due (oldest first)", "No customer owes anything."),
           "refunds": ("Refunds due", "No refund is due.")}

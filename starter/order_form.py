@@ -103,17 +103,19 @@ def page_for(form: OrderForm, problems: list[FieldProblem], catalog: Catalog) ->
     return page
 
 
-def read_post(data: FormData, catalog: Catalog, channel: Channel, settings: Settings | None = None
-              ) -> tuple[OrderForm | None, FormPage]:
+def read_post(data: FormData, catalog: Catalog, channel: Channel, settings: Settings | None = None,
+              staff: bool = False) -> tuple[OrderForm | None, FormPage]:
     """The posted form as an `OrderForm` when it is complete and valid; otherwise None and the page to show again.
 
-    With the settings, the whole check an order gets (`models.form_check`: date options within their bounds too)."""
+    With the settings, the whole check an order gets (`models.form_check`: date options within their bounds too).
+    `staff`: the problems in the company's language (the staff console), whatever the customer's."""
     values = {k: v.strip() for k, v in data.items() if isinstance(v, str) and k != CSRF_FIELD}
     slots = sorted((slot_for(catalog, int(m.group(1)), values[k]) for k in values if (m := SLOT_NAME.match(k))),
                    key=lambda s: s.n)[:MAX_SLOTS]
     page = FormPage(slots=slots, values=values)
     language = values.get("language") if values.get("language") in LANGUAGES else None
-    lang = language or (settings.company_language if settings else "en")
+    form_language = language or (settings.company_language if settings else "en")
+    lang = settings.company_language if staff and settings else form_language  # the problems' words
     lines, slot_of_line = [], []
     for slot in slots:
         quantity = values.get(f"line-{slot.n}-quantity", "")
@@ -130,7 +132,7 @@ def read_post(data: FormData, catalog: Catalog, channel: Channel, settings: Sett
                    if values.get(f"line-{slot.n}-{f.name}")}
         lines.append({"sku": slot.sku, "quantity": int(quantity), "options": options})
         slot_of_line.append(slot.n)
-    body = {"channel": channel.value, "lines": lines, "notes": values.get("notes", ""), "language": lang,
+    body = {"channel": channel.value, "lines": lines, "notes": values.get("notes", ""), "language": form_language,
             "customer": {name.split(".")[1]: values.get(name, "") for name, *_ in CUSTOMER_FIELDS},
             "shipping_address": {name.split(".")[1]: values.get(name, "") for name, *_ in ADDRESS_FIELDS}}
     try:
@@ -141,8 +143,9 @@ def read_post(data: FormData, catalog: Catalog, channel: Channel, settings: Sett
         return None, page
     if page.errors:
         return None, page
-    check = (validate_form(form, catalog) if settings is None else check_form(
-        form, catalog, datetime.now(timezone.utc), settings.company_timezone, settings.company_holidays_country))
+    checked = form.model_copy(update={"language": lang}) if staff else form
+    check = (validate_form(checked, catalog) if settings is None else check_form(
+        checked, catalog, datetime.now(timezone.utc), settings.company_timezone, settings.company_holidays_country))
     page.errors.update(errors_by_field(check.problems, slot_of_line))
     return (None if check.problems else form), page
 

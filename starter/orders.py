@@ -94,9 +94,10 @@ async def submit_order(client: Client, settings: Settings, form: OrderForm) -> A
     again, and `intake` answers once the order is settled (accepted, or incomplete with its problems)."""
     order_id = form.order_id or new_order_id()
     form = form.model_copy(update={"order_id": order_id, "language": form.language or settings.company_language})
-    check = check_form(form, load_catalog(settings.catalog_path), datetime.now(timezone.utc),
-                       settings.company_timezone, settings.company_holidays_country)
-    refuse_invalid_values(check.problems)
+    catalog = load_catalog(settings.catalog_path)
+    check = check_form(form, catalog, datetime.now(timezone.utc), settings.company_timezone,
+                       settings.company_holidays_country)
+    refuse_invalid_values(for_staff(check.problems, form, catalog, settings))
     start = OrderStart(order_id=order_id, form=form, policy=PolicySettings().policy(),
                        timezone=settings.company_timezone, check=check,
                        holidays=holidays_between(date.today(), 730, settings.company_holidays_country))
@@ -129,7 +130,37 @@ async def submit_order(client: Client, settings: Settings, form: OrderForm) -> A
         ORDERS_CREATED.labels(form.channel.value).inc()
     elif not same_order(await original_form(client, order_id), form):
         raise OrderIdTaken(order_id)
-    return result
+    return staff_result(result, form, catalog, settings)
+
+
+def for_staff(problems: list[FieldProblem], form: OrderForm, catalog: Catalog,
+              settings: Settings) -> list[FieldProblem]:
+    """A form's problems as staff read them, in the company's language (the customer reads them in the form's,
+    on their pages and in their email): the same check, in the company's words."""
+    if not problems or (form.language or settings.company_language) == settings.company_language:
+        return problems
+    return check_form(form.model_copy(update={"language": settings.company_language}), catalog,
+                      datetime.now(timezone.utc), settings.company_timezone, settings.company_holidays_country).problems
+
+
+async def staff_view(client: Client, view: OrderView, settings: Settings) -> OrderView:
+    """The order as staff read it (the API, the CLI, the console): an incomplete form's problems in the company's
+    language."""
+    if not view.problems or (view.language or settings.company_language) == settings.company_language:
+        return view
+    try:
+        form = await submitted_form(client, view.order_id)
+    except OrderError:
+        return view  # (closed since it was read: its problems no longer matter)
+    return view.model_copy(update={"problems": for_staff(view.problems, form, load_catalog(settings.catalog_path),
+                                                         settings)})
+
+
+def staff_result(result: ActionResult, form: OrderForm, catalog: Catalog, settings: Settings) -> ActionResult:
+    """The workflow's answer to staff (the API, the CLI, the console): its problem list in the company's language."""
+    if not result.problems:
+        return result
+    return result.model_copy(update={"problems": for_staff(result.problems, form, catalog, settings)})
 
 
 def same_order(first: OrderForm, again: OrderForm) -> bool:
@@ -271,14 +302,17 @@ async def act(client: Client, order_id: str, name: str, arg: Any = None, catalog
     settings too, by the whole check (date options within their bounds as well)."""
     action = ACTIONS[name]
     if isinstance(arg, Amendment) and catalog is not None and settings is not None:
-        problems = check_form(arg.form, catalog, datetime.now(timezone.utc), settings.company_timezone,
-                              settings.company_holidays_country).problems
+        problems = for_staff(check_form(arg.form, catalog, datetime.now(timezone.utc), settings.company_timezone,
+                                        settings.company_holidays_country).problems, arg.form, catalog, settings)
         if problems:  # a correction is taken whole or not at all: a missing option is refused too
             raise OrderError("invalid", "The correction cannot be taken as it is; nothing changed: " + "; ".join(
                 f"{p.field}: {p.message}" for p in problems), [p.model_dump(include={"field", "message"})
                                                                for p in problems])
     if isinstance(arg, FormCompletion) and catalog is not None:
-        refuse_invalid_values(invalid_values(arg.form, catalog) if settings is None else check_form(
+        refuse_invalid_values(invalid_values(arg.form, catalog) if settings is None else for_staff(check_form(
             arg.form, catalog, datetime.now(timezone.utc), settings.company_timezone,
-            settings.company_holidays_country).problems)
-    return await _update(client, order_id, action.update, arg, actor or OPERATOR_AS_ADMIN)
+            settings.company_holidays_country).problems, arg.form, catalog, settings))
+    result = await _update(client, order_id, action.update, arg, actor or OPERATOR_AS_ADMIN)
+    if isinstance(arg, FormCompletion) and catalog is not None and settings is not None:
+        return staff_result(result, arg.form, catalog, settings)  # staff asked (the API, the CLI, the console)
+    return result

@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import hmac
 import secrets
+from datetime import datetime
+from datetime import timezone as dt_timezone
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -80,7 +83,19 @@ templates.env.filters.update(
     money=pass_context(lambda c, v, currency="USD": i18n.money(v, currency, c.get("language", "en"))),
     long_date=pass_context(lambda c, v: i18n.long_date(v, c.get("language", "en"))),
     short_date=pass_context(lambda c, v: i18n.short_date(v, c.get("language", "en"))),
-    t=pass_context(lambda c, v: i18n.translate(c.get("language", "en"), v) if v else v))
+    t=pass_context(lambda c, v: i18n.translate(c.get("language", "en"), v) if v else v),
+    local_time=pass_context(lambda c, v: local_time(v, c.get("company_timezone", "UTC"))))
+
+
+def local_time(at: datetime | None, timezone: str) -> str:
+    """A moment as the company's clock shows it, its zone named ("2026-12-04 05:15 EST"): customer pages and the
+    console show times in the company's time zone, never bare UTC."""
+    if at is None:
+        return ""
+    zone = ZoneInfo(timezone)
+    local = (at if at.tzinfo else at.replace(tzinfo=dt_timezone.utc)).astimezone(zone)
+    name = local.strftime("%Z")
+    return local.strftime("%Y-%m-%d %H:%M ") + (timezone if name[:1] in "+-" or not name else name)
 
 
 def page_language(request: Request, preferred: str | None = None) -> str:
@@ -126,6 +141,7 @@ def render(request: Request, template: str, status: int = 200, **values: Any) ->
     language = shown_language(request, values.pop("language", None), staff)
     context = {"company": settings.company_name, "contact": f"{settings.company_email} · {settings.company_phone}",
                "csrf": csrf_token(request), "language": language,
+               "company_timezone": settings.company_timezone,
                "languages": [] if staff else language_switch(request, language), **values}
     response = templates.TemplateResponse(request, template, context, status_code=status)
     set_csrf_cookie(request, response)

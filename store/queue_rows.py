@@ -2,9 +2,9 @@
 
 - `order_parties`: who besides Orderly's own staff may see the order — each fulfiller of its lines (a manufacturer
   sees the orders it makes a part of), with the order's `received_at` and `status`;
-- `queue_entries`: what each staff queue holds of this order, by the pure predicates of `models/work_queues.py`,
-  once for Orderly's staff (`party` '') and once more for each third party that may see the order (its queues are
-  index ranges of their own, however many orders others have)
+- `queue_entries`: what each staff queue holds of this order (an incomplete order: customer service's `incomplete`
+  queue), by the pure predicates of `models/work_queues.py`, once for Orderly's staff (`party` '') and once more for
+  each third party that may see the order (its queues are index ranges of their own, however many orders others have)
   (the order page asks the same questions of the same view, so a queue cannot contradict it). Whatever depends on
   the day it is read (late or at risk, overdue, a call's due day in the company's timezone) is kept as the date or
   time it counts from, and decided by the query.
@@ -23,7 +23,7 @@ from sqlalchemy.engine import Connection
 from models.order import OrderStatus, OrderView
 from models.tables import OrderParty, QueueEntry
 from models.catalog import ACCOUNTS_RECEIVABLE
-from models.work_queues import arrived, call_start, money_due, unacknowledged
+from models.work_queues import arrived, call_start, money_due, ready_to_ship, unacknowledged
 
 ACTIVE = (OrderStatus.confirmed, OrderStatus.delayed, OrderStatus.partially_shipped, OrderStatus.shipped,
           OrderStatus.partially_delivered, OrderStatus.delivered)
@@ -48,6 +48,11 @@ def queue_entries(view: OrderView) -> list[dict[str, Any]]:
                      "department": department, "due": due, "shown_due": None, "note": note,
                      "received_at": view.received_at, "call_from": None, "call_retried": False} | more)
 
+    if view.status is OrderStatus.incomplete:  # customer service completes it (what is missing; the view has
+        #                                        when the reminder and the expiry come)
+        add("incomplete", view.form_expires_at.date() if view.form_expires_at else None,
+            "; ".join(f"{p.label}: {p.message}" if p.label else str(p) for p in view.problems))
+        return rows
     for department in unacknowledged(view):  # a completed order's, for accounts receivable, too
         add("wo", view.expected_fulfillment_date, view.status.value, department)
     if view.status in ACTIVE:
@@ -64,6 +69,9 @@ def active_entries(view: OrderView, add: Any) -> None:
     for part in arrived(view):
         add("arrived", part.expected_fulfillment_date, f"from {part.department}: " + ", ".join(
             f"{r.quantity} x {r.sku}" for r in part.lines) + " arrived", part.department)
+    if ready := ready_to_ship(view):  # the warehouse's pick list: what can go out today
+        add("ready", view.next_fulfillment_date or view.expected_fulfillment_date,
+            ", ".join(f"{r.quantity} x {r.sku}" for r in ready))
     for request in view.requests:
         if request.resolved_at is None:
             add("requests", request.received_at.date(), f"request {request.number}: {request.message[:120]}")

@@ -17,7 +17,8 @@ ENTRIES = QueueEntry.__table__
 ORDER_BY = {"wo": ("received_at", "order_id", "seq"), "arrived": ("due", "order_id", "seq"),
             "requests": ("due", "order_id", "seq"), "late": ("shown_due", "order_id", "seq"),
             "overdue": ("due", "received_at", "order_id"), "calls": ("order_id", "seq"),
-            "balance": ("due", "order_id", "seq"), "refunds": ("due", "order_id", "seq")}  # oldest first
+            "balance": ("due", "order_id", "seq"), "refunds": ("due", "order_id", "seq"),  # oldest first
+            "incomplete": ("due", "received_at", "order_id"), "ready": ("due", "order_id", "seq")}
 
 
 def _where(query: Select, queue: str, department: str | None, party: str | None, due_before: date | None,

@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 from models.order import OrderStatus, OrderView, TimelineEvent
 from models.tables import MessageRecord, OrderParty, OrderRecord, TimelineRecord, utcnow
 
+from .insight_rows import write_insight_rows
 from .queue_rows import write_rows
 
 from .search import write_terms
@@ -21,8 +22,9 @@ from .upsert import insert_new, upsert
 
 
 def save_order(engine: Engine, view: OrderView, events: list[TimelineEvent]) -> None:
-    """Upsert the order's row, its search terms, who may see it and its queue entries (`queue_rows.py`), and add
-    the timeline events not stored yet (by sequence number), in one transaction.
+    """Upsert the order's row, its search terms, who may see it and its queue entries (`queue_rows.py`), add the
+    timeline events not stored yet (by sequence number), and rewrite the insights page's facts (`insight_rows.py`),
+    in one transaction.
 
     Safe to run twice with the same input: a retried activity never duplicates a row or a timeline entry.
     """
@@ -40,6 +42,7 @@ def save_order(engine: Engine, view: OrderView, events: list[TimelineEvent]) -> 
             conn.execute(insert_new(engine, TimelineRecord.__table__, ("order_id", "seq")),
                          [{"order_id": view.order_id, "seq": e.seq, "at": e.at, "kind": e.kind, "text": e.text,
                            "data": e.data} for e in events])
+        write_insight_rows(conn, engine, view)  # after the events: its facts read the stored timeline
 
 
 Key = tuple[datetime, str]  # a keyset position: (received_at, order_id) of the last row of the page before

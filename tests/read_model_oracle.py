@@ -71,6 +71,12 @@ def queues(views: list[OrderView], party: str | None, departments: list[str] | N
             entries = [(v.order_id, r.received_at.date(), f"request {r.number}: {r.message[:120]}") for v in mine
                        for r in v.requests if r.resolved_at is None]
             found["requests"] = sorted(entries, key=lambda e: (e[1], e[0]))
+        elif kind == "incomplete":  # issue 28: customer service completes the form
+            waiting = sorted((v for v in views if v.status is OrderStatus.incomplete and visible(party, v)),
+                             key=lambda v: (v.form_expires_at is not None, v.form_expires_at, v.received_at,
+                                            v.order_id))
+            found["incomplete"] = [(v.order_id, v.form_expires_at.date() if v.form_expires_at else None, "; ".join(
+                f"{p.label}: {p.message}" if p.label else str(p) for p in v.problems)) for v in waiting]
         else:
             entries = [(v.order_id, v.expected_fulfillment_date, "late" if state == LATE else "at risk") for v in mine
                        if (state := lateness(v, today, settings.at_risk_days)) is not None]

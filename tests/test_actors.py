@@ -106,7 +106,7 @@ async def test_delay_every_role_for_each_part(web, client, settings, department)
     assert moved == ({"nordwood"} if department in (None, "nordwood") else set())
     if moved:
         [delay] = [e for e in view.timeline if e.kind == "status:delayed"]
-        assert "manufacturer nordwood" in delay.text and delay.data["by"] == "manufacturer nordwood"
+        assert "manufacturer nordwood" in delay.text and delay.data["by"] == "manufacturer nordwood (role token)"
         nordwood = view.part_for("nordwood")
         assert nordwood.handover_date < nordwood.expected_fulfillment_date  # the hand-over moved with the date
         assert nordwood.handover_date > before.part_for("nordwood").handover_date
@@ -142,4 +142,4 @@ async def test_the_warehouse_ships_a_makers_part_only_once_it_is_handed_over(web
     assert anyway.status_code == 200, anyway.text
     view = await orders.order_status(client, "ACT-SHIP")
     [override] = [e for e in view.timeline if e.kind == "shipped_before_handover"]
-    assert "straight to the dock" in override.text and override.data["by"] == "admin"
+    assert "straight to the dock" in override.text and override.data["by"] == "admin (role token)"

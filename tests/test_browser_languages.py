@@ -61,7 +61,7 @@ async def test_the_shop_in_filipino_with_a_field_error_and_the_switch_back(chrom
 
     await page.goto(web + link_in(confirmation.text, f"/orders/{order_id}"))
     assert await page.locator("#status").inner_text() == "kumpirmado"
-    assert "Inaasahang petsa na handa na ang order" in await page.locator("#expected").inner_text()
+    assert "Petsang inaasahang handa na ang order" in await page.locator("#expected").inner_text()
     await shot(page, "status-page-fil")
     await page.click("#lang-en")
     assert await page.locator("#status").inner_text() == "confirmed"

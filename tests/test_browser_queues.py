@@ -91,7 +91,7 @@ async def test_a_rep_finds_the_order_by_email_and_works_the_feedback_call(chromi
     await rep.reload()
     assert await rep.locator(row).count() == 0, "the call is done"
     await rep.goto(web + f"/staff/orders/{order_id}")
-    assert "Feedback received by phone (customer-service): 4/5" in await rep.locator("#timeline").inner_text()
+    assert "Feedback received by phone (customer-service (role token)): 4/5" in await rep.locator("#timeline").inner_text()
 
 
 async def test_the_warehouse_lead_pages_through_its_queue(small_pages, chromium, web, client, settings, engine):

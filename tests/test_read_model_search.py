@@ -132,8 +132,10 @@ def test_every_list_queue_count_and_search_reads_an_index(engine, settings):
         read_model.list_orders(engine, "confirmed", 50, 0, party)
         read_model.list_orders(engine, None, 50, 0, party, after=(NOW - timedelta(days=30), "SRCH-0001000"))
         read_model.count_by_status(engine, party)
+        read_model.count_by_status(engine, party, cap=100)  # the console's
         search.search_orders(engine, "maria dela cruz" if party is None else "srch-00012", None, 50, 0, party,
-                             ("order",) if party else search.KINDS)
+                             ("order",) if party else search.KINDS)  # a few found: read and sorted
+        search.search_orders(engine, "srch-", None, 50, 0, party, ("order",))  # all 2,000: the newest walked
         console_queues.queues_for(engine, settings, caller, today, {})
         console_queues.overdue(engine, caller, today, 20)
     event.remove(engine, "before_cursor_execute", record)

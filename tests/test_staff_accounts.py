@@ -140,5 +140,5 @@ async def test_a_password_reset_ends_the_old_sessions_and_tokens_still_sign_in_a
     page = (await token.get("/staff/login")).text
     assert (await token.post("/staff/login", data={"csrf": hidden(page, "csrf"),
                                                    "token": "token-warehouse"})).status_code == 303
-    assert "signed in as warehouse<" in (await token.get("/staff")).text.replace("</span>", "<")
+    assert "signed in as warehouse (role token)<" in (await token.get("/staff")).text.replace("</span>", "<")
     await token.aclose()

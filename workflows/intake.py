@@ -36,6 +36,8 @@ class FormSteps:
             return
         deadline = workflow.now() + self.policy.completion_expiry
         last_day = self.clock.local_date(deadline).isoformat()
+        state.view.form_reminder_at = workflow.now() + self.policy.completion_reminder  # customer service's queue
+        state.view.form_expires_at = deadline
         self.set_status(OrderStatus.incomplete, state.show_problems(state.check.problems))
         await self.notifier.tell_submitter(MessageKind.form_incomplete, date=last_day)
         state.intake_answered = True

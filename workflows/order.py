@@ -266,7 +266,7 @@ class OrderWorkflow(OrderProcess, FormSteps, Fulfilment, Deadlines, Corrections,
     @workflow.update
     async def cancel(self, cancellation: Cancellation, actor: Optional[Actor] = None) -> ActionResult:
         cancellation, actor = self.decide("cancel", cancellation, actor)
-        self.take_cancellation(cancellation.reason, actor)
+        self.take_cancellation(cancellation.reason, actor, note=cancellation.note)
         return self.result("Cancellation accepted; the customer and every department are being told")
 
     @cancel.validator

@@ -113,10 +113,14 @@ class OrderProcess:
         await self.notifier.tell(STAFF, MessageKind.cancel_refused_alert, revision=str(state.temporal_cancels_refused),
                                  reason=reason)
 
-    def take_cancellation(self, reason: str, actor: Actor, **data: Any) -> None:
+    def take_cancellation(self, reason: str, actor: Actor, note: str = "", **data: Any) -> None:
+        """`reason` is the customer's message; `note`, staff's own (the timeline, the departments; never the
+        customer's notice or pages)."""
         self.state.cancel_requested = True
-        self.state.view.cancel_reason = reason
-        self.state.record("cancel_requested", f"Cancellation requested by {actor}: {reason}", by=str(actor), **data)
+        self.state.view.cancel_reason, self.state.view.cancel_note = reason, note
+        noted = {"note": note} if note else {}
+        self.state.record("cancel_requested", f"Cancellation requested by {actor}: {reason}"
+                          + (f" (internal note: {note})" if note else ""), by=str(actor), **noted, **data)
         self.set_status(OrderStatus.cancelled, f"Cancelled: {reason}")
 
     async def close_expired(self) -> None:

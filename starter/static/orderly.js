@@ -10,3 +10,9 @@ document.addEventListener("DOMContentLoaded", () => {
     sync();
   }
 });
+
+// Printouts: the Print button prints the page (the print stylesheet leaves the console out).
+document.addEventListener("DOMContentLoaded", () => {
+  const button = document.getElementById("print");
+  if (button) button.addEventListener("click", () => window.print());
+});

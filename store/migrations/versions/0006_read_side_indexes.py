@@ -27,7 +27,7 @@ def upgrade() -> None:
         "order_parties",
         sa.Column("order_id", sa.String(length=64), nullable=False),
         sa.Column("party", sa.String(length=64), nullable=False),
-        sa.Column("received_at", sa.DateTime(), nullable=False),
+        sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("status", sa.String(length=20), nullable=False),
         sa.PrimaryKeyConstraint("order_id", "party"),
     )
@@ -43,8 +43,8 @@ def upgrade() -> None:
         sa.Column("due", sa.Date(), nullable=True),
         sa.Column("shown_due", sa.Date(), nullable=True),
         sa.Column("note", sa.String(), nullable=False),
-        sa.Column("received_at", sa.DateTime(), nullable=False),
-        sa.Column("call_from", sa.DateTime(), nullable=True),
+        sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("call_from", sa.DateTime(timezone=True), nullable=True),
         sa.Column("call_retried", sa.Boolean(), nullable=False),
         sa.PrimaryKeyConstraint("order_id", "queue", "seq"),
     )
