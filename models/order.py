@@ -11,9 +11,10 @@ from pydantic import BaseModel, BeforeValidator, Field, StringConstraints, compu
 
 from .i18n import Language
 from .feedback_call import CallOutcome, FeedbackCall  # noqa: F401  (CallOutcome: an action input, as below)
-from .inputs import (CalendarDate, Input, OptionalLine, RequiredLine, SingleLine, Text,
-                     WholeNumber)
+from .inputs import Input, RequiredLine, SingleLine, Text, WholeNumber
 from .customer_requests import CustomerRequest, RequestRecord, RequestResolution  # noqa: F401  (inputs too)
+from .fulfilment_inputs import (Acknowledgement, Cancellation, DelayReport, DeliveryReport,  # noqa: F401
+                                FeedbackEntry, Readiness)  # (inputs, named here as before)
 from .money import MoneyRecord, Payment, Refund, balances, total_of  # noqa: F401  (Payment, Refund: inputs)
 from .parts import Part
 from .shipments import SHIPMENT_LABELS, Shipment, ShipmentCorrection, described_changes  # noqa: F401  (inputs too)
@@ -177,48 +178,6 @@ class OrderStart(BaseModel):
 
 class FormCompletion(Input):
     form: OrderForm
-
-
-class Acknowledgement(Input):
-    department: RequiredLine = Field(min_length=1, max_length=64, title="Department",
-                                     description="warehouse, accounts-receivable or a manufacturer id")
-    by: SingleLine = Field(default="", max_length=100, title="Your name", description="who acknowledges")
-
-
-class DelayReport(Input):
-    new_date: CalendarDate = Field(title="New fulfillment date",
-                                   description="new expected fulfillment date, YYYY-MM-DD")
-    reason: RequiredLine = Field(min_length=1, max_length=500, title="Reason the customer will read",
-                                 description="why, in words the customer will read")
-    department: OptionalLine = Field(default=None, max_length=64, title="Part (who fulfils it)", description=(
-        "the part that is late: 'warehouse' or a manufacturer id; none: every part not yet shipped"))
-
-
-class Readiness(Input):
-    """A manufacturer handed its part over to the warehouse: it can ship."""
-
-    department: RequiredLine = Field(min_length=1, max_length=64, title="Manufacturer",
-                                     description="the manufacturer id whose part is ready")
-    by: SingleLine = Field(default="", max_length=100, title="Your name", description="who reports it")
-
-
-class DeliveryReport(Input):
-    shipment: int | None = Field(default=None, ge=1, title="Shipment number", description=(
-        "the shipment delivered (numbered from 1); none: the one shipment on its way"))
-
-
-class Cancellation(Input):
-    reason: RequiredLine = Field(min_length=1, max_length=500, title="Message to the customer",
-                        description="why, in words the customer will read (it is sent to them as written)")
-    note: Text = Field(default="", max_length=1000, title="Internal note",
-                       description="for staff only: the timeline and the departments' cancelled work orders; never "
-                                   "sent to the customer")
-
-
-class FeedbackEntry(Input):
-    rating: WholeNumber = Field(ge=1, le=5, title="Rating (1-5)", description="1 to 5")
-    comment: Text = Field(default="", max_length=2000, title="Comment")
-    received_at: datetime | None = Field(default=None, description="set by the workflow when the feedback arrives")
 
 
 # ---- what the workflow reports ----
