@@ -13,6 +13,13 @@ from decimal import Decimal
 from pydantic import BaseModel, Field
 
 
+SETTLE_BEFORE_CLOSING = (
+    "a completed order stays open (and in accounts receivable's queue) until its balance is paid, any refund made "
+    "and accounts receivable's work order acknowledged; off for a business whose payments are taken elsewhere (a "
+    "web shop's checkout). A cancelled order always waits for the refunds it owes. Orders started by 1.0 close as "
+    "they did")
+
+
 class Policy(BaseModel):
     completion_reminder: timedelta = Field(default=timedelta(days=2),
                                            description="incomplete form: remind the submitter after this long")
@@ -37,7 +44,6 @@ class Policy(BaseModel):
     at_risk_days: int = Field(default=2, ge=0, le=60, description=(
         "business days before a part's date at which staff are alerted if it is not acknowledged (or not handed "
         "over when it should have been)"))
-    settle_before_closing: bool = Field(default=True, description=(
-        "a completed order stays open (and in accounts receivable's queue) until its balance is paid, any refund "
-        "made and accounts receivable's work order acknowledged; off for a business whose payments are taken "
-        "elsewhere (a web shop's checkout). A cancelled order always waits for the refunds it owes"))
+    # False when absent: an order started by 1.0 (whose input has no such field, and which recorded no payments)
+    # closes as it did. New orders get the setting's value, on unless turned off (`PolicySettings`).
+    settle_before_closing: bool = Field(default=False, description=SETTLE_BEFORE_CLOSING)

@@ -12,7 +12,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from .i18n import N_, Language
 from .catalog import ACCOUNTS_RECEIVABLE, CUSTOMER_SERVICE, DEFAULT_CATALOG, WAREHOUSE
-from .policy import Policy
+from .policy import SETTLE_BEFORE_CLOSING, Policy
 
 ENV = SettingsConfigDict(env_prefix="ORDERLY_", env_file=".env", extra="ignore")
 
@@ -21,6 +21,8 @@ class PolicySettings(BaseSettings, Policy):
     """The policy, read from ORDERLY_<FIELD> variables (seconds or ISO-8601 durations)."""
 
     model_config = ENV
+
+    settle_before_closing: bool = Field(default=True, description=SETTLE_BEFORE_CLOSING)  # (Policy's is for 1.0)
 
     @field_validator(*(n for n, f in Policy.model_fields.items() if f.annotation is timedelta), mode="before")
     @classmethod
