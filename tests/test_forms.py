@@ -11,6 +11,7 @@ from pydantic import ValidationError
 from models.calendar import add_business_days
 from models.catalog import Catalog, FieldType, load_catalog
 from models.order import OrderForm
+from models.policy import Policy
 from models.settings import PolicySettings
 from models.validation import validate_form
 from tests.conftest import sofa_form
@@ -156,6 +157,17 @@ def test_policy_durations_in_seconds_or_iso8601(monkeypatch):
     monkeypatch.setenv("ORDERLY_FEEDBACK_DELAY", "soon")
     with pytest.raises(ValidationError, match="feedback_delay"):
         PolicySettings(_env_file=None)
+
+
+def test_new_orders_settle_before_closing_and_orders_started_by_1_0_do_not(monkeypatch):
+    monkeypatch.delenv("ORDERLY_SETTLE_BEFORE_CLOSING", raising=False)
+    new = PolicySettings(_env_file=None).policy()
+    assert new.settle_before_closing is True  # the setting's default, written into each new order's input
+    started_by_1_0 = new.model_dump(mode="json")
+    del started_by_1_0["settle_before_closing"]  # 1.0's policy had no such field
+    assert Policy.model_validate(started_by_1_0).settle_before_closing is False  # closes as it did under 1.0
+    monkeypatch.setenv("ORDERLY_SETTLE_BEFORE_CLOSING", "false")
+    assert PolicySettings(_env_file=None).policy().settle_before_closing is False
 
 
 def test_a_date_option_is_held_to_its_catalog_bounds_and_defers_the_promise():
