@@ -15,24 +15,16 @@ from starter.web_app import create_app
 from .conftest import serving
 from .insights_seed import seed
 from .test_browser import chromium, shot  # noqa: F401  (the fixture)
+from .test_browser_queues import sign_in
 
 PERIOD = "from=2026-09-01&to=2026-11-30"
-
-
-async def signed_in(browser, base: str, token: str):
-    page = await browser.new_page(viewport={"width": 1100, "height": 900})
-    await page.goto(base + "/staff")
-    await page.fill("#token", token)
-    await page.click("#sign-in")
-    await page.wait_for_selector("#queues")
-    return page
 
 
 async def test_customer_service_reads_the_insights_and_downloads_a_table(chromium, settings, engine, tmp_path):
     seed(engine)
     app = create_app(settings, client=SimpleNamespace())  # the page reads the read model only, never Temporal
     async with serving(app) as base:
-        rep = await signed_in(chromium, base, "token-customer-service")
+        rep = await sign_in(chromium, base, "token-customer-service")
         await rep.click("#insights-link")
         await rep.wait_for_selector("h1:has-text('Insights')")
         await rep.goto(f"{base}/staff/insights?{PERIOD}")
@@ -66,7 +58,7 @@ async def test_customer_service_reads_the_insights_and_downloads_a_table(chromiu
 
         assert await rep.locator("#table-latest-comments a[href='/staff/orders/I-08']").count() == 1
 
-        maker = await signed_in(chromium, base, "token-manufacturer")  # nordwood
+        maker = await sign_in(chromium, base, "token-manufacturer")  # nordwood
         await maker.goto(f"{base}/staff/insights?{PERIOD}")
         assert "0 of 1 parts shipped" in await maker.locator("#promises-summary").inner_text()
         assert await maker.locator("#table-latest-comments").count() == 0
