@@ -153,9 +153,10 @@ READS_AND_STARTS: dict[str, tuple[str, ...]] = {
     "insights": ("customer-service", "admin", "manufacturer"),  # a manufacturer's own figures (starter/insights.py)
 }
 ALLOWED: dict[str, tuple[str, ...]] = READS_AND_STARTS | {a.name: a.roles for a in ACTIONS.values()}  # API and console
-CONSOLE_ONLY: dict[str, tuple[str, ...]] = {  # the console's papers and lists (console_printouts.py)
+CONSOLE_ONLY: dict[str, tuple[str, ...]] = {  # the console's papers and lists (console_printouts.py, console_invoice.py)
     "print": ("warehouse", "customer-service", "admin"),  # packing slips and the pick list
     "export": ("accounts", "admin"),  # an order list as CSV
+    "invoice": ("accounts", "customer-service", "admin"),  # the order's invoice (console_invoice.py)
 }
 PERMISSIONS = ALLOWED | CONSOLE_ONLY
 

@@ -120,8 +120,8 @@ async def detail(request: Request, caller: Caller, order_id: str, status: int = 
                   to_ship=unshipped(view.lines, view.shipments),
                   may_amend="amend_order" in available and may(caller.role, "amend"),
                   may_complete="complete_form" in available and may(caller.role, "complete_form"),
-                  may_resend=may(caller.role, "resend"), may_print=may(caller.role, "print"), ok=notes.get("ok"),
-                  error=notes.get("error"))
+                  may_resend=may(caller.role, "resend"), may_print=may(caller.role, "print"),
+                  may_invoice=may(caller.role, "invoice"), ok=notes.get("ok"), error=notes.get("error"))
 
 
 def router() -> APIRouter:

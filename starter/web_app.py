@@ -11,7 +11,7 @@ from store.database import make_engine
 from models.catalog import load_catalog
 from models.settings import Settings
 
-from . import console, console_completion, console_printouts, insights, pages, web
+from . import console, console_completion, console_invoice, console_printouts, insights, pages, web
 from . import health
 from .api import install_error_handlers, router
 from .post_limits import PostLimits
@@ -44,6 +44,7 @@ def create_app(settings: Settings, client: Client | None = None) -> FastAPI:
     app.include_router(web.router())
     app.include_router(console_completion.router())  # before the console's own /orders/{id}/{action} routes
     app.include_router(console_printouts.router())
+    app.include_router(console_invoice.router())
     app.include_router(console.router())
     app.include_router(insights.router())
     app.add_middleware(RequestGuard)  # before anything reads a body

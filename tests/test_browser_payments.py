@@ -46,6 +46,16 @@ async def test_accounts_receivable_records_a_payment_and_a_refund_in_the_console
     assert "1,000.00 USD" in row and "cash" in row and "accounts" in row
     assert await clerk.locator("#balance-due").inner_text() == "890.00"
 
+    await clerk.click("#invoice-link")  # the invoice, printable: the line, the payment, what is still due
+    await clerk.wait_for_selector("#invoice")
+    lines = await clerk.locator("#invoice-lines").inner_text()
+    assert "1,890.00 USD" in lines and await clerk.locator("#invoice-total").inner_text() == "1,890.00 USD"
+    assert "OR-77" in await clerk.locator("#invoice-payments").inner_text()
+    assert await clerk.locator("#invoice-balance").inner_text() == "890.00 USD"
+    await shot(clerk, "console-invoice")
+    await clerk.go_back()
+    await clerk.wait_for_selector("#action-payment")
+
     await clerk.fill("#payment-amount", "10.00")
     await clerk.fill("#payment-reference", "or-77")
     await clerk.click("#action-payment button[type=submit]")

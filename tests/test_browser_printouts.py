@@ -115,13 +115,14 @@ async def test_accounts_exports_the_filtered_list_as_csv(web, client, settings, 
         assert (await anonymous.get("/staff/orders.csv")).status_code == 401
 
 
-async def test_who_may_print_and_export(web):
+async def test_who_may_print_export_and_invoice(web):
     """The console-only permissions (`starter.actions.CONSOLE_ONLY`) against every staff role's token."""
     from starter.actions import CONSOLE_ONLY, STAFF_ROLES
     for role in STAFF_ROLES:
         http = await staff_session(web, f"token-{role}")
         for permission, path in (("print", "/staff/pick-list"), ("export", "/staff/orders.csv"),
-                                 ("print", "/staff/orders/NOPE/shipments/1/packing-slip")):
+                                 ("print", "/staff/orders/NOPE/shipments/1/packing-slip"),
+                                 ("invoice", "/staff/orders/NOPE/invoice")):
             answer = await http.get(path)
             allowed = role in CONSOLE_ONLY[permission]
             assert answer.status_code == ((404 if "NOPE" in path else 200) if allowed else 403), (role, path)
