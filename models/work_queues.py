@@ -39,12 +39,17 @@ def unacknowledged(view: OrderView) -> list[str]:
     return [d for d in view.work_orders if d not in view.acknowledged]
 
 
+# never accepted (no total the customer owes until the form is complete), or closed in Temporal
+NOT_PAYABLE = frozenset({OrderStatus.received, OrderStatus.incomplete, OrderStatus.expired, OrderStatus.terminated})
+
+
 def money_due(view: OrderView) -> list[tuple[str, date, str]]:
     """Accounts receivable's entries for the order, whatever its status: `balance` (the customer owes, since the
     order was received) or `refunds` (we owe: since it was cancelled, or since the last payment), with the day it
-    counts from and a note. None for an order whose money is settled outside Orderly (closed under the policy
-    `settle_before_closing` off, or terminated in Temporal, which takes no more actions)."""
-    if view.money_outside or view.status is OrderStatus.terminated:  # nothing can be recorded on it in Orderly
+    counts from and a note. None for an order not yet accepted (an incomplete or expired form owes nothing), and
+    for one whose money is settled outside Orderly (closed under the policy `settle_before_closing` off, or
+    terminated in Temporal, which takes no more actions)."""
+    if view.money_outside or view.status in NOT_PAYABLE:  # nothing can be recorded on it in Orderly
         return []
     if view.balance_due > 0:
         return [("balance", view.received_at.date(), f"{amount_text(view.balance_due, view.currency)} due of "
