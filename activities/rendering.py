@@ -40,6 +40,9 @@ SUBJECTS: dict[MessageKind, str] = {
     MessageKind.order_terminated: N_("STOPPED: order {id} was closed in Temporal without finishing"),
     MessageKind.cancel_refused_alert: N_("NOT CANCELLED: a cancellation of order {id} from Temporal was refused"),
     MessageKind.message_dropped_alert: N_("DROPPED: order {id} got a message it could not read"),
+    MessageKind.deposit_received: N_("Order {id}: deposit received, your made-to-order items are being made"),
+    MessageKind.deposit_reminder: N_("Order {id}: we are waiting for your deposit"),
+    MessageKind.deposit_overdue_alert: N_("DEPOSIT OVERDUE: order {id} is waiting for its deposit"),
 }
 
 # A later revision of a notice that says what changed (`extra["changes"]`) has its own subject.

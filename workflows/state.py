@@ -49,6 +49,7 @@ class OrderState:
     ever_sent_work_order: list[str] = field(default_factory=list)  # departments that got a work order at some time
     amendments: int = 0                    # corrections applied (the next is revision amendments + 2)
     shipment_corrections: dict[int, int] = field(default_factory=dict)  # shipment number -> corrections told
+    deposit_asked_at: datetime | None = None  # the made-to-order parts wait for the deposit since (deposit.py)
     settling: bool = False                 # over, but held open for accounts receivable (money.py)
     version: int = 0                       # bumped by every change the read model should get
 
@@ -198,7 +199,8 @@ class OrderState:
 
     def departments(self) -> list[str]:
         """Who gets a work order: the warehouse, accounts receivable, and each manufacturer making a line."""
-        makers = sorted({line.fulfiller for line in self.view.lines if line.fulfiller != WAREHOUSE})
+        held = {p.department for p in self.held_parts()}  # their work order waits for the deposit (deposit.py)
+        makers = sorted({line.fulfiller for line in self.view.lines if line.fulfiller not in (WAREHOUSE, *held)})
         return [WAREHOUSE, ACCOUNTS_RECEIVABLE, *makers]
 
     @property
@@ -206,7 +208,19 @@ class OrderState:
         return [d for d in self.view.work_orders if d not in self.view.acknowledged]
 
     def shipped_or_new_date(self) -> bool:
-        return len(self.view.shipments) > self.shipments_told or self.date_changed
+        return len(self.view.shipments) > self.shipments_told or self.date_changed or self.deposit_paid()
+
+    def held_parts(self) -> list[Part]:
+        """The made-to-order parts waiting for the deposit."""
+        return [p for p in self.view.parts if p.awaiting_deposit]
+
+    def deposit_paid(self) -> bool:
+        """Parts are held and the payments have reached the deposit: they can go ahead."""
+        return bool(self.held_parts()) and self.view.paid >= self.view.deposit_due and not self.closed
+
+    def dated_parts(self) -> list[Part]:
+        """The parts not yet shipped that have a date to keep (a part held for the deposit has none yet)."""
+        return [p for p in self.unshipped_parts() if not p.awaiting_deposit]
 
     def everything_shipped(self) -> bool:
         return not unshipped(self.view.lines, self.view.shipments)

@@ -1,0 +1,117 @@
+"""The deposit policy (ORDERLY_DEPOSIT_PERCENT): the made-to-order bookcase's work order waits for the deposit, its
+dates count from the day it arrives, the stocked sofa goes ahead at once; the confirmation states the deposit and
+how to pay (English and Filipino); a deposit not received by the deadline reminds the customer once and alerts
+accounts receivable (on the time-skipping server)."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+
+from models.calendar import business_days_after
+from models.money import Payment
+from models.order import OrderStatus
+from starter import orders
+
+from .conftest import messages_of, running_worker, sofa_form, wait_for
+from .test_timers import business_settings, skipping_env  # noqa: F401  (fixtures)
+
+BOOKCASE = {"sku": "BOOKCASE-MTM", "quantity": 1, "options": {"wood": "oak", "height_cm": 200, "width_cm": 90}}
+SOFA = {"sku": "SOFA-3S", "quantity": 1, "options": {"fabric": "velvet", "color": "olive"}}
+
+
+@pytest.fixture(autouse=True)
+def deposit_policy(monkeypatch):
+    monkeypatch.setenv("ORDERLY_DEPOSIT_PERCENT", "50")
+    monkeypatch.setenv("ORDERLY_DEPOSIT_DEADLINE", "P7D")
+
+
+def form(order_id: str, **changes):  # noqa: ANN201
+    return sofa_form(order_id=order_id, lines=[SOFA, BOOKCASE], **changes)
+
+
+def payment(amount: str, reference: str) -> Payment:
+    return Payment(amount=amount, reference=reference, method="bank_transfer")
+
+
+async def sent(engine, order_id: str, kind: str, count: int = 1, timeout: float = 30) -> list:  # noqa: ANN001
+    deadline = asyncio.get_running_loop().time() + timeout
+    while len(found := [m for m in messages_of(engine, order_id, kind) if m.status == "sent"]) < count:
+        assert asyncio.get_running_loop().time() < deadline, (kind, found)
+        await asyncio.sleep(0.2)
+    return found
+
+
+async def test_the_makers_work_order_waits_for_the_deposit_and_its_dates_count_from_it(client, settings, engine,
+                                                                                       worker):
+    order_id = "DEP-1"
+    await orders.submit_order(client, settings, form(order_id))
+    view = await wait_for(client, order_id, lambda v: v.status is OrderStatus.confirmed)
+    assert view.deposit_due == Decimal("1050.00") and view.deposit_status == "awaited"  # 50% of the 2,100 bookcase
+    assert set(view.work_orders) == {"warehouse", "accounts-receivable"}
+    await sent(engine, order_id, "work_order", 2)
+    [confirmation] = await sent(engine, order_id, "order_confirmation")
+    assert "Deposit due: 1,050.00 USD" in confirmation.text
+    assert "BDO account 0012-3456-7890" in confirmation.text
+    assert "20 business days after your deposit arrives" in confirmation.text
+    bookcase = view.part_for("nordwood")
+    assert bookcase.awaiting_deposit
+
+    await orders.act(client, order_id, "payment", payment("500.00", "BDO-1"))  # below the deposit: still held
+    view = await wait_for(client, order_id, lambda v: v.paid == Decimal("500.00"))
+    await asyncio.sleep(1)
+    assert view.part_for("nordwood").awaiting_deposit and "nordwood" not in view.work_orders
+    assert not [m for m in messages_of(engine, order_id, "work_order") if m.recipient != "warehouse@orderly.example"
+                and m.recipient != "accounts@orderly.example"]
+
+    await orders.act(client, order_id, "payment", payment("550.00", "BDO-2"))  # the deposit is in
+    view = await wait_for(client, order_id, lambda v: "nordwood" in v.work_orders)
+    assert view.deposit_status == "received"
+    part = view.part_for("nordwood")
+    deposit_day = view.deposit_received_at.astimezone(__import__("zoneinfo").ZoneInfo(settings.company_timezone))
+    assert part.expected_fulfillment_date >= business_days_after(deposit_day.date(), 20)
+    assert not part.awaiting_deposit and part.handover_date < part.expected_fulfillment_date
+    makers = await sent(engine, order_id, "work_order", 3)
+    assert {m.recipient for m in makers} >= {"warehouse@orderly.example", "accounts@orderly.example"}
+    [told] = await sent(engine, order_id, "deposit_received")
+    assert told.recipient == "ada@example.com"
+    assert f"{part.expected_fulfillment_date.day} {part.expected_fulfillment_date:%B %Y}" in told.text
+
+
+async def test_the_filipino_confirmation_states_the_deposit_and_how_to_pay(client, settings, engine, worker):
+    order_id = "DEP-FIL"
+    await orders.submit_order(client, settings, form(order_id, language="fil"))
+    [confirmation] = await sent(engine, order_id, "order_confirmation")
+    assert "1,050.00" in confirmation.text and "Bank transfer sa BDO" in confirmation.text
+    assert "Deposit due" not in confirmation.text
+
+
+async def test_an_order_of_stocked_parts_asks_no_deposit(client, settings, engine, worker):
+    order_id = "DEP-STOCK"
+    await orders.submit_order(client, settings, sofa_form(order_id=order_id))
+    view = await wait_for(client, order_id, lambda v: v.status is OrderStatus.confirmed)
+    assert view.deposit_due == 0 and view.deposit_status == ""
+    [confirmation] = await sent(engine, order_id, "order_confirmation")
+    assert "Deposit" not in confirmation.text
+
+
+async def test_a_deposit_not_received_by_the_deadline_reminds_once_and_alerts_accounts(skipping_env,  # noqa: F811
+                                                                                       business_settings, engine):
+    client = skipping_env.client
+    async with running_worker(client, business_settings):
+        await orders.submit_order(client, business_settings, form("DEP-LATE"))
+        await wait_for(client, "DEP-LATE", lambda v: v.status is OrderStatus.confirmed)
+        await skipping_env.sleep(timedelta(days=8))
+        await wait_for(client, "DEP-LATE", lambda v: v.deposit_reminded_at is not None)
+        [reminder] = await sent(engine, "DEP-LATE", "deposit_reminder")
+        assert reminder.recipient == "ada@example.com" and "1,050.00 USD" in reminder.text
+        [alert] = await sent(engine, "DEP-LATE", "deposit_overdue_alert")
+        assert alert.recipient == "accounts@orderly.example"
+        # the held bookcase is never late: no late notice for it, and no second reminder
+        await skipping_env.sleep(timedelta(days=10))
+        assert len(messages_of(engine, "DEP-LATE", "deposit_reminder")) == 1
+        view = await orders.order_status(client, "DEP-LATE")
+        assert view.part_for("nordwood").awaiting_deposit and "nordwood" not in view.work_orders
