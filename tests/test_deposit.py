@@ -86,7 +86,7 @@ async def test_the_filipino_confirmation_states_the_deposit_and_how_to_pay(clien
     await orders.submit_order(client, settings, form(order_id, language="fil"))
     [confirmation] = await sent(engine, order_id, "order_confirmation")
     assert "1,050.00" in confirmation.text and "Bank transfer sa BDO" in confirmation.text
-    assert "Deposit due" not in confirmation.text
+    assert "Deposit na babayaran: " in confirmation.text and "Deposit due" not in confirmation.text
 
 
 async def test_an_order_of_stocked_parts_asks_no_deposit(client, settings, engine, worker):
