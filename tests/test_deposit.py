@@ -17,6 +17,7 @@ from models.order import OrderStatus
 from starter import orders
 
 from .conftest import messages_of, running_worker, sofa_form, wait_for
+from .test_payments import rows_until
 from .test_timers import business_settings, skipping_env  # noqa: F401  (fixtures)
 
 BOOKCASE = {"sku": "BOOKCASE-MTM", "quantity": 1, "options": {"wood": "oak", "height_cm": 200, "width_cm": 90}}
@@ -59,6 +60,8 @@ async def test_the_makers_work_order_waits_for_the_deposit_and_its_dates_count_f
     assert "20 business days after your deposit arrives" in confirmation.text
     bookcase = view.part_for("nordwood")
     assert bookcase.awaiting_deposit
+    found = await rows_until(engine, order_id, lambda r: "deposit" in r)  # accounts receivable's queue
+    assert found["deposit"] == ["deposit 1,050.00 USD awaited (paid 0.00 USD)"], found
 
     await orders.act(client, order_id, "payment", payment("500.00", "BDO-1"))  # below the deposit: still held
     view = await wait_for(client, order_id, lambda v: v.paid == Decimal("500.00"))
@@ -70,6 +73,7 @@ async def test_the_makers_work_order_waits_for_the_deposit_and_its_dates_count_f
     await orders.act(client, order_id, "payment", payment("550.00", "BDO-2"))  # the deposit is in
     view = await wait_for(client, order_id, lambda v: "nordwood" in v.work_orders)
     assert view.deposit_status == "received"
+    await rows_until(engine, order_id, lambda r: "deposit" not in r and "balance" in r)
     part = view.part_for("nordwood")
     deposit_day = view.deposit_received_at.astimezone(__import__("zoneinfo").ZoneInfo(settings.company_timezone))
     assert part.expected_fulfillment_date >= business_days_after(deposit_day.date(), 20)
