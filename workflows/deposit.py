@@ -29,7 +29,6 @@ with workflow.unsafe.imports_passed_through():
     from models.parts import Part
 
 DEPOSIT_PATCH = "deposit-before-making"
-CENTAVO = Decimal("0.01")
 
 
 class Deposit:
@@ -43,7 +42,7 @@ class Deposit:
         if percent <= 0 or not made or not workflow.patched(DEPOSIT_PATCH):
             return
         value = sum((line.total for line in view.lines if line.fulfiller != WAREHOUSE), Decimal("0"))
-        view.deposit_due = (value * percent / 100).quantize(CENTAVO, rounding=ROUND_HALF_UP)
+        view.deposit_due = (value * percent / 100).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
         if view.deposit_due <= 0:
             return
         for part in made:
