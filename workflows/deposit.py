@@ -41,8 +41,7 @@ class Deposit:
         made = [p for p in view.parts if p.made_by_manufacturer]
         if percent <= 0 or not made or not workflow.patched(DEPOSIT_PATCH):
             return
-        value = sum((line.total for line in view.lines if line.fulfiller != WAREHOUSE), Decimal("0"))
-        view.deposit_due = (value * percent / 100).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+        view.deposit_due = self.deposit_of_lines()
         if view.deposit_due <= 0:
             return
         for part in made:
@@ -51,6 +50,25 @@ class Deposit:
         state.record("deposit_due", f"Deposit of {amount_text(view.deposit_due, view.currency)} ({percent}% of the "
                      f"made-to-order lines) due by {self.deposit_deadline():%Y-%m-%d}: {state.parts_label(made)} "
                      "wait for it", amount=str(view.deposit_due))
+
+    def deposit_of_lines(self) -> Decimal:
+        """The policy's percent of the made-to-order lines' value, to the centavo (half up)."""
+        view = self.state.view
+        value = sum((line.total for line in view.lines if line.fulfiller != WAREHOUSE), Decimal("0"))
+        return (value * self.policy.deposit_percent / 100).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+    def reprice_deposit(self) -> None:
+        """A correction while the deposit is awaited: the deposit of the corrected lines; a maker's part not yet sent
+        its work order (a new one too) waits for it."""
+        state, view = self.state, self.state.view
+        if state.deposit_asked_at is None or view.deposit_received_at is not None:
+            return
+        for part in view.parts:
+            part.awaiting_deposit = part.made_by_manufacturer and part.department not in view.work_orders
+        before, view.deposit_due = view.deposit_due, self.deposit_of_lines()
+        if view.deposit_due != before:
+            state.record("deposit_due", f"Deposit now {amount_text(view.deposit_due, view.currency)} (was "
+                         f"{amount_text(before, view.currency)}) for the corrected order", amount=str(view.deposit_due))
 
     def deposit_extra(self) -> dict[str, str]:
         """What the confirmation says of the deposit (nothing when none is due)."""
@@ -82,9 +100,10 @@ class Deposit:
         state.ever_sent_work_order = list(dict.fromkeys([*state.ever_sent_work_order, *makers]))
         state.work_orders_sent_at, state.acknowledgement_reminded = workflow.now(), False  # the makers' turn
         dates = "; ".join(f"{state.part_label(p)} by {p.expected_fulfillment_date}" for p in held)
-        self.set_status_unless_shipped(view.status, f"Deposit received ({amount_text(view.paid, view.currency)} "
-                                       f"paid of {amount_text(view.deposit_due, view.currency)}): work order sent to "
-                                       f"{', '.join(makers)}; {dates}", new_date=True)
+        state.record("deposit_received", f"Deposit received ({amount_text(view.paid, view.currency)} paid of "
+                     f"{amount_text(view.deposit_due, view.currency)}): work order sent to {', '.join(makers)}; "
+                     f"{dates}", departments=makers)
+        workflow.upsert_search_attributes([self.expected_date()])
         await self.notifier.tell_together(
             [self.notifier.notice(CUSTOMER, MessageKind.deposit_received, departments=makers),
              *(self.notifier.notice(m, MessageKind.work_order) for m in makers)])

@@ -147,9 +147,9 @@ class OrderState:
 
     def parts_named(self, department: str | None) -> list[Part]:
         """The parts a staff action names (its department), or every part not yet shipped."""
-        if department is None:
-            return self.unshipped_parts()
-        return [p for p in self.unshipped_parts() if p.department == department]
+        if department is None:  # (a part held for the deposit has no date to move yet)
+            return self.dated_parts()
+        return [p for p in self.dated_parts() if p.department == department]
 
     def record_shipment(self, shipment: Shipment, lines: list[LineRef]) -> Shipment:
         shipment = shipment.model_copy(update={"lines": lines, "number": len(self.view.shipments) + 1,
