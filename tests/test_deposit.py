@@ -119,3 +119,18 @@ async def test_a_deposit_not_received_by_the_deadline_reminds_once_and_alerts_ac
         assert len(messages_of(engine, "DEP-LATE", "deposit_reminder")) == 1
         view = await orders.order_status(client, "DEP-LATE")
         assert view.part_for("nordwood").awaiting_deposit and "nordwood" not in view.work_orders
+
+
+async def test_cancelling_while_the_deposit_is_awaited_tells_only_who_had_a_work_order(client, settings, engine,
+                                                                                        worker):
+    order_id = "DEP-CANCEL"
+    await orders.submit_order(client, settings, form(order_id))
+    await sent(engine, order_id, "work_order", 2)
+    from models.order import Cancellation
+    await orders.act(client, order_id, "cancel", Cancellation(reason="changed plans"))
+    cancelled = await sent(engine, order_id, "work_order_cancelled", 2)
+    assert {m.recipient for m in cancelled} == {"warehouse@orderly.example", "accounts@orderly.example"}
+    view = await wait_for(client, order_id, lambda v: v.status is OrderStatus.cancelled)
+    assert "nordwood" not in view.work_orders
+    await rows_until(engine, order_id, lambda r: "deposit" not in r)  # nothing awaited from a cancelled order
+    assert not messages_of(engine, order_id, "deposit_received")
