@@ -51,6 +51,11 @@ CORRECTION_SUBJECTS: dict[MessageKind, str] = {
     MessageKind.work_order_change: N_("Work order {id} corrected"),
 }
 
+# A confirmation whose made-to-order part waits for the deposit: its date is not promised yet, the deposit's is.
+DEPOSIT_SUBJECTS: dict[MessageKind, str] = {
+    MessageKind.order_confirmation: N_("Order {id} confirmed: your deposit is due by {date}"),
+}
+
 # A shipment that carries part of the order.
 PARCEL_SUBJECTS: dict[MessageKind, str] = {
     MessageKind.shipping_notice: N_("Part of order {id} has shipped"),
@@ -114,6 +119,8 @@ def render(kind: MessageKind, context: dict[str, Any], language: str = DEFAULT_L
     if kind is MessageKind.shipping_notice and (context.get("to_come") or context.get("several_shipments")) and \
             subjects is SUBJECTS:
         subjects = PARCEL_SUBJECTS
+    if kind in DEPOSIT_SUBJECTS and (deposit := context.get("deposit")) and deposit["held"]:
+        subjects, context = DEPOSIT_SUBJECTS, {**context, "subject_date": deposit["by"]}
     subject = i18n.translate(language, subjects[kind]).format(id=order.order_id,
                                                              date=long_date(context.get("subject_date",
                                                                                         context.get("date")), language))

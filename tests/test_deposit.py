@@ -53,8 +53,11 @@ async def test_the_makers_work_order_waits_for_the_deposit_and_its_dates_count_f
     view = await wait_for(client, order_id, lambda v: v.status is OrderStatus.confirmed)
     assert view.deposit_due == Decimal("1050.00") and view.deposit_status == "awaited"  # 50% of the 2,100 bookcase
     assert set(view.work_orders) == {"warehouse", "accounts-receivable"}
-    await sent(engine, order_id, "work_order", 2)
+    [accounts] = [m for m in await sent(engine, order_id, "work_order", 2)
+                  if m.recipient == "accounts@orderly.example"]
+    assert "Deposit due first: 1,050.00 USD" in accounts.text and "awaiting the deposit" in accounts.text
     [confirmation] = await sent(engine, order_id, "order_confirmation")
+    assert "your deposit is due by" in confirmation.subject
     assert "Deposit due: 1,050.00 USD" in confirmation.text
     assert "BDO account 0012-3456-7890" in confirmation.text
     assert "20 business days after your deposit arrives" in confirmation.text
