@@ -137,3 +137,28 @@ async def test_cancelling_while_the_deposit_is_awaited_tells_only_who_had_a_work
     assert "nordwood" not in view.work_orders
     await rows_until(engine, order_id, lambda r: "deposit" not in r)  # nothing awaited from a cancelled order
     assert not messages_of(engine, order_id, "deposit_received")
+
+
+async def test_the_deposit_on_the_api_the_console_and_the_customers_page(web, client, settings, engine):
+    import httpx
+
+    from models.links import sign
+
+    from .test_payments import api
+    from .test_web_pages import staff_session
+    order_id = "DEP-PAGES"
+    await orders.submit_order(client, settings, form(order_id))
+    await sent(engine, order_id, "work_order", 2)
+    async with api(web, "accounts") as accounts:
+        order = (await accounts.get(f"/api/orders/{order_id}")).json()
+    assert order["deposit_due"] == "1050.00" and order["deposit_status"] == "awaited", order
+    console = await staff_session(web, "token-accounts")
+    page = (await console.get(f"/staff/orders/{order_id}")).text
+    assert "deposit 1,050.00 awaited" in page and "awaiting the deposit" in page
+    home = (await console.get("/staff")).text
+    assert "Deposits awaited" in home and "deposit 1,050.00 USD awaited" in home
+    await console.aclose()
+    path = f"/orders/{order_id}?t={sign(settings.secret_key.get_secret_value(), order_id, 'status')}"
+    async with httpx.AsyncClient(base_url=web) as http:
+        status = (await http.get(path)).text
+    assert "A deposit of 1,050.00 USD is due before we start making" in status
