@@ -97,12 +97,20 @@ def next_business_day(day: date, holidays_country: str) -> date:
 
 def lateness(view: OrderView, today: date, at_risk_days: int) -> str | None:
     """By the earliest date of a part not yet shipped (the order's date, for an order stored before parts)."""
-    due = view.next_fulfillment_date or (view.expected_fulfillment_date if not view.shipments else None)
+    due = next_due(view)
     if due is None or not view.status.is_open_for_fulfillment:
         return None
     if due < today:
         return LATE
     return AT_RISK if due <= today + timedelta(days=at_risk_days) else None
+
+
+def next_due(view: OrderView) -> date | None:
+    """The earliest date of a part not yet shipped (the order's, for an order stored before parts); a part held for
+    its deposit has none yet."""
+    if view.next_fulfillment_date is not None or view.shipments or any(p.awaiting_deposit for p in view.parts):
+        return view.next_fulfillment_date
+    return view.expected_fulfillment_date
 
 
 def ready_to_ship(view: OrderView) -> list[LineRef]:

@@ -63,6 +63,7 @@ async def test_the_makers_work_order_waits_for_the_deposit_and_its_dates_count_f
     assert "20 business days after your deposit arrives" in confirmation.text
     bookcase = view.part_for("nordwood")
     assert bookcase.awaiting_deposit
+    assert view.next_fulfillment_date == view.part_for("warehouse").expected_fulfillment_date  # the held one has none
     found = await rows_until(engine, order_id, lambda r: "deposit" in r)  # accounts receivable's queue
     assert found["deposit"] == ["deposit 1,050.00 USD awaited (paid 0.00 USD)"], found
 
@@ -120,6 +121,8 @@ async def test_a_deposit_not_received_by_the_deadline_reminds_once_and_alerts_ac
         # the held bookcase is never late: no late notice for it, and no second reminder
         await skipping_env.sleep(timedelta(days=10))
         assert len(messages_of(engine, "DEP-LATE", "deposit_reminder")) == 1
+        late = messages_of(engine, "DEP-LATE", "late_notice")  # the sofa, stocked, is late by now; not the bookcase
+        assert late and all("Bookcase" not in m.text for m in late), [m.text for m in late]
         view = await orders.order_status(client, "DEP-LATE")
         assert view.part_for("nordwood").awaiting_deposit and "nordwood" not in view.work_orders
 

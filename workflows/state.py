@@ -109,7 +109,7 @@ class OrderState:
         for part in view.parts:
             part.status = self.part_status(part)
         view.expected_fulfillment_date = max(p.expected_fulfillment_date for p in view.parts)
-        open_dates = [p.expected_fulfillment_date for p in self.unshipped_parts()]
+        open_dates = [p.expected_fulfillment_date for p in self.dated_parts()]  # (held for a deposit: none yet)
         view.next_fulfillment_date = min(open_dates) if open_dates else None
 
     def part_status(self, part: Part) -> PartStatus:
