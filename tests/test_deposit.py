@@ -165,3 +165,19 @@ async def test_the_deposit_on_the_api_the_console_and_the_customers_page(web, cl
     async with httpx.AsyncClient(base_url=web) as http:
         status = (await http.get(path)).text
     assert "A deposit of 1,050.00 USD is due before we start making" in status
+
+
+async def test_a_correction_while_the_deposit_is_awaited_keeps_the_part_held_and_reprices_it(client, settings,
+                                                                                               engine, worker):
+    from models.amendments import Amendment
+    order_id = "DEP-AMEND"
+    await orders.submit_order(client, settings, form(order_id))
+    await sent(engine, order_id, "work_order", 2)
+    await orders.act(client, order_id, "amend", Amendment(form=sofa_form(lines=[SOFA, {**BOOKCASE, "quantity": 2}]),
+                                                          reason="Two bookcases"))
+    view = await wait_for(client, order_id, lambda v: v.deposit_due == Decimal("2100.00"))
+    assert view.part_for("nordwood").awaiting_deposit and "nordwood" not in view.work_orders
+    await orders.act(client, order_id, "payment", payment("2100.00", "BDO-A1"))
+    view = await wait_for(client, order_id, lambda v: "nordwood" in v.work_orders)
+    assert not view.part_for("nordwood").awaiting_deposit
+    await sent(engine, order_id, "deposit_received")
