@@ -9,6 +9,8 @@ parts wait for it before their manufacturers hear of them.
   is told the dates.
 - `remind_deposit` (the policy's `deposit_deadline` after the confirmation, the deposit not in): the customer is
   reminded once and accounts receivable alerted.
+- `reprice_deposit` (a correction while the deposit is awaited): the deposit of the corrected lines; a maker's part
+  stays held.
 
 Behind the `deposit-before-making` patch, asked only when a deposit is due: orders without one (every order started
 before, whose policy has no deposit) make the same commands as ever.
