@@ -22,7 +22,7 @@ from models.messages import (BY_TEMPORAL, CANCELLED_BY, CUSTOMER, EMAIL, STAFF, 
                              delivery_key)
 from models.settings import Settings
 
-from .part_views import localized_changes, parts_context, shipment_context
+from .part_views import deposit_context, localized_changes, parts_context, shipment_context
 from .rendering import render
 
 DEPARTMENT_LABELS = {WAREHOUSE: N_("Warehouse"), ACCOUNTS_RECEIVABLE: N_("Accounts receivable"),
@@ -137,6 +137,7 @@ def template_context(notice: Notice, settings: Settings, catalog: Catalog, links
         "date": extra.get("date", own_date), "subject_date": extra.get("date", subject_date),
         "company": {"name": s.company_name, "email": s.company_email, "phone": s.company_phone,
                     "address": s.company_address, "hours": s.company_hours_in.get(language) or s.company_hours},
+        "deposit": deposit_context(order, extra, settings, catalog, language),
         "refund_text": translate(language, s.cancellation_refund_text),  # the default has its translations
         "console_url": f"{s.public_url.rstrip('/')}/staff/orders/{order.order_id}", **links,
     }

@@ -24,7 +24,22 @@ def part_view(order: OrderView, part: Part, catalog: Catalog, language: str) -> 
             "lines": refs_as_lines(order, part.lines, catalog, language),
             "to_ship": refs_as_lines(order, part_unshipped(part, order.lines, order.shipments), catalog, language),
             "date": part.expected_fulfillment_date, "original_date": part.original_fulfillment_date,
-            "handover_date": part.handover_date, "ready": part.ready_at is not None, "status": part.status.value}
+            "handover_date": part.handover_date, "ready": part.ready_at is not None, "status": part.status.value,
+            "awaiting_deposit": part.awaiting_deposit,
+            "lead_days": max((order.lines[ref.line].lead_time_days for ref in part.lines), default=0)}
+
+
+def deposit_context(order: OrderView, extra: dict[str, Any], settings: Settings, catalog: Catalog,
+                    language: str) -> dict[str, Any] | None:
+    """`deposit`: what is due, by when (`extra["deposit_by"]`), still to pay, how to pay, and the parts waiting for
+    it; None when the order asks no deposit."""
+    if order.deposit_due <= 0:
+        return None
+    held = [part_view(order, p, catalog, language) for p in order.parts if p.awaiting_deposit]
+    return {"due": order.deposit_due, "by": extra.get("deposit_by"), "paid": order.paid,
+            "outstanding": max(order.deposit_due - order.paid, 0), "percent": extra.get("deposit_percent", ""),
+            "how": settings.company_payment_details_in.get(language) or settings.company_payment_details,
+            "held": held, "lead_days": max((p["lead_days"] for p in held), default=0)}
 
 
 def parts_context(order: OrderView, extra: dict[str, Any], to: str, catalog: Catalog,

@@ -40,12 +40,20 @@ SUBJECTS: dict[MessageKind, str] = {
     MessageKind.order_terminated: N_("STOPPED: order {id} was closed in Temporal without finishing"),
     MessageKind.cancel_refused_alert: N_("NOT CANCELLED: a cancellation of order {id} from Temporal was refused"),
     MessageKind.message_dropped_alert: N_("DROPPED: order {id} got a message it could not read"),
+    MessageKind.deposit_received: N_("Order {id}: deposit received, your made-to-order items are being made"),
+    MessageKind.deposit_reminder: N_("Order {id}: we are waiting for your deposit"),
+    MessageKind.deposit_overdue_alert: N_("DEPOSIT OVERDUE: order {id} is waiting for its deposit"),
 }
 
 # A later revision of a notice that says what changed (`extra["changes"]`) has its own subject.
 CORRECTION_SUBJECTS: dict[MessageKind, str] = {
     MessageKind.shipping_notice: N_("Order {id}: your shipping details have changed"),
     MessageKind.work_order_change: N_("Work order {id} corrected"),
+}
+
+# A confirmation whose made-to-order part waits for the deposit: its date is not promised yet, the deposit's is.
+DEPOSIT_SUBJECTS: dict[MessageKind, str] = {
+    MessageKind.order_confirmation: N_("Order {id} confirmed: your deposit is due by {date}"),
 }
 
 # A shipment that carries part of the order.
@@ -111,6 +119,8 @@ def render(kind: MessageKind, context: dict[str, Any], language: str = DEFAULT_L
     if kind is MessageKind.shipping_notice and (context.get("to_come") or context.get("several_shipments")) and \
             subjects is SUBJECTS:
         subjects = PARCEL_SUBJECTS
+    if kind in DEPOSIT_SUBJECTS and (deposit := context.get("deposit")) and deposit["held"]:
+        subjects, context = DEPOSIT_SUBJECTS, {**context, "subject_date": deposit["by"]}
     subject = i18n.translate(language, subjects[kind]).format(id=order.order_id,
                                                              date=long_date(context.get("subject_date",
                                                                                         context.get("date")), language))

@@ -55,3 +55,18 @@ def business_days_before(day: date, days: int, holidays: Collection[date] = ()) 
         if working(day):
             remaining -= 1
     return day
+
+
+def business_days_after(day: date, days: int, holidays: Collection[date] = ()) -> date:
+    """The business day `days` business days after `day`, counted from the next business day when `day` is not
+    one (as `add_business_days`), skipping weekends and the `holidays` given. Pure: the workflow calls it."""
+    def working(d: date) -> bool:
+        return d.weekday() < 5 and d not in holidays
+    while not working(day):
+        day += timedelta(days=1)
+    remaining = days
+    while remaining > 0:
+        day += timedelta(days=1)
+        if working(day):
+            remaining -= 1
+    return day

@@ -42,6 +42,9 @@ class MessageKind(str, Enum):
     order_terminated = "order_terminated"
     cancel_refused_alert = "cancel_refused_alert"  # staff: a cancel from Temporal was refused; extra: reason
     message_dropped_alert = "message_dropped_alert"  # staff: a message the order could not read; extra: name, reason
+    deposit_received = "deposit_received"  # customer: the deposit is in, the made-to-order parts' dates
+    deposit_reminder = "deposit_reminder"  # customer: the deposit's deadline passed
+    deposit_overdue_alert = "deposit_overdue_alert"  # accounts receivable: a deposit not received by its deadline
 
 
 # A cancellation that came from Temporal itself (the Web UI's "Request Cancellation", `temporal workflow cancel`),

@@ -241,6 +241,10 @@ class OrderView(BaseModel):
     payments: list[MoneyRecord] = Field(default_factory=list, description="payments received (accounts receivable)")
     refunds: list[MoneyRecord] = Field(default_factory=list, description="refunds paid back to the customer")
     money_outside: bool = Field(default=False, description="completed under settle_before_closing off: settled outside")
+    deposit_due: Decimal = Field(default=Decimal("0.00"), description="the deposit asked before made-to-order parts "
+                                 "are made (policy deposit_percent of their value); 0: none")
+    deposit_received_at: datetime | None = Field(default=None, description="when payments reached the deposit")
+    deposit_reminded_at: datetime | None = Field(default=None, description="the deposit deadline passed: reminded")
     timeline: list[TimelineEvent] = Field(default_factory=list)
 
     @model_validator(mode="before")
@@ -281,6 +285,11 @@ class OrderView(BaseModel):
     @property
     def refund_due(self) -> Decimal:
         return balances(self.owed, self.paid, self.refunded)[1]
+
+    @computed_field(description="'' (no deposit), 'awaited' or 'received'")
+    @property
+    def deposit_status(self) -> str:
+        return "" if self.deposit_due <= 0 else "received" if self.deposit_received_at else "awaited"
 
     @property
     def owed(self) -> Decimal:

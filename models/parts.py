@@ -80,6 +80,8 @@ class Part(BaseModel):
     late_for: Optional[date] = Field(default=None, description="the date the customer was last told is missed")
     late_alerts: int = 0
     last_late_alert_at: Optional[datetime] = None
+    awaiting_deposit: bool = Field(default=False, description="a made-to-order part held until the deposit: its "
+                                   "work order is not sent, its date not yet counted (it counts from the deposit)")
 
     @property
     def made_by_manufacturer(self) -> bool:

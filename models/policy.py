@@ -47,3 +47,10 @@ class Policy(BaseModel):
     # False when absent: an order started by 1.0 (whose input has no such field, and which recorded no payments)
     # closes as it did. New orders get the setting's value, on unless turned off (`PolicySettings`).
     settle_before_closing: bool = Field(default=False, description=SETTLE_BEFORE_CLOSING)
+    # 0 when absent: an order started before deposits (its input has no such field) goes ahead as it did.
+    deposit_percent: Decimal = Field(default=Decimal("0"), ge=0, le=100, description=(
+        "percent of the made-to-order lines' value the customer pays before the manufacturer's work order is sent "
+        "(its dates then count from the deposit); 0: no deposit. Stocked parts go ahead at once"))
+    deposit_deadline: timedelta = Field(default=timedelta(days=7), description=(
+        "a deposit not received this long after the confirmation: remind the customer once, alert accounts "
+        "receivable"))

@@ -68,6 +68,12 @@ class Settings(BaseSettings):
     company_hours_in: dict[str, str] = Field(default_factory=lambda: {"fil": "Lunes hanggang Biyernes, 9:00-17:00"},
                                              description="language -> the opening hours in that language (customers "
                                              "of another language than the company's read these)")
+    company_payment_details: str = Field(default=(
+        "Bank transfer to BDO account 0012-3456-7890, Orderly Furniture Co.; GCash 0917 555 0100"), description=(
+        "how customers pay: stated in the confirmation when a deposit is due (ORDERLY_DEPOSIT_PERCENT)"))
+    company_payment_details_in: dict[str, str] = Field(default_factory=lambda: {"fil": (
+        "Bank transfer sa BDO account 0012-3456-7890, Orderly Furniture Co.; GCash 0917 555 0100")}, description=(
+        "language -> the payment details in that language"))
     company_timezone: str = "America/Chicago"
     company_holidays_country: str = Field(default="US", description="public holidays skipped in business-day counts; "
                                                                      "empty for weekends only")

@@ -3,7 +3,8 @@ the same questions of the same view, so a queue cannot say what the order page c
 
 - `unacknowledged`: the departments whose work order waits for its acknowledgement, as long as the order can still
   be acknowledged (the workflow's `acknowledge` rule: any order not closed — a shipped one too).
-- `money_due`: accounts receivable's balance due or refund due, whatever the order's status.
+- `money_due`: accounts receivable's balance due or refund due, whatever the order's status, and the deposit
+  awaited (the policy's `deposit_percent`) while the order is open.
 - `call_due`: the day customer service should make the feedback call, while the call is open.
 - `lateness`: `late` (the expected fulfillment date has passed, nothing shipped) or `at_risk` (due within a few
   days, nothing shipped).
@@ -44,13 +45,22 @@ NOT_PAYABLE = frozenset({OrderStatus.received, OrderStatus.incomplete, OrderStat
 
 
 def money_due(view: OrderView) -> list[tuple[str, date, str]]:
-    """Accounts receivable's entries for the order, whatever its status: `balance` (the customer owes, since the
+    """Accounts receivable's entries for the order, whatever its status: `deposit` (awaited, since the order was
+    received; while the order is open), `balance` (the customer owes, since the
     order was received) or `refunds` (we owe: since it was cancelled, or since the last payment), with the day it
     counts from and a note. None for an order not yet accepted (an incomplete or expired form owes nothing), and
     for one whose money is settled outside Orderly (closed under the policy `settle_before_closing` off, or
     terminated in Temporal, which takes no more actions)."""
     if view.money_outside or view.status in NOT_PAYABLE:  # nothing can be recorded on it in Orderly
         return []
+    found = []
+    if view.deposit_status == "awaited" and view.status not in CLOSED:  # made-to-order parts wait for it
+        found.append(("deposit", view.received_at.date(), f"deposit {amount_text(view.deposit_due, view.currency)} "
+                      f"awaited (paid {amount_text(view.paid, view.currency)})"))
+    return found + money_owed(view)
+
+
+def money_owed(view: OrderView) -> list[tuple[str, date, str]]:
     if view.balance_due > 0:
         return [("balance", view.received_at.date(), f"{amount_text(view.balance_due, view.currency)} due of "
                  f"{amount_text(view.owed, view.currency)}")]
@@ -92,12 +102,20 @@ def next_business_day(day: date, holidays_country: str) -> date:
 
 def lateness(view: OrderView, today: date, at_risk_days: int) -> str | None:
     """By the earliest date of a part not yet shipped (the order's date, for an order stored before parts)."""
-    due = view.next_fulfillment_date or (view.expected_fulfillment_date if not view.shipments else None)
+    due = next_due(view)
     if due is None or not view.status.is_open_for_fulfillment:
         return None
     if due < today:
         return LATE
     return AT_RISK if due <= today + timedelta(days=at_risk_days) else None
+
+
+def next_due(view: OrderView) -> date | None:
+    """The earliest date of a part not yet shipped (the order's, for an order stored before parts); a part held for
+    its deposit has none yet."""
+    if view.next_fulfillment_date is not None or view.shipments or any(p.awaiting_deposit for p in view.parts):
+        return view.next_fulfillment_date
+    return view.expected_fulfillment_date
 
 
 def ready_to_ship(view: OrderView) -> list[LineRef]:

@@ -9,8 +9,8 @@ an index range; only the page's orders' views are loaded.
 - `incomplete`: orders whose form waits for missing details (what is missing, when the reminder and the expiry
   come, the soonest to expire first): "Complete the form" on the order's page;
 - `calls`: customer service's feedback calls to make (customer, phone, order, when due), with the outcome form;
-- `balance`, `refunds`: accounts receivable's orders with a balance due (oldest first, with how long) or a refund
-  due, whatever their status: an order leaves only once settled;
+- `deposit`, `balance`, `refunds`: accounts receivable's orders awaiting a deposit, with a balance due (oldest first,
+  with how long) or a refund due, whatever their status: an order leaves only once settled;
 - `late`: orders past their expected fulfillment date, or due within `ORDERLY_AT_RISK_DAYS`, not shipped.
 """
 
@@ -33,9 +33,9 @@ from .auth import Caller
 from .read_scopes import restricted, scope
 
 ROLE_QUEUES = {  # which queues each role works from; "wo" is the role's own departments' work orders
-    "admin": ("wo", "arrived", "incomplete", "requests", "calls", "late", "balance", "refunds"),
+    "admin": ("wo", "arrived", "incomplete", "requests", "calls", "late", "deposit", "balance", "refunds"),
     "warehouse": ("wo", "arrived", "late"),
-    "accounts": ("wo", "balance", "refunds"),
+    "accounts": ("wo", "deposit", "balance", "refunds"),
     "manufacturer": ("wo", "late"),
     "customer-service": ("incomplete", "requests", "calls", "late"),
 }
@@ -45,7 +45,8 @@ TITLES = {"arrived": ("Arrived from manufacturers, ready to ship", "Nothing from
           "incomplete": ("Incomplete orders to complete", "No order is waiting for missing details."),
           "calls": ("Feedback calls to make", "No feedback calls to make."),
           "balance": ("Balances due (oldest first)", "No customer owes anything."),
-          "refunds": ("Refunds due", "No refund is due.")}
+          "refunds": ("Refunds due", "No refund is due."),
+          "deposit": ("Deposits awaited (oldest first)", "No deposit is awaited.")}
 
 
 @dataclass

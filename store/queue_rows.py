@@ -23,7 +23,7 @@ from sqlalchemy.engine import Connection
 from models.order import OrderStatus, OrderView
 from models.tables import OrderParty, QueueEntry
 from models.catalog import ACCOUNTS_RECEIVABLE
-from models.work_queues import arrived, call_start, money_due, ready_to_ship, unacknowledged
+from models.work_queues import arrived, call_start, money_due, next_due, ready_to_ship, unacknowledged
 
 ACTIVE = (OrderStatus.confirmed, OrderStatus.delayed, OrderStatus.partially_shipped, OrderStatus.shipped,
           OrderStatus.partially_delivered, OrderStatus.delivered)
@@ -78,7 +78,7 @@ def active_entries(view: OrderView, add: Any) -> None:
     if (start := call_start(view)) is not None:
         add("calls", None, f"try {view.feedback_call.unanswered + 1} of 2", call_from=utc(start[0]),
             call_retried=start[1])
-    due = view.next_fulfillment_date or (view.expected_fulfillment_date if not view.shipments else None)
+    due = next_due(view)
     if due is not None and view.status.is_open_for_fulfillment:
         add("late", due, shown_due=view.expected_fulfillment_date)  # late before the day it is read, at risk
         #                                                             within `at_risk_days` of it

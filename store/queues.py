@@ -18,6 +18,7 @@ ORDER_BY = {"wo": ("received_at", "order_id", "seq"), "arrived": ("due", "order_
             "requests": ("due", "order_id", "seq"), "late": ("shown_due", "order_id", "seq"),
             "overdue": ("due", "received_at", "order_id"), "calls": ("order_id", "seq"),
             "balance": ("due", "order_id", "seq"), "refunds": ("due", "order_id", "seq"),  # oldest first
+            "deposit": ("due", "order_id", "seq"),
             "incomplete": ("due", "received_at", "order_id"), "ready": ("due", "order_id", "seq")}
 
 

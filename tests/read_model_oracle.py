@@ -1,8 +1,9 @@
 """The read model's role-scoped lists, counts and queues as the console and the API answered them before issue 26:
 filters over every order's stored view, in Python. Kept as the oracle the SQL queries must agree with (same rows,
 same order) on a mixed data set; copied from `store/read_model.py`, `starter/console.py` and
-`starter/console_queues.py` as they were at b6ffde7; with issue 27's accounts receivable queues (balances and refunds due,
-whatever the status, and a completed order's unacknowledged work order for accounts receivable)."""
+`starter/console_queues.py` as they were at b6ffde7; with issue 27's accounts receivable queues (deposits awaited,
+balances and refunds due, whatever the status, and a completed order's unacknowledged work order for accounts
+receivable)."""
 
 from __future__ import annotations
 
@@ -47,7 +48,7 @@ def queues(views: list[OrderView], party: str | None, departments: list[str] | N
     """Queue key -> its entries (order id, due, note), in the order shown."""
     mine, found = active(views, party), {}
     for kind in kinds:
-        if kind in ("balance", "refunds"):  # issue 27: accounts receivable's, whatever the status
+        if kind in ("deposit", "balance", "refunds"):  # issue 27: accounts receivable's, whatever the status
             entries = [(v.order_id, since, note) for v in views if visible(party, v)
                        for queue, since, note in money_due(v) if queue == kind]
             found[kind] = sorted(entries, key=lambda e: (e[1], e[0]))

@@ -89,10 +89,13 @@ async def run_scenarios(client, settings, monkeypatch) -> list[str]:
     await wait_for(client, "HIST-REFUNDED", lambda v: any(e.kind == "awaiting_settlement" for e in v.timeline))
     await orders.act(client, "HIST-REFUNDED", "refund", Refund(amount="945.00", reference="RF-1"))
 
+    await deposit_scenario(client, settings, monkeypatch)
+
     monkeypatch.setenv("ORDERLY_COMPLETION_REMINDER", "1")
     monkeypatch.setenv("ORDERLY_COMPLETION_EXPIRY", "2")
     await orders.submit_order(client, settings, sofa_form(order_id="HIST-EXPIRED", lines=[{"sku": "CUSHION"}]))
-    ids = ["HIST-COMPLETED", "HIST-CANCELLED", "HIST-TEMPORAL-CANCELLED", "HIST-PARTS", "HIST-EXPIRED", "HIST-REFUNDED"]
+    ids = ["HIST-COMPLETED", "HIST-CANCELLED", "HIST-TEMPORAL-CANCELLED", "HIST-PARTS", "HIST-EXPIRED", "HIST-REFUNDED",
+           "HIST-DEPOSIT"]
     for order_id in ids:
         with contextlib.suppress(WorkflowFailureError):  # the Temporal-cancelled one closes as cancelled
             await orders.handle_for(client, order_id).result()
@@ -123,6 +126,24 @@ async def parts_scenario(client, settings) -> None:
     await orders.act(client, "HIST-PARTS", "deliver", DeliveryReport(shipment=1))
     await wait_for(client, "HIST-PARTS", lambda v: v.feedback_call is not None)
     await orders.act(client, "HIST-PARTS", "call_outcome", CallOutcome(outcome="answered", rating=5))
+
+
+async def deposit_scenario(client, settings, monkeypatch) -> None:
+    """1.1's deposit (`deposit-before-making`): the bookcase's work order waits for half its value; a payment short
+    of it, then the rest; the order cancelled, the deposit refunded."""
+    bookcase = {"sku": "BOOKCASE-MTM", "quantity": 1, "options": {"wood": "oak", "height_cm": 200, "width_cm": 90}}
+    monkeypatch.setenv("ORDERLY_DEPOSIT_PERCENT", "50")
+    await orders.submit_order(client, settings, sofa_form(order_id="HIST-DEPOSIT",
+                                                          lines=[sofa_form().lines[0].model_dump(), bookcase]))
+    monkeypatch.delenv("ORDERLY_DEPOSIT_PERCENT")
+    await wait_for(client, "HIST-DEPOSIT", lambda v: v.status is OrderStatus.confirmed and bool(v.work_orders))
+    await orders.act(client, "HIST-DEPOSIT", "payment", Payment(amount="500.00", reference="BDO-D1"))
+    await orders.act(client, "HIST-DEPOSIT", "payment", Payment(amount="550.00", reference="BDO-D2"))
+    await wait_for(client, "HIST-DEPOSIT", lambda v: "nordwood" in v.work_orders and any(
+        e.data.get("message_kind") == "deposit_received" for e in v.timeline))
+    await orders.act(client, "HIST-DEPOSIT", "cancel", Cancellation(reason="changed plans"))
+    await wait_for(client, "HIST-DEPOSIT", lambda v: any(e.kind == "awaiting_settlement" for e in v.timeline))
+    await orders.act(client, "HIST-DEPOSIT", "refund", Refund(amount="1050.00", reference="RF-D1"))
 
 
 @pytest.mark.usefixtures("worker")

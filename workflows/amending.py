@@ -62,6 +62,7 @@ class Corrections:
         view.language = form.language or view.language
         state.form = form.model_copy(update={"order_id": state.order_id})
         changed = self.regroup(check, old_parts, touched, removed_from, found)
+        self.reprice_deposit()  # deposit.py: while the deposit is awaited, of the corrected lines
         gone = [d for d in old_parts if d not in {p.department for p in view.parts}]
         before = view.expected_fulfillment_date
         state.refresh()
@@ -111,7 +112,7 @@ class Corrections:
             handover = None if department == WAREHOUSE else self.handover_before(due)
             parts.append(Part(department=department, lines=refs, expected_fulfillment_date=due,
                               original_fulfillment_date=old.original_fulfillment_date if old else due,
-                              handover_date=handover))
+                              handover_date=handover, awaiting_deposit=bool(old and old.awaiting_deposit)))
             if old is not None and old.expected_fulfillment_date != due:
                 found.append(date_change(", ".join(view.lines[r.line].name for r in refs),
                                          old.expected_fulfillment_date, due))

@@ -33,10 +33,11 @@ class Deadlines:
 
     def next_deadline(self) -> datetime:
         """The nearest deadline: the acknowledgement reminder, and each part not yet shipped's."""
-        moments = [self.late_check(p) for p in self.state.unshipped_parts()]
-        moments += [m for p in self.state.unshipped_parts() for m in self.at_risk_checks(p)]
-        if (reminder := self.reminder_due()) is not None:
-            moments.append(reminder)
+        moments = [self.late_check(p) for p in self.state.dated_parts()]
+        moments += [m for p in self.state.dated_parts() for m in self.at_risk_checks(p)]
+        for reminder in (self.reminder_due(), self.deposit_reminder_due()):
+            if reminder is not None:
+                moments.append(reminder)
         return min(moments, default=workflow.now() + FAR_AWAY)
 
     def reminder_due(self) -> datetime | None:
@@ -76,7 +77,9 @@ class Deadlines:
         now = workflow.now()
         if (reminder := self.reminder_due()) is not None and reminder <= now:
             await self.remind_unacknowledged()
-        parts = self.state.unshipped_parts()
+        if (deposit := self.deposit_reminder_due()) is not None and deposit <= now:
+            await self.remind_deposit()  # deposit.py
+        parts = self.state.dated_parts()
         for part in parts:
             if any(moment <= now for moment in self.at_risk_checks(part)):
                 await self.check_at_risk(part, now)

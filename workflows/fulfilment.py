@@ -35,6 +35,7 @@ class Fulfilment:
         self.stop_if_cancelled()
         state = self.state
         state.accept(self.policy, self.holidays)
+        self.ask_deposit()  # deposit.py: made-to-order parts may wait for a deposit
         view = state.view
         in_parts = "" if state.in_one_part else f" in {len(view.parts)} parts (" + "; ".join(
             f"{p.department} by {p.expected_fulfillment_date}" for p in view.parts) + ")"
@@ -58,7 +59,7 @@ class Fulfilment:
         state.ever_sent_work_order = list(dict.fromkeys([*state.ever_sent_work_order, *state.view.work_orders]))
         state.work_orders_sent_at = workflow.now()
         confirmation, *_ = await self.notifier.tell_together(
-            [self.notifier.notice(CUSTOMER, MessageKind.order_confirmation),
+            [self.notifier.notice(CUSTOMER, MessageKind.order_confirmation, **self.deposit_extra()),
              *(self.notifier.notice(d, MessageKind.work_order) for d in state.view.work_orders)])
         self.stop_if_cancelled()  # cancelled while they went out: everyone told above hears of it next
         self.set_status(OrderStatus.confirmed, "Order confirmed to the customer" if confirmation
@@ -75,6 +76,9 @@ class Fulfilment:
                 continue
             if state.everything_shipped():
                 return
+            if state.deposit_paid():
+                await self.release_held_parts()  # deposit.py: the makers' work orders, the customer's dates
+                continue
             if await self.wait_until(state.shipped_or_new_date, self.next_deadline() - workflow.now()):
                 state.date_changed = False
                 continue

@@ -35,6 +35,7 @@ from . import decisions, rules
 from .amending import Corrections
 from .clock import Clock
 from .deadlines import Deadlines
+from .deposit import Deposit
 from .feedback import Feedback
 from .fulfilment import Fulfilment
 from .intake import FormExpired, FormSteps
@@ -46,7 +47,7 @@ from .state import OrderState
 
 
 @workflow.defn(name="OrderWorkflow")
-class OrderWorkflow(OrderProcess, FormSteps, Fulfilment, Deadlines, Corrections, Feedback, Money):
+class OrderWorkflow(OrderProcess, FormSteps, Fulfilment, Deadlines, Corrections, Feedback, Money, Deposit):
     @workflow.init
     def __init__(self, start: OrderStart) -> None:
         self.policy = start.policy

@@ -104,7 +104,7 @@ def report_ready(s: OrderState, today: date, actor: Actor, readiness: Readiness 
     """A manufacturer's part handed over to the warehouse; a repeat is answered, not refused."""
     if reason := _open_for_fulfillment(s, "report a part ready for"):
         return reason
-    made = [p for p in s.unshipped_parts() if p.made_by_manufacturer]
+    made = [p for p in s.unshipped_parts() if p.made_by_manufacturer and not p.awaiting_deposit]
     if readiness is None:
         return None if any(p.ready_at is None and hands_over(actor, p.department) for p in made) else (
             f"Order {s.order_id} has no part {actor} still has to report handed over")

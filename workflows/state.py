@@ -49,6 +49,7 @@ class OrderState:
     ever_sent_work_order: list[str] = field(default_factory=list)  # departments that got a work order at some time
     amendments: int = 0                    # corrections applied (the next is revision amendments + 2)
     shipment_corrections: dict[int, int] = field(default_factory=dict)  # shipment number -> corrections told
+    deposit_asked_at: datetime | None = None  # the made-to-order parts wait for the deposit since (deposit.py)
     settling: bool = False                 # over, but held open for accounts receivable (money.py)
     version: int = 0                       # bumped by every change the read model should get
 
@@ -108,7 +109,7 @@ class OrderState:
         for part in view.parts:
             part.status = self.part_status(part)
         view.expected_fulfillment_date = max(p.expected_fulfillment_date for p in view.parts)
-        open_dates = [p.expected_fulfillment_date for p in self.unshipped_parts()]
+        open_dates = [p.expected_fulfillment_date for p in self.dated_parts()]  # (held for a deposit: none yet)
         view.next_fulfillment_date = min(open_dates) if open_dates else None
 
     def part_status(self, part: Part) -> PartStatus:
@@ -146,9 +147,9 @@ class OrderState:
 
     def parts_named(self, department: str | None) -> list[Part]:
         """The parts a staff action names (its department), or every part not yet shipped."""
-        if department is None:
-            return self.unshipped_parts()
-        return [p for p in self.unshipped_parts() if p.department == department]
+        if department is None:  # (a part held for the deposit has no date to move yet)
+            return self.dated_parts()
+        return [p for p in self.dated_parts() if p.department == department]
 
     def record_shipment(self, shipment: Shipment, lines: list[LineRef]) -> Shipment:
         shipment = shipment.model_copy(update={"lines": lines, "number": len(self.view.shipments) + 1,
@@ -198,7 +199,8 @@ class OrderState:
 
     def departments(self) -> list[str]:
         """Who gets a work order: the warehouse, accounts receivable, and each manufacturer making a line."""
-        makers = sorted({line.fulfiller for line in self.view.lines if line.fulfiller != WAREHOUSE})
+        held = {p.department for p in self.held_parts()}  # their work order waits for the deposit (deposit.py)
+        makers = sorted({line.fulfiller for line in self.view.lines if line.fulfiller not in (WAREHOUSE, *held)})
         return [WAREHOUSE, ACCOUNTS_RECEIVABLE, *makers]
 
     @property
@@ -206,7 +208,19 @@ class OrderState:
         return [d for d in self.view.work_orders if d not in self.view.acknowledged]
 
     def shipped_or_new_date(self) -> bool:
-        return len(self.view.shipments) > self.shipments_told or self.date_changed
+        return len(self.view.shipments) > self.shipments_told or self.date_changed or self.deposit_paid()
+
+    def held_parts(self) -> list[Part]:
+        """The made-to-order parts waiting for the deposit."""
+        return [p for p in self.view.parts if p.awaiting_deposit]
+
+    def deposit_paid(self) -> bool:
+        """Parts are held and the payments have reached the deposit: they can go ahead."""
+        return bool(self.held_parts()) and self.view.paid >= self.view.deposit_due and not self.closed
+
+    def dated_parts(self) -> list[Part]:
+        """The parts not yet shipped that have a date to keep (a part held for the deposit has none yet)."""
+        return [p for p in self.unshipped_parts() if not p.awaiting_deposit]
 
     def everything_shipped(self) -> bool:
         return not unshipped(self.view.lines, self.view.shipments)
