@@ -60,7 +60,8 @@ async def test_the_makers_work_order_waits_for_the_deposit_and_its_dates_count_f
     assert "your deposit is due by" in confirmation.subject
     assert "Deposit due: 1,050.00 USD" in confirmation.text
     assert "BDO account 0012-3456-7890" in confirmation.text
-    assert "20 business days after your deposit arrives" in confirmation.text
+    assert ("- Three-seat sofa: by " in confirmation.text and "\n- Made-to-measure bookcase, made for you by Nordwood "
+            "Joinery: 20 business days after your deposit arrives\nWe will write again" in confirmation.text)
     bookcase = view.part_for("nordwood")
     assert bookcase.awaiting_deposit
     assert view.next_fulfillment_date == view.part_for("warehouse").expected_fulfillment_date  # the held one has none
