@@ -26,7 +26,7 @@ def part_view(order: OrderView, part: Part, catalog: Catalog, language: str) -> 
             "date": part.expected_fulfillment_date, "original_date": part.original_fulfillment_date,
             "handover_date": part.handover_date, "ready": part.ready_at is not None, "status": part.status.value,
             "awaiting_deposit": part.awaiting_deposit,
-            "lead_days": max((order.lines[ref.line].lead_time_days for ref in part.lines), default=0)}
+            "lead_days": order.lead_days([part])}
 
 
 def deposit_context(order: OrderView, extra: dict[str, Any], settings: Settings, catalog: Catalog,

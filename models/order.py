@@ -308,6 +308,11 @@ class OrderView(BaseModel):
     def part_for(self, department: str) -> Part | None:
         return next((p for p in self.parts if p.department == department), None)
 
+    def lead_days(self, parts: list[Part]) -> int:
+        """The business days the slowest of these parts' lines takes: a part held for the deposit is ready this long
+        after the deposit arrives."""
+        return max((self.lines[ref.line].lead_time_days for part in parts for ref in part.lines), default=0)
+
 
 class OrderSnapshot(BaseModel):
     """What the workflow hands the read model: the current view and the timeline events since the last save."""

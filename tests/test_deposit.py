@@ -166,6 +166,11 @@ async def test_the_deposit_on_the_api_the_console_and_the_customers_page(web, cl
     async with httpx.AsyncClient(base_url=web) as http:
         status = (await http.get(path)).text
     assert "A deposit of 1,050.00 USD is due before we start making" in status
+    # no date is promised for the held bookcase until the deposit arrives: the page says when it will be ready instead
+    assert "Expected fulfillment date: 20 business days after your deposit arrives" in status
+    assert "Made-to-measure bookcase: 20 business days after your deposit arrives" in status
+    held = (await orders.order_status(client, order_id)).part_for("nordwood").expected_fulfillment_date
+    assert f"{held.day} {held:%B %Y}" not in status
 
 
 async def test_a_correction_while_the_deposit_is_awaited_keeps_the_part_held_and_reprices_it(client, settings,
