@@ -110,6 +110,12 @@ def lateness(view: OrderView, today: date, at_risk_days: int) -> str | None:
     return AT_RISK if due <= today + timedelta(days=at_risk_days) else None
 
 
+def promised(view: OrderView) -> date | None:
+    """The order's expected fulfillment date once every part has one: none while a part waits for its deposit (that
+    part's date is counted from the deposit's day), so such an order is never overdue on account of it."""
+    return None if any(p.awaiting_deposit for p in view.parts) else view.expected_fulfillment_date
+
+
 def next_due(view: OrderView) -> date | None:
     """The earliest date of a part not yet shipped (the order's, for an order stored before parts); a part held for
     its deposit has none yet."""

@@ -23,7 +23,7 @@ from sqlalchemy.engine import Connection
 from models.order import OrderStatus, OrderView
 from models.tables import OrderParty, QueueEntry
 from models.catalog import ACCOUNTS_RECEIVABLE
-from models.work_queues import arrived, call_start, money_due, next_due, ready_to_ship, unacknowledged
+from models.work_queues import arrived, call_start, money_due, next_due, promised, ready_to_ship, unacknowledged
 
 ACTIVE = (OrderStatus.confirmed, OrderStatus.delayed, OrderStatus.partially_shipped, OrderStatus.shipped,
           OrderStatus.partially_delivered, OrderStatus.delivered)
@@ -82,8 +82,8 @@ def active_entries(view: OrderView, add: Any) -> None:
     if due is not None and view.status.is_open_for_fulfillment:
         add("late", due, shown_due=view.expected_fulfillment_date)  # late before the day it is read, at risk
         #                                                             within `at_risk_days` of it
-    if view.status in OPEN and view.expected_fulfillment_date:
-        add("overdue", view.expected_fulfillment_date)
+    if view.status in OPEN and (date := promised(view)):
+        add("overdue", date)
 
 
 def write_rows(conn: Connection, view: OrderView) -> None:

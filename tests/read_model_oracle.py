@@ -11,7 +11,7 @@ from collections import Counter
 from datetime import date
 
 from models.order import OrderStatus, OrderView
-from models.work_queues import LATE, arrived, call_due, lateness, money_due, unacknowledged
+from models.work_queues import LATE, arrived, call_due, lateness, money_due, promised, unacknowledged
 
 ACTIVE = (OrderStatus.confirmed, OrderStatus.delayed, OrderStatus.partially_shipped, OrderStatus.shipped,
           OrderStatus.partially_delivered, OrderStatus.delivered)
@@ -39,7 +39,7 @@ def active(views: list[OrderView], party: str | None) -> list[OrderView]:
 
 def overdue(views: list[OrderView], party: str | None, today: date) -> list[str]:
     return [v.order_id for v in sorted((v for v in active(views, party) if v.status in OPEN
-                                        and v.expected_fulfillment_date and v.expected_fulfillment_date < today),
+                                        and promised(v) and v.expected_fulfillment_date < today),
                                        key=lambda v: v.expected_fulfillment_date)]
 
 

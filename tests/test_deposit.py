@@ -6,7 +6,7 @@ accounts receivable (on the time-skipping server)."""
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -15,6 +15,7 @@ from models.calendar import business_days_after
 from models.money import Payment
 from models.order import OrderStatus
 from starter import orders
+from store.queue_rows import queue_entries
 
 from .conftest import messages_of, running_worker, sofa_form, wait_for
 from .test_payments import rows_until
@@ -65,6 +66,8 @@ async def test_the_makers_work_order_waits_for_the_deposit_and_its_dates_count_f
     bookcase = view.part_for("nordwood")
     assert bookcase.awaiting_deposit
     assert view.next_fulfillment_date == view.part_for("warehouse").expected_fulfillment_date  # the held one has none
+    past = view.model_copy(update={"expected_fulfillment_date": date(2020, 1, 2)})  # (its date provisional)
+    assert "overdue" not in {row["queue"] for row in queue_entries(past)}, "never overdue for the held part"
     found = await rows_until(engine, order_id, lambda r: "deposit" in r)  # accounts receivable's queue
     assert found["deposit"] == ["deposit 1,050.00 USD awaited (paid 0.00 USD)"], found
 
@@ -83,6 +86,8 @@ async def test_the_makers_work_order_waits_for_the_deposit_and_its_dates_count_f
     deposit_day = view.deposit_received_at.astimezone(__import__("zoneinfo").ZoneInfo(settings.company_timezone))
     assert part.expected_fulfillment_date >= business_days_after(deposit_day.date(), 20)
     assert not part.awaiting_deposit and part.handover_date < part.expected_fulfillment_date
+    past = view.model_copy(update={"expected_fulfillment_date": date(2020, 1, 2)})
+    assert "overdue" in {row["queue"] for row in queue_entries(past)}, "dated now: overdue once its date passes"
     makers = await sent(engine, order_id, "work_order", 3)
     assert {m.recipient for m in makers} >= {"warehouse@orderly.example", "accounts@orderly.example"}
     [told] = await sent(engine, order_id, "deposit_received")
