@@ -90,6 +90,8 @@ async def test_the_makers_work_order_waits_for_the_deposit_and_its_dates_count_f
     assert "overdue" in {row["queue"] for row in queue_entries(past)}, "dated now: overdue once its date passes"
     makers = await sent(engine, order_id, "work_order", 3)
     assert {m.recipient for m in makers} >= {"warehouse@orderly.example", "accounts@orderly.example"}
+    assert view.original_fulfillment_date == view.expected_fulfillment_date == part.expected_fulfillment_date, (
+        "the order's first promise is the one made when the deposit arrived")
     [told] = await sent(engine, order_id, "deposit_received")
     assert told.recipient == "ada@example.com"
     assert f"{part.expected_fulfillment_date.day} {part.expected_fulfillment_date:%B %Y}" in told.text

@@ -96,7 +96,8 @@ class Deposit:
         held = state.held_parts()
         for part in held:
             self.date_from_deposit(part)
-        state.refresh()
+        state.refresh()  # the order's first promise is now made: its date with the held parts dated
+        view.original_fulfillment_date = max(p.original_fulfillment_date for p in view.parts)
         makers = [p.department for p in held]
         view.work_orders = [*view.work_orders, *(m for m in makers if m not in view.work_orders)]
         state.ever_sent_work_order = list(dict.fromkeys([*state.ever_sent_work_order, *makers]))
@@ -114,8 +115,8 @@ class Deposit:
         """The part's date: its longest lead time in business days from the deposit day (never earlier than the
         date it was accepted with, which a deferring option may have set)."""
         view = self.state.view
-        lead = max(view.lines[ref.line].lead_time_days for ref in part.lines)
-        due = max(business_days_after(self.clock.today(), lead, self.holidays), part.expected_fulfillment_date)
+        due = max(business_days_after(self.clock.today(), view.lead_days([part]), self.holidays),
+                  part.expected_fulfillment_date)
         part.expected_fulfillment_date = part.original_fulfillment_date = due
         part.handover_date = self.handover_before(due)
         part.awaiting_deposit = False
