@@ -2,8 +2,10 @@
 
 Three years of a furniture business's orders ending at `now`: the older ones closed (most completed, a few
 cancelled or expired), the newest ones spread over every open status, with several manufacturers, parts, shipments
-(whole and partial), customers' requests, feedback calls due, late and at-risk dates, and names and phones staff
-search for ("Dela Cruz", "555 0142"). Deterministic for a seed: the same N orders every run.
+(whole and partial), customers' requests, feedback calls due, late and at-risk dates, names and phones staff
+search for ("Dela Cruz", "555 0142"), and money as accounts receivable records it (`with_money`: a closed order
+settled, the open ones paid in full, in part or not yet, a few balances and refunds still due). Deterministic for a
+seed: the same N orders every run.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from decimal import Decimal
 
 from models.customer_requests import RequestRecord
 from models.feedback_call import CallTry, FeedbackCall
+from models.money import MoneyRecord, PaymentMethod
 from models.order import (Address, Customer, FeedbackEntry, OrderStatus, OrderView, PricedLine, TimelineEvent)
 from models.parts import LineRef, Part
 from models.shipments import Shipment
@@ -58,7 +61,7 @@ def order_view(rng: random.Random, order_id: str, status: OrderStatus, received:
                      shipping_address=address, lines=lines, received_at=received)
     if status in (OrderStatus.received, OrderStatus.incomplete, OrderStatus.expired):
         return view
-    return fulfilled(rng, view, status, now)
+    return with_money(fulfilled(rng, view, status, now))
 
 
 def fulfilled(rng: random.Random, view: OrderView, status: OrderStatus, now: datetime) -> OrderView:
@@ -102,6 +105,30 @@ def fulfilled(rng: random.Random, view: OrderView, status: OrderStatus, now: dat
         "feedback": FeedbackEntry(rating=rng.randint(3, 5)) if status is OrderStatus.completed and rng.random() < 0.5
         else None,
         "cancel_reason": "Changed my mind" if status is OrderStatus.cancelled else None})
+
+
+def with_money(view: OrderView) -> OrderView:
+    """What accounts receivable recorded (from a generator of the order's own, so the rest of the mix is as before):
+    a completed order paid in full (1 in 100 still owing half), a cancelled one nothing or paid and refunded (1 in 20
+    of those with the refund still due), an open one paid in full, half or not yet."""
+    rng, total = random.Random(view.order_id), view.total
+    def entry(number: int, amount: Decimal, kind: str) -> MoneyRecord:  # noqa: E306
+        at = view.received_at + timedelta(days=number)
+        return MoneyRecord(number=number, amount=amount, currency=view.currency, method=PaymentMethod.bank_transfer,
+                           reference=f"{kind}-{view.order_id}-{number}", received=at.date(),
+                           recorded_by="accounts (role token)", recorded_at=at)
+    half = (total / 2).quantize(Decimal("0.01"))
+    roll = rng.random()
+    if view.status is OrderStatus.completed:
+        paid = [entry(1, half, "PAY")] if roll < 0.01 else [entry(1, total, "PAY")]
+        return view.model_copy(update={"payments": paid})
+    if view.status is OrderStatus.cancelled:
+        if roll < 0.7:
+            return view
+        refunds = [] if rng.random() < 0.05 else [entry(2, half, "REF")]
+        return view.model_copy(update={"payments": [entry(1, half, "PAY")], "refunds": refunds})
+    paid = [entry(1, total, "PAY")] if roll < 0.5 else [entry(1, half, "PAY")] if roll < 0.8 else []
+    return view.model_copy(update={"payments": paid})
 
 
 def first_events(view: OrderView) -> list[TimelineEvent]:
