@@ -99,6 +99,17 @@ def call_form(caller: Caller):  # noqa: ANN201
             for name in action.input_fields()]
 
 
+async def order_for(request: Request, caller: Caller, order_id: str):  # noqa: ANN201
+    """The order as `caller` may read it for a printout; another party's order answers as if there were none."""
+    try:
+        view = await orders.order_status(request.app.state.client, order_id)
+    except OrderError as e:
+        raise as_refusal(e) from e
+    if not may_see(caller, view):
+        raise as_refusal(OrderError("not_found", f"No order {order_id!r}"))
+    return view
+
+
 async def detail(request: Request, caller: Caller, order_id: str, status: int = 200, **notes: Any) -> HTMLResponse:
     client = request.app.state.client
     try:

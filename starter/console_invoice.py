@@ -14,12 +14,8 @@ from fastapi.responses import HTMLResponse
 from models.money import METHOD_LABELS
 from models.order import OrderStatus
 
-from . import orders
-from .console import require_staff, today
-from .orders import OrderError
+from .console import order_for, require_staff, today
 from .pages import Refusal, render
-from .read_scopes import may_see
-from .web import as_refusal
 
 
 def router() -> APIRouter:
@@ -28,12 +24,7 @@ def router() -> APIRouter:
     @console.get("/orders/{order_id}/invoice", response_class=HTMLResponse)
     async def invoice(order_id: str, request: Request) -> HTMLResponse:
         caller = require_staff(request, "invoice")
-        try:
-            view = await orders.order_status(request.app.state.client, order_id)
-        except OrderError as e:
-            raise as_refusal(e) from e
-        if not may_see(caller, view):
-            raise as_refusal(OrderError("not_found", f"No order {order_id!r}"))
+        view = await order_for(request, caller, order_id)
         if not view.lines:
             raise Refusal(409, "No invoice yet", f"Order {order_id} is {view.status.value}: its form is not "
                           "complete, so it has no total to invoice.", f"/staff/orders/{order_id}", "Back to the order")

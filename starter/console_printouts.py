@@ -28,11 +28,10 @@ from models.work_queues import ready_to_ship
 from store import queues, read_model, search
 
 from . import orders
-from .console import require_staff, today, with_flash
+from .console import order_for, require_staff, today, with_flash
 from .orders import OrderError
 from .pages import Refusal, posted_form, redirect, render
-from .read_scopes import may_see, restricted, scope
-from .web import as_refusal
+from .read_scopes import restricted, scope
 
 PICK_LIST_LIMIT = 500      # orders on one pick list (a day's work; the rest come the next time it is printed)
 EXPORT_LIMIT = 100_000     # rows in one CSV export
@@ -74,12 +73,7 @@ def router() -> APIRouter:
     @console.get("/orders/{order_id}/shipments/{number}/packing-slip", response_class=HTMLResponse)
     async def packing_slip(order_id: str, number: int, request: Request) -> HTMLResponse:
         caller = require_staff(request, "print")
-        try:
-            view = await orders.order_status(request.app.state.client, order_id)
-        except OrderError as e:
-            raise as_refusal(e) from e
-        if not may_see(caller, view):
-            raise as_refusal(OrderError("not_found", f"No order {order_id!r}"))
+        view = await order_for(request, caller, order_id)
         shipment = next((s for s in view.shipments if s.number == number), None)
         if shipment is None:
             raise Refusal(404, "No such shipment", f"Order {order_id} has no shipment {number}.",
