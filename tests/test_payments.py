@@ -236,3 +236,22 @@ async def test_a_correction_that_lowers_a_paid_total_makes_a_refund_due_on_an_op
     assert (view.paid, view.refunded, view.balance_due, view.refund_due) == (
         Decimal("3780.00"), Decimal("1890.00"), 0, 0)
     await accounts.aclose()
+
+
+async def test_two_payments_at_the_same_moment_are_decided_one_after_the_other(web, client, settings, engine):
+    """Each is decided by its rule when it is taken, not only when it was validated: the same reference twice at
+    once records one payment; two payments of the whole balance at once record one and refuse the other."""
+    order_id = "PAY-TWICE"
+    await started(client, settings, engine, order_id)
+    accounts = api(web, "accounts")
+    url = f"/api/orders/{order_id}/payments"
+    same = await asyncio.gather(*(accounts.post(url, json={"amount": "100.00", "reference": "SAME-1"})
+                                  for _ in range(2)))
+    assert sorted(r.status_code for r in same) == [200, 409], [r.text for r in same]
+    assert "Reference SAME-1 is already recorded" in next(r for r in same if r.status_code == 409).text
+    whole = await asyncio.gather(*(accounts.post(url, json={"amount": "1790.00", "reference": f"ALL-{n}"})
+                                   for n in range(2)))
+    assert sorted(r.status_code for r in whole) == [200, 409], [r.text for r in whole]
+    view = await orders.order_status(client, order_id)
+    assert view.paid == Decimal("1890.00") and view.balance_due == 0 and len(view.payments) == 2
+    await accounts.aclose()
